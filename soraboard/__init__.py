@@ -1,0 +1,3 @@
+"""soraboard — a storyboard editor for long AI-generated videos."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from soraboard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""Model capabilities and prices, as data.
+
+The built-in catalog ships in the package (``models.json``). A user file of the same shape in
+the config directory adds models or overrides any field of a built-in one (fields are merged,
+so ``{"id": "sora-2", "prices": [...]}`` changes only the prices). A price that is not known is
+``None`` — shown as "unknown", never counted as zero.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from soraboard import paths
+
+
+class CatalogError(ValueError):
+    """A catalog file that cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class PriceTier:
+    sizes: frozenset[str]
+    usd_per_second: Decimal
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    name: str
+    family: str
+    rank: int  #: quality rank inside the family; higher is better
+    durations: tuple[float, ...]
+    sizes: tuple[str, ...]
+    prices: tuple[PriceTier, ...]
+    price_source: str = ""
+    price_date: str = ""
+    first_frame: bool = True
+    last_frame: bool = False
+    audio: bool = False
+    remix: bool = False
+    retired: str | None = None  #: ISO date the provider retired the model upstream
+    retired_note: str = ""
+    prompt_max_chars: int | None = None
+    note: str = ""
+
+    def allows_duration(self, seconds: float) -> bool:
+        return any(abs(seconds - d) < 1e-9 for d in self.durations)
+
+    def allows_size(self, size: str) -> bool:
+        return size in self.sizes
+
+    def price_per_second(self, size: str) -> Decimal | None:
+        for tier in self.prices:
+            if size in tier.sizes:
+                return tier.usd_per_second
+        return None
+
+    def durations_text(self) -> str:
+        return _or_list([f"{d:g}" for d in self.durations]) + " s"
+
+    def label(self) -> str:
+        return f"{self.id} (retired {self.retired})" if self.retired else self.id
+
+
+def _or_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """``"1280x720"`` → ``(1280, 720)``; raises ValueError for anything else."""
+    w, sep, h = size.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) <= 0 or int(h) <= 0:
+        raise ValueError(f"size {size!r} is not WIDTHxHEIGHT")
+    return int(w), int(h)
+
+
+def _spec_from_dict(d: Mapping[str, Any], where: str) -> ModelSpec:
+    def req(key: str, typ: type | tuple[type, ...]) -> Any:
+        if key not in d:
+            raise CatalogError(f"{where}: missing field {key!r}")
+        value = d[key]
+        if not isinstance(value, typ) or isinstance(value, bool) and typ in (int, float):
+            raise CatalogError(f"{where}: field {key!r} has the wrong type")
+        return value
+
+    def opt(key: str, typ: type | tuple[type, ...], default: Any) -> Any:
+        return req(key, typ) if d.get(key) is not None else default
+
+    model_id = req("id", str)
+    durations = req("durations", list)
+    if not durations or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                and x > 0 for x in durations):
+        raise CatalogError(f"{where}: 'durations' must be a list of positive numbers")
+    sizes = req("sizes", list)
+    for s in sizes:
+        try:
+            parse_size(s if isinstance(s, str) else "")
+        except ValueError:
+            raise CatalogError(f"{where}: size {s!r} is not WIDTHxHEIGHT") from None
+    tiers = []
+    for n, p in enumerate(opt("prices", list, [])):
+        if not isinstance(p, dict) or not isinstance(p.get("sizes"), list):
+            raise CatalogError(f"{where}: prices[{n}] needs 'sizes' and 'usd_per_second'")
+        try:
+            rate = Decimal(str(p.get("usd_per_second")))
+        except InvalidOperation:
+            raise CatalogError(f"{where}: prices[{n}].usd_per_second is not a number") from None
+        if not rate.is_finite() or rate < 0:
+            raise CatalogError(f"{where}: prices[{n}].usd_per_second must be 0 or more")
+        tiers.append(PriceTier(frozenset(str(s) for s in p["sizes"]), rate))
+    return ModelSpec(
+        id=model_id,
+        name=opt("name", str, model_id),
+        family=opt("family", str, model_id),
+        rank=opt("rank", int, 1),
+        durations=tuple(float(x) for x in durations),
+        sizes=tuple(sizes),
+        prices=tuple(tiers),
+        price_source=opt("price_source", str, ""),
+        price_date=opt("price_date", str, ""),
+        first_frame=opt("first_frame", bool, True),
+        last_frame=opt("last_frame", bool, False),
+        audio=opt("audio", bool, False),
+        remix=opt("remix", bool, False),
+        retired=opt("retired", str, None),
+        retired_note=opt("retired_note", str, ""),
+        prompt_max_chars=opt("prompt_max_chars", int, None),
+        note=opt("note", str, ""),
+    )
+
+
+def _read_entries(text: str, source: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CatalogError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno})") from None
+    models = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
+        raise CatalogError(f"{source}: expected {{\"models\": [ {{...}}, ... ]}}")
+    for n, m in enumerate(models):
+        if not isinstance(m.get("id"), str) or not m["id"]:
+            raise CatalogError(f"{source}: models[{n}] has no 'id'")
+    return models
+
+
+class Catalog(Mapping[str, ModelSpec]):
+    """Read-only mapping of model id → :class:`ModelSpec`, in catalog order."""
+
+    def __init__(self, specs: list[ModelSpec]) -> None:
+        self._specs = {s.id: s for s in specs}
+
+    def __getitem__(self, key: str) -> ModelSpec:
+        return self._specs[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def price_per_second(self, model: str, size: str) -> Decimal | None:
+        spec = self._specs.get(model)
+        return None if spec is None else spec.price_per_second(size)
+
+    def family(self, family: str) -> list[ModelSpec]:
+        return [s for s in self._specs.values() if s.family == family]
+
+    @classmethod
+    def builtin_entries(cls) -> list[dict[str, Any]]:
+        text = resources.files("soraboard.catalog").joinpath("models.json").read_text("utf-8")
+        return _read_entries(text, "built-in models.json")
+
+    @classmethod
+    def load(cls, user_file: Path | None = None, *, use_user_file: bool = True) -> Catalog:
+        """The built-in catalog merged with the user's ``models.json`` (if present)."""
+        entries = {e["id"]: dict(e) for e in cls.builtin_entries()}
+        if use_user_file:
+            path = user_file or paths.user_catalog_file()
+            if path.exists():
+                try:
+                    text = path.read_text("utf-8")
+                except (OSError, UnicodeDecodeError) as e:
+                    raise CatalogError(f"{path}: cannot read ({e})") from None
+                for e in _read_entries(text, str(path)):
+                    entries[e["id"]] = {**entries.get(e["id"], {}), **e}
+        specs = []
+        for n, (mid, e) in enumerate(entries.items()):
+            specs.append(_spec_from_dict(e, f"models.json: model {mid!r} (entry {n + 1})"))
+        return cls(specs)
+
+
+_DEFAULT: Catalog | None = None
+
+
+def default_catalog() -> Catalog:
+    """The catalog for this process (built-in + user file), loaded once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Catalog.load()
+    return _DEFAULT
+
+
+def reset_default_catalog() -> None:
+    """Forget the cached catalog (after the user edits models.json; in tests)."""
+    global _DEFAULT
+    _DEFAULT = None

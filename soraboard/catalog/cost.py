@@ -1,0 +1,223 @@
+"""The cost estimator: pure, exact (Decimal), cheap enough to run on every keystroke.
+
+You pay for the seconds you ask for, not the seconds you keep, so a segment's cost is its
+requested duration times its model's price for its size; trims do not change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from soraboard.catalog.catalog import Catalog, ModelSpec
+from soraboard.model.status import SegmentStatus
+from soraboard.model.storyboard import Segment, Storyboard
+from soraboard.model.take import Take
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def fmt_usd(value: Decimal | None, unknown: str = "unknown") -> str:
+    """``Decimal("10.8")`` → ``"$10.80"``; None → ``"unknown"``."""
+    if value is None:
+        return unknown
+    q = value.quantize(CENT)
+    return f"-${-q:,}" if q < 0 else f"${q:,}"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A sum of costs that may include segments whose price is unknown."""
+
+    known: Decimal = ZERO
+    unknown: int = 0  #: how many parts had no known price
+
+    def __add__(self, other: Amount) -> Amount:
+        return Amount(self.known + other.known, self.unknown + other.unknown)
+
+    @staticmethod
+    def of(value: Decimal | None) -> Amount:
+        return Amount(ZERO, 1) if value is None else Amount(value, 0)
+
+    @property
+    def exact(self) -> Decimal | None:
+        return self.known if self.unknown == 0 else None
+
+    def describe(self) -> str:
+        if self.unknown == 0:
+            return fmt_usd(self.known)
+        parts = "part" if self.unknown == 1 else "parts"
+        return f"{fmt_usd(self.known)} + {self.unknown} {parts} of unknown price"
+
+
+@dataclass(frozen=True)
+class SegmentCost:
+    index: int
+    segment_id: str
+    model: str
+    size: str
+    seconds: float
+    rate: Decimal | None  #: $/s, None when unknown
+    cost: Decimal | None
+
+    @property
+    def amount(self) -> Amount:
+        return Amount.of(self.cost)
+
+
+@dataclass(frozen=True)
+class ModelTotal:
+    model: str
+    seconds: float
+    amount: Amount
+
+
+@dataclass(frozen=True)
+class CostReport:
+    segments: tuple[SegmentCost, ...]
+    estimate: Amount
+    by_model: tuple[ModelTotal, ...]
+    spent: Decimal
+    in_flight: Decimal
+    budget: Decimal | None
+    what_if_cheapest: Amount
+    what_if_best: Amount
+    to_generate: Amount = field(default_factory=Amount)
+    to_generate_count: int = 0
+
+    @property
+    def remaining(self) -> Decimal | None:
+        """Budget left after what has been spent and what is in flight."""
+        if self.budget is None:
+            return None
+        return self.budget - self.spent - self.in_flight
+
+    @property
+    def over_budget(self) -> bool:
+        """The plan (or the money already committed) exceeds the budget."""
+        if self.budget is None:
+            return False
+        committed = max(self.estimate.known, self.spent + self.in_flight)
+        return committed > self.budget
+
+    @property
+    def near_budget(self) -> bool:
+        """Within 10 % of the budget."""
+        if self.budget is None or self.over_budget:
+            return False
+        return max(self.estimate.known, self.spent + self.in_flight) >= self.budget * Decimal("0.9")
+
+
+def segment_cost(seg: Segment, catalog: Catalog, index: int = 0) -> SegmentCost:
+    rate = catalog.price_per_second(seg.model, seg.size)
+    cost = None if rate is None else rate * Decimal(str(seg.duration))
+    return SegmentCost(index, seg.id, seg.model, seg.size, seg.duration, rate, cost)
+
+
+def _alternatives(seg: Segment, catalog: Catalog) -> list[tuple[ModelSpec, Decimal]]:
+    """Models of the segment's family that allow its duration and size, with their price."""
+    spec = catalog.get(seg.model)
+    if spec is None:
+        return []
+    out = []
+    for alt in catalog.family(spec.family):
+        rate = alt.price_per_second(seg.size)
+        if rate is not None and alt.allows_duration(seg.duration) and alt.allows_size(seg.size):
+            out.append((alt, rate))
+    return out
+
+
+def _what_if(seg: Segment, catalog: Catalog, own: SegmentCost, best: bool) -> Amount:
+    alts = _alternatives(seg, catalog)
+    if not alts:
+        return own.amount
+    if best:
+        _spec, rate = max(alts, key=lambda a: (a[0].rank, a[1]))
+    else:
+        _spec, rate = min(alts, key=lambda a: (a[1], -a[0].rank))
+    return Amount(rate * Decimal(str(seg.duration)))
+
+
+def parse_budget(text: str | None) -> Decimal | None:
+    if text is None or str(text).strip() == "":
+        return None
+    return Decimal(str(text).strip().lstrip("$"))
+
+
+def estimate(
+    sb: Storyboard,
+    catalog: Catalog,
+    takes: Mapping[str, Take] | None = None,
+    statuses: Sequence[SegmentStatus] | None = None,
+) -> CostReport:
+    """Everything the cost panel shows, in one pass over the storyboard.
+
+    ``statuses`` (from :func:`soraboard.model.status.storyboard_status`) adds what
+    "Generate missing & stale" would cost; without it that part is zero.
+    """
+    takes = takes or {}
+    costs = tuple(segment_cost(s, catalog, i) for i, s in enumerate(sb.segments))
+    total = Amount()
+    cheapest = Amount()
+    best = Amount()
+    by_model: dict[str, tuple[float, Amount]] = {}
+    for seg, c in zip(sb.segments, costs):
+        total += c.amount
+        cheapest += _what_if(seg, catalog, c, best=False)
+        best += _what_if(seg, catalog, c, best=True)
+        secs, amt = by_model.get(seg.model, (0.0, Amount()))
+        by_model[seg.model] = (secs + seg.duration, amt + c.amount)
+    spent = ZERO
+    in_flight = ZERO
+    for t in takes.values():
+        value = t.cost_value
+        if value is None:
+            continue
+        if t.billing == "billed":
+            spent += value
+        elif t.billing == "in_flight":
+            in_flight += value
+    to_gen = Amount()
+    to_gen_count = 0
+    if statuses is not None:
+        for c, st in zip(costs, statuses):
+            if st.state.needs_generation:
+                to_gen += c.amount
+                to_gen_count += 1
+    return CostReport(
+        segments=costs,
+        estimate=total,
+        by_model=tuple(ModelTotal(m, s, a) for m, (s, a) in by_model.items()),
+        spent=spent,
+        in_flight=in_flight,
+        budget=parse_budget(sb.budget),
+        what_if_cheapest=cheapest,
+        what_if_best=best,
+        to_generate=to_gen,
+        to_generate_count=to_gen_count,
+    )
+
+
+@dataclass(frozen=True)
+class RegenerateCost:
+    """Regenerating one segment also makes the chained segments after it stale."""
+
+    index: int
+    stale_after: tuple[int, ...]  #: indices that continue from it (and so must be redone)
+    amount: Amount
+
+    def describe(self) -> str:
+        if not self.stale_after:
+            return f"Regenerate {self.index + 1} · {self.amount.describe()}"
+        extra = ", ".join(str(i + 1) for i in self.stale_after)
+        return f"Regenerate {self.index + 1} (+ stale {extra}) · {self.amount.describe()}"
+
+
+def regenerate_cost(sb: Storyboard, catalog: Catalog, index: int) -> RegenerateCost:
+    chain = tuple(sb.chain_after(index))
+    amount = Amount()
+    for i in (index, *chain):
+        amount += segment_cost(sb.segments[i], catalog, i).amount
+    return RegenerateCost(index, chain, amount)

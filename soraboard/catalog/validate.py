@@ -1,0 +1,162 @@
+"""Validation of a storyboard against the model catalog, in plain words.
+
+It lives beside the catalog because most rules are "does this model allow that"; the pure
+structural rules (beats, trims, transitions) come from :mod:`soraboard.model.timing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from soraboard.catalog.catalog import Catalog, default_catalog
+from soraboard.catalog.cost import estimate, fmt_usd
+from soraboard.model.prompt import compose_prompt
+from soraboard.model.storyboard import RefMode, Storyboard
+from soraboard.model.take import Take, TakeSource
+from soraboard.model.timing import beat_problems, clip_length, fmt_seconds, used_duration
+
+
+class Severity(str, Enum):
+    ERROR = "error"  #: generation or export would fail or waste money
+    WARNING = "warning"  #: worth knowing; nothing breaks
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    segment_index: int | None = None  #: 0-based; None for the storyboard as a whole
+    segment_id: str | None = None
+    segment_title: str = ""
+    field: str | None = None  #: the segment field to look at, for the inspector
+    severity: Severity = Severity.ERROR
+
+    @property
+    def where(self) -> str:
+        if self.segment_index is None:
+            return "Storyboard"
+        title = f" “{self.segment_title}”" if self.segment_title else ""
+        return f"Segment {self.segment_index + 1}{title}"
+
+    def __str__(self) -> str:
+        tag = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{self.where}: {tag}{self.message}"
+
+
+def validate(
+    sb: Storyboard,
+    catalog: Catalog | None = None,
+    takes: Mapping[str, Take] | None = None,
+) -> list[Problem]:
+    """Every problem with the storyboard, in segment order, storyboard-wide ones last."""
+    catalog = catalog if catalog is not None else default_catalog()
+    takes = takes or {}
+    problems: list[Problem] = []
+    retired: dict[str, list[int]] = {}
+
+    for i, seg in enumerate(sb.segments):
+        def add(msg: str, field: str | None = None, severity: Severity = Severity.ERROR,
+                i: int = i) -> None:
+            s = sb.segments[i]
+            problems.append(Problem(msg, i, s.id, s.title, field, severity))
+
+        chosen = takes.get(seg.chosen_take) if seg.chosen_take else None
+        imported = chosen is not None and chosen.source is TakeSource.IMPORTED
+
+        if seg.prompt_is_empty() and not imported:
+            add("the prompt is empty: describe the scene or add an action", "scene")
+        spec = catalog.get(seg.model)
+        if spec is None:
+            if not imported:
+                add(f"unknown model {seg.model!r}: pick one from the catalog or add it to "
+                    "models.json", "model")
+        else:
+            if not imported and not spec.allows_duration(seg.duration):
+                add(f"duration {fmt_seconds(seg.duration)} s is not allowed by {spec.id} "
+                    f"({spec.durations_text()})", "duration")
+            if not imported and not spec.allows_size(seg.size):
+                add(f"size {seg.size} is not allowed by {spec.id} ({', '.join(spec.sizes)})",
+                    "size")
+            if spec.retired and not imported:
+                retired.setdefault(spec.id, []).append(i + 1)
+            if spec.prompt_max_chars is not None and not imported:
+                length = compose_prompt(sb, i).length
+                if length > spec.prompt_max_chars:
+                    add(f"the composed prompt is {length} characters; {spec.id} accepts "
+                        f"{spec.prompt_max_chars}", "scene")
+            if seg.is_chained and i > 0 and not spec.first_frame:
+                add(f"{spec.id} cannot start from a reference frame, so the chain is "
+                    "text-only", "continuity", Severity.WARNING)
+
+        if seg.is_chained and i == 0:
+            add("the first segment is chained, but there is nothing before it to continue "
+                "from: make it independent", "continuity")
+        if seg.ref_mode is RefMode.CUSTOM and not seg.reference_image:
+            add("the reference is set to a custom image, but no image is chosen",
+                "reference_image")
+        if seg.ref_mode is RefMode.AT_TIME and seg.is_chained and seg.ref_time is None:
+            add("the reference is a picked frame, but no time is picked", "ref_time")
+
+        length = clip_length(seg, takes)
+        t_out = length if seg.trim_out is None else seg.trim_out
+        if seg.trim_in < 0 or seg.trim_in >= length:
+            add(f"trim in {fmt_seconds(seg.trim_in)} s is outside the "
+                f"{fmt_seconds(length)} s clip", "trim_in")
+        elif t_out > length + 1e-9 or t_out <= seg.trim_in:
+            add(f"trim out {fmt_seconds(t_out)} s must be after trim in "
+                f"{fmt_seconds(seg.trim_in)} s and within the {fmt_seconds(length)} s clip",
+                "trim_out")
+
+        for msg in beat_problems(seg.actions, seg.duration):
+            add(msg, "actions")
+
+        if i + 1 < len(sb.segments):
+            tr = seg.transition_out
+            if tr.duration < 0:
+                add("the transition into the next segment has a negative duration",
+                    "transition_out")
+            elif not tr.is_cut:
+                nxt = sb.segments[i + 1]
+                mine, theirs = used_duration(seg, takes), used_duration(nxt, takes)
+                limit = min(mine, theirs) / 2
+                if tr.duration > limit + 1e-9:
+                    add(f"the {tr.describe()} into segment {i + 2} is longer than half of "
+                        f"the shorter neighbour ({fmt_seconds(limit)} s)", "transition_out")
+
+    for model_id, used_by in retired.items():
+        spec = catalog[model_id]
+        problems.append(Problem(
+            f"{model_id} (segments {_ranges(used_by)}) was retired upstream on {spec.retired}; "
+            "only a gateway that still routes this name can make it — or rehearse it for free "
+            "with the animatic backend", field="model", severity=Severity.WARNING))
+    report = estimate(sb, catalog, takes)
+    if report.budget is not None and report.estimate.known > report.budget:
+        problems.append(Problem(
+            f"the estimate {fmt_usd(report.estimate.known)} is over the budget "
+            f"{fmt_usd(report.budget)} by {fmt_usd(report.estimate.known - report.budget)}",
+            field="budget"))
+    if report.estimate.unknown:
+        n = report.estimate.unknown
+        problems.append(Problem(
+            f"{n} segment{'s' if n != 1 else ''} use a model or size with no known price; "
+            "the estimate is incomplete", severity=Severity.WARNING))
+    return problems
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] → "1–3, 5"."""
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity is Severity.ERROR]

@@ -1,0 +1,1 @@
+"""ffmpeg discovery, running and probing: pure Python, shared by generation and stitch."""

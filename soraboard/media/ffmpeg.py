@@ -1,0 +1,160 @@
+"""Finding ffmpeg and running it.
+
+Looked for in this order: the path in settings, ``$SORABOARD_FFMPEG``, ``ffmpeg`` on PATH,
+the binary shipped by ``imageio-ffmpeg`` (so ``pip install soraboard`` alone is enough).
+Each candidate is checked for a version banner and the filters soraboard needs; when none
+works, one error lists what was tried and why each failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_VAR = "SORABOARD_FFMPEG"
+#: filters the exporter and the animatic backend use
+REQUIRED_FILTERS = ("xfade", "acrossfade", "drawtext", "afade", "amix", "loudnorm", "scale",
+                    "pad", "fps", "setsar", "zoompan", "sidechaincompress")
+REQUIRED_ENCODERS = ("libx264", "aac")
+
+
+class FFmpegNotFound(RuntimeError):
+    """No usable ffmpeg; the message lists every candidate tried and what was wrong with it."""
+
+
+class FFmpegError(RuntimeError):
+    """ffmpeg ran and failed; carries the tail of its stderr."""
+
+    def __init__(self, message: str, stderr: str = "", returncode: int | None = None) -> None:
+        self.stderr = stderr
+        self.returncode = returncode
+        tail = stderr_tail(stderr)
+        super().__init__(f"{message}\n{tail}" if tail else message)
+
+
+def stderr_tail(stderr: str, lines: int = 8) -> str:
+    """The last meaningful lines of ffmpeg's stderr (progress lines dropped)."""
+    kept = [ln for ln in stderr.replace("\r", "\n").splitlines()
+            if ln.strip() and not ln.startswith(("frame=", "size=", "  "))]
+    return "\n".join(kept[-lines:])
+
+
+@dataclass(frozen=True)
+class FFmpeg:
+    """A checked ffmpeg binary."""
+
+    path: str
+    version: str
+    source: str  #: "settings", "$SORABOARD_FFMPEG", "PATH" or "imageio-ffmpeg"
+    filters: frozenset[str]
+    encoders: frozenset[str]
+
+    def has_filter(self, name: str) -> bool:
+        return name in self.filters
+
+    def has_encoder(self, name: str) -> bool:
+        return name in self.encoders
+
+    def describe(self) -> str:
+        return f"ffmpeg {self.version} ({self.source}: {self.path})"
+
+
+def _hidden_window_flags() -> int:
+    return getattr(subprocess, "CREATE_NO_WINDOW", 0)
+
+
+def _capture(path: str, args: Sequence[str], timeout: float = 20) -> str:
+    out = subprocess.run(
+        [path, "-hide_banner", *args], capture_output=True, text=True, errors="replace",
+        timeout=timeout, stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags(),
+        check=False,
+    )
+    return out.stdout + out.stderr
+
+
+def check_ffmpeg(path: str, source: str) -> FFmpeg:
+    """Check one candidate; raises ValueError saying what is wrong with it."""
+    if not os.path.isfile(path):
+        raise ValueError("no such file")
+    if not os.access(path, os.X_OK):
+        raise ValueError("not executable")
+    try:
+        banner = subprocess.run(
+            [path, "-version"], capture_output=True, text=True, errors="replace", timeout=20,
+            stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags(), check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as e:
+        raise ValueError(f"does not run ({e})") from None
+    m = re.search(r"ffmpeg version (\S+)", banner)
+    if not m:
+        raise ValueError("does not print an ffmpeg version banner")
+    filters = frozenset(re.findall(r"^\s*[TSC.|]{2,3}\s+(\w+)\s", _capture(path, ["-filters"]),
+                                   re.MULTILINE))
+    encoders = frozenset(re.findall(r"^\s*[VAS][F.][S.][X.][B.][D.]\s+(\S+)",
+                                    _capture(path, ["-encoders"]), re.MULTILINE))
+    missing = [f for f in REQUIRED_FILTERS if f not in filters]
+    missing += [e for e in REQUIRED_ENCODERS if e not in encoders]
+    if missing:
+        raise ValueError(f"version {m.group(1)} lacks {', '.join(missing)}")
+    return FFmpeg(path, m.group(1), source, filters, encoders)
+
+
+def candidates(configured: str | None = None) -> list[tuple[str, str]]:
+    """(source, path) in the order they are tried."""
+    out: list[tuple[str, str]] = []
+    if configured:
+        out.append(("settings", str(Path(configured).expanduser())))
+    env = os.environ.get(ENV_VAR)
+    if env:
+        out.append((f"${ENV_VAR}", str(Path(env).expanduser())))
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        out.append(("PATH", on_path))
+    try:
+        import imageio_ffmpeg
+
+        out.append(("imageio-ffmpeg", imageio_ffmpeg.get_ffmpeg_exe()))
+    except Exception as e:  # the package is a dependency, but may be broken or stripped
+        out.append(("imageio-ffmpeg", f"<unavailable: {e}>"))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _find_cached(configured: str | None, env: str | None, path_env: str | None) -> FFmpeg:
+    tried: list[str] = []
+    for source, path in candidates(configured):
+        try:
+            return check_ffmpeg(path, source)
+        except ValueError as e:
+            tried.append(f"{source} {path}: {e}")
+    raise FFmpegNotFound(
+        "no usable ffmpeg found. Tried: " + "; ".join(tried)
+        + f". Install ffmpeg, or set its path in Settings or in ${ENV_VAR}."
+    )
+
+
+def find_ffmpeg(configured: str | None = None) -> FFmpeg:
+    """The ffmpeg to use (cached per configuration)."""
+    return _find_cached(configured or None, os.environ.get(ENV_VAR), os.environ.get("PATH"))
+
+
+def run_ffmpeg(args: Sequence[str], *, ffmpeg: FFmpeg | None = None, timeout: float | None = None,
+               what: str = "ffmpeg") -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg to completion (no progress, no cancel: for short jobs); raises FFmpegError."""
+    ff = ffmpeg or find_ffmpeg()
+    cmd = [ff.path, "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                              creationflags=_hidden_window_flags(), check=False)
+    except subprocess.TimeoutExpired:
+        raise FFmpegError(f"{what} took longer than {timeout:g} s and was stopped") from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace")
+        raise FFmpegError(f"{what} failed (exit {proc.returncode})", err, proc.returncode)
+    return proc

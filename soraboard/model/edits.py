@@ -1,0 +1,294 @@
+"""Every user operation on a storyboard, as a pure edit object.
+
+An edit is built against the storyboard it will change (the builder functions at the bottom
+check their arguments and capture what ``revert`` needs), then::
+
+    after = edit.apply(before)
+    assert edit.revert(after) == before
+
+Edits never touch takes: paid results live outside the undo history. ``ChooseTake`` only
+changes which take a segment uses.
+
+Consecutive edits with equal :meth:`Edit.merge_key` can be merged into one (typing in a text
+field becomes one undo step); the GUI's ``QUndoCommand.mergeWith`` calls :meth:`Edit.merged`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from soraboard.model.storyboard import (
+    SEGMENT_FIELDS,
+    Segment,
+    Storyboard,
+    StyleBible,
+    Transition,
+    new_segment_id,
+)
+
+
+class EditError(ValueError):
+    """An edit that cannot be built (unknown segment, bad index, unknown field)."""
+
+
+class Edit:
+    """Base class. Subclasses are frozen dataclasses."""
+
+    label: str = "Edit"
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        raise NotImplementedError
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        raise NotImplementedError
+
+    def merge_key(self) -> Hashable | None:
+        """Edits with the same non-None key may merge (see :meth:`merged`)."""
+        return None
+
+    def merged(self, later: Edit) -> Edit | None:
+        """One edit equivalent to ``self`` then ``later``, or None when they cannot merge."""
+        return None
+
+
+def _without(sb: Storyboard, ids: set[str]) -> Storyboard:
+    return replace(sb, segments=tuple(s for s in sb.segments if s.id not in ids))
+
+
+def _replace_segment(sb: Storyboard, seg: Segment) -> Storyboard:
+    i = sb.index_of(seg.id)
+    segs = list(sb.segments)
+    segs[i] = seg
+    return replace(sb, segments=tuple(segs))
+
+
+@dataclass(frozen=True)
+class InsertSegments(Edit):
+    index: int
+    segments: tuple[Segment, ...]
+    label: str = "Add segment"
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        segs = list(sb.segments)
+        segs[self.index:self.index] = self.segments
+        return replace(sb, segments=tuple(segs))
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        return _without(sb, {s.id for s in self.segments})
+
+
+@dataclass(frozen=True)
+class DeleteSegments(Edit):
+    #: (index before deletion, segment), ascending by index
+    removed: tuple[tuple[int, Segment], ...]
+    label: str = "Delete segment"
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        return _without(sb, {s.id for _, s in self.removed})
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        segs = list(sb.segments)
+        for index, seg in self.removed:  # ascending: each index is valid once the earlier are back
+            segs.insert(index, seg)
+        return replace(sb, segments=tuple(segs))
+
+
+@dataclass(frozen=True)
+class MoveSegment(Edit):
+    segment_id: str
+    from_index: int
+    to_index: int
+    label: str = "Move segment"
+
+    @staticmethod
+    def _move(sb: Storyboard, src: int, dst: int) -> Storyboard:
+        segs = list(sb.segments)
+        seg = segs.pop(src)
+        segs.insert(dst, seg)
+        return replace(sb, segments=tuple(segs))
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        return self._move(sb, self.from_index, self.to_index)
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        return self._move(sb, self.to_index, self.from_index)
+
+
+@dataclass(frozen=True)
+class SetSegmentField(Edit):
+    segment_id: str
+    field: str
+    old: Any
+    new: Any
+    label: str = "Edit segment"
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        seg = sb.segment(self.segment_id)
+        return _replace_segment(sb, seg.with_changes(**{self.field: self.new}))
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        seg = sb.segment(self.segment_id)
+        return _replace_segment(sb, seg.with_changes(**{self.field: self.old}))
+
+    def merge_key(self) -> Hashable | None:
+        # Only free text merges: typing in a field is one undo step; a model change is not.
+        if isinstance(self.new, str) and self.field in _TEXT_FIELDS:
+            return ("segment", self.segment_id, self.field)
+        return None
+
+    def merged(self, later: Edit) -> Edit | None:
+        if (isinstance(later, SetSegmentField) and later.merge_key() is not None
+                and later.merge_key() == self.merge_key()):
+            return replace(self, new=later.new)
+        return None
+
+
+_TEXT_FIELDS = frozenset({"title", "scene", "cinematography", "dialogue", "audio"})
+_STORYBOARD_FIELDS = frozenset({"title", "default_model", "default_size", "budget", "style"})
+
+
+@dataclass(frozen=True)
+class SetStoryboardField(Edit):
+    field: str
+    old: Any
+    new: Any
+    label: str = "Edit storyboard"
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        return replace(sb, **{self.field: self.new})
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        return replace(sb, **{self.field: self.old})
+
+    def merge_key(self) -> Hashable | None:
+        if self.field in ("title", "style"):
+            return ("storyboard", self.field)
+        return None
+
+    def merged(self, later: Edit) -> Edit | None:
+        if (isinstance(later, SetStoryboardField) and later.merge_key() is not None
+                and later.merge_key() == self.merge_key()):
+            return replace(self, new=later.new)
+        return None
+
+
+@dataclass(frozen=True)
+class Macro(Edit):
+    """Several edits as one undo step (multi-select delete, a drop of several files …)."""
+
+    edits: tuple[Edit, ...]
+    label: str = "Edit"
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        for e in self.edits:
+            sb = e.apply(sb)
+        return sb
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        for e in reversed(self.edits):
+            sb = e.revert(sb)
+        return sb
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders: check arguments against the current storyboard, capture what revert needs.
+
+
+def _check_index(sb: Storyboard, index: int, *, allow_end: bool) -> None:
+    top = len(sb.segments) if allow_end else len(sb.segments) - 1
+    if not 0 <= index <= top:
+        raise EditError(f"position {index + 1} is outside the storyboard (1–{top + 1})")
+
+
+def _require(sb: Storyboard, segment_id: str) -> int:
+    try:
+        return sb.index_of(segment_id)
+    except KeyError:
+        raise EditError(f"no segment with id {segment_id!r}") from None
+
+
+def add_segment(sb: Storyboard, segment: Segment | None = None, index: int | None = None) -> Edit:
+    """Insert ``segment`` (default: a new draft on the storyboard's defaults) at ``index``
+    (default: the end)."""
+    index = len(sb.segments) if index is None else index
+    _check_index(sb, index, allow_end=True)
+    segment = segment or sb.new_segment(title=f"Segment {len(sb.segments) + 1}")
+    if sb.has_segment(segment.id):
+        raise EditError(f"segment id {segment.id!r} is already in the storyboard")
+    return InsertSegments(index, (segment,), label="Add segment")
+
+
+def insert_segments(sb: Storyboard, index: int, segments: Sequence[Segment],
+                    label: str = "Add segments") -> Edit:
+    _check_index(sb, index, allow_end=True)
+    ids = [s.id for s in segments]
+    if len(set(ids)) != len(ids) or any(sb.has_segment(i) for i in ids):
+        raise EditError("segment ids must be new and unique")
+    return InsertSegments(index, tuple(segments), label=label)
+
+
+def duplicate_segment(sb: Storyboard, segment_id: str) -> Edit:
+    """A copy right after the original, with a new id and no chosen take."""
+    i = _require(sb, segment_id)
+    src = sb.segments[i]
+    title = f"{src.title} (copy)" if src.title else ""
+    copy = src.with_changes(id=new_segment_id(), chosen_take=None, title=title)
+    return InsertSegments(i + 1, (copy,), label="Duplicate segment")
+
+
+def delete_segments(sb: Storyboard, segment_ids: Iterable[str]) -> Edit:
+    wanted = set(segment_ids)
+    for sid in wanted:
+        _require(sb, sid)
+    if not wanted:
+        raise EditError("nothing to delete")
+    removed = tuple((i, s) for i, s in enumerate(sb.segments) if s.id in wanted)
+    label = "Delete segment" if len(removed) == 1 else f"Delete {len(removed)} segments"
+    return DeleteSegments(removed, label=label)
+
+
+def move_segment(sb: Storyboard, segment_id: str, to_index: int) -> Edit:
+    i = _require(sb, segment_id)
+    _check_index(sb, to_index, allow_end=False)
+    return MoveSegment(segment_id, i, to_index)
+
+
+def set_segment_field(sb: Storyboard, segment_id: str, field: str, value: Any,
+                      label: str | None = None) -> SetSegmentField:
+    i = _require(sb, segment_id)
+    if field not in SEGMENT_FIELDS:
+        raise EditError(f"segments have no field {field!r}")
+    old = getattr(sb.segments[i], field)
+    return SetSegmentField(segment_id, field, old, value,
+                           label=label or f"Edit {field.replace('_', ' ')}")
+
+
+def set_segment_fields(sb: Storyboard, segment_id: str, **values: Any) -> Edit:
+    """Several fields of one segment in one undo step (e.g. model and a duration it allows)."""
+    edits = tuple(set_segment_field(sb, segment_id, f, v) for f, v in values.items())
+    if len(edits) == 1:
+        return edits[0]
+    return Macro(edits, label="Edit segment")
+
+
+def set_transition(sb: Storyboard, segment_id: str, transition: Transition) -> Edit:
+    """The transition from ``segment_id`` into the next segment."""
+    return set_segment_field(sb, segment_id, "transition_out", transition, "Change transition")
+
+
+def choose_take(sb: Storyboard, segment_id: str, take_id: str | None) -> Edit:
+    return set_segment_field(sb, segment_id, "chosen_take", take_id, "Choose take")
+
+
+def set_storyboard_field(sb: Storyboard, field: str, value: Any,
+                         label: str | None = None) -> SetStoryboardField:
+    if field not in _STORYBOARD_FIELDS:
+        raise EditError(f"the storyboard has no editable field {field!r}")
+    return SetStoryboardField(field, getattr(sb, field), value,
+                              label=label or f"Edit {field.replace('_', ' ')}")
+
+
+def set_style_bible(sb: Storyboard, style: StyleBible) -> Edit:
+    return set_storyboard_field(sb, "style", style, "Edit style bible")

@@ -1,0 +1,106 @@
+"""The prompt composer: the exact text sent to the provider for a segment.
+
+The structure follows the seed guide (Style, Scene, Cinematography, Actions with timings,
+Dialogue, Audio). A chained segment begins with a continuity line naming the previous
+segment's final action, as the guide advises ("Continue from the previous frame: …").
+The output is deterministic: same storyboard, same text, byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from soraboard.model.storyboard import Character, Segment, Storyboard
+from soraboard.model.timing import fmt_seconds
+
+
+@dataclass(frozen=True)
+class ComposedPrompt:
+    text: str
+    limit: int | None = None  #: the provider's maximum, in characters, when known
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.limit is not None and self.length > self.limit
+
+
+def _mentions(segment: Segment, name: str) -> bool:
+    haystack = " ".join(
+        [segment.title, segment.scene, segment.cinematography, segment.dialogue, segment.audio]
+        + [b.text for b in segment.actions]
+    )
+    return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", haystack, re.IGNORECASE) is not None
+
+
+def characters_in(segment: Segment, characters: tuple[Character, ...]) -> list[Character]:
+    """The style bible's characters this segment mentions by name, in bible order.
+
+    Only those are described, verbatim, so a model is not invited to add people who are not
+    in the shot.
+    """
+    return [c for c in characters if c.name.strip() and _mentions(segment, c.name.strip())]
+
+
+def final_action(segment: Segment) -> str:
+    """What the segment ends on: its last beat, else the scene's first sentence."""
+    if segment.actions:
+        last = max(segment.actions, key=lambda b: (b.end, b.start))
+        if last.text.strip():
+            return last.text.strip()
+    scene = segment.scene.strip()
+    if scene:
+        return re.split(r"(?<=[.!?])\s", scene, maxsplit=1)[0]
+    return segment.title.strip()
+
+
+def continuity_line(previous: Segment) -> str:
+    action = final_action(previous).rstrip(".")
+    if action:
+        return f"Continue from the previous frame: {action}."
+    return "Continue from the previous frame."
+
+
+def compose_prompt(
+    storyboard: Storyboard, index: int, limit: int | None = None
+) -> ComposedPrompt:
+    """Compose the prompt for ``storyboard.segments[index]``."""
+    seg = storyboard.segments[index]
+    bible = storyboard.style
+    parts: list[str] = []
+
+    if seg.is_chained and index > 0:
+        parts.append(continuity_line(storyboard.segments[index - 1]))
+
+    if bible.style.strip():
+        parts.append(f"Style: {bible.style.strip()}")
+    if bible.palette.strip():
+        parts.append(f"Palette: {bible.palette.strip()}")
+    chars = characters_in(seg, bible.characters)
+    if chars:
+        parts.append(
+            "Characters:\n" + "\n".join(f"- {c.name.strip()}: {c.description.strip()}" for c in chars)
+        )
+    if seg.scene.strip():
+        parts.append(f"Scene: {seg.scene.strip()}")
+    if seg.cinematography.strip():
+        parts.append(f"Cinematography: {seg.cinematography.strip()}")
+    beats = [b for b in sorted(seg.actions, key=lambda b: (b.start, b.end)) if b.text.strip()]
+    if beats:
+        lines = [
+            f"{n}. [{fmt_seconds(b.start)}-{fmt_seconds(b.end)}s]: {b.text.strip()}"
+            for n, b in enumerate(beats, start=1)
+        ]
+        parts.append("Actions:\n" + "\n".join(lines))
+    if seg.dialogue.strip():
+        dialogue = "\n".join(f"- {ln.strip()}" for ln in seg.dialogue.splitlines() if ln.strip())
+        parts.append("Dialogue:\n" + dialogue)
+    if seg.audio.strip():
+        parts.append(f"Audio: {seg.audio.strip()}")
+    if bible.negative.strip():
+        parts.append(f"Avoid: {bible.negative.strip()}")
+    return ComposedPrompt("\n\n".join(parts), limit)

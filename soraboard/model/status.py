@@ -1,0 +1,108 @@
+"""A segment's status, derived from the storyboard and its takes (never stored).
+
+Staleness is derived, not flagged: a generated take is stale when what would be sent today
+differs from what was sent (prompt, model, size, seconds), or when a chained segment's
+predecessor has since chosen another take. Deriving it means undo of a "choose take" makes the
+successor fresh again, and there is no flag that can get out of step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from soraboard.model.prompt import compose_prompt
+from soraboard.model.storyboard import Storyboard
+from soraboard.model.take import Take, TakeSource, TakeStatus
+
+
+class SegmentState(str, Enum):
+    DRAFT = "draft"
+    QUEUED = "queued"
+    GENERATING = "generating"
+    DONE = "done"
+    FAILED = "failed"
+    STALE = "stale"
+    CANCELLED = "cancelled"
+
+    @property
+    def needs_generation(self) -> bool:
+        """Missing or stale: what "Generate missing & stale" will run."""
+        return self in (SegmentState.DRAFT, SegmentState.STALE, SegmentState.FAILED,
+                        SegmentState.CANCELLED)
+
+
+@dataclass(frozen=True)
+class SegmentStatus:
+    state: SegmentState
+    reason: str = ""
+    progress: float = 0.0  #: 0–1 while generating
+
+    def describe(self) -> str:
+        if self.state is SegmentState.GENERATING:
+            return f"generating {round(self.progress * 100)} %"
+        return f"{self.state.value} ({self.reason})" if self.reason else self.state.value
+
+
+def takes_of(takes: Mapping[str, Take], segment_id: str) -> list[Take]:
+    """The segment's takes, oldest first."""
+    return sorted((t for t in takes.values() if t.segment_id == segment_id),
+                  key=lambda t: (t.created_at, t.id))
+
+
+def stale_reason(sb: Storyboard, takes: Mapping[str, Take], index: int) -> str | None:
+    """Why the chosen take no longer matches the segment, or None when it does."""
+    seg = sb.segments[index]
+    take = takes.get(seg.chosen_take) if seg.chosen_take else None
+    if take is None or take.source is TakeSource.IMPORTED:
+        return None
+    req = take.request
+    if req.model != seg.model:
+        return f"model changed from {req.model} to {seg.model}"
+    if req.size != seg.size:
+        return f"size changed from {req.size} to {seg.size}"
+    if abs(req.seconds - seg.duration) > 1e-9:
+        return f"duration changed from {req.seconds:g} s to {seg.duration:g} s"
+    if seg.is_chained and index > 0:
+        prev = sb.segments[index - 1]
+        if prev.chosen_take != req.upstream_take:
+            if prev.chosen_take is None:
+                return f"segment {index} has no chosen take to continue from"
+            return f"segment {index}'s chosen take changed"
+    if req.prompt != compose_prompt(sb, index).text:
+        return "prompt edited since this take"
+    return None
+
+
+def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> SegmentStatus:
+    seg = sb.segments[index]
+    mine = takes_of(takes, seg.id)
+    active = [t for t in mine if t.status.is_active]
+    if active:
+        t = active[-1]
+        if t.status in (TakeStatus.RUNNING, TakeStatus.DOWNLOADING) or t.progress > 0:
+            return SegmentStatus(SegmentState.GENERATING, progress=t.progress)
+        return SegmentStatus(SegmentState.QUEUED)
+    chosen = takes.get(seg.chosen_take) if seg.chosen_take else None
+    latest = mine[-1] if mine else None
+    if latest is not None and latest is not chosen and latest.status in (
+            TakeStatus.FAILED, TakeStatus.EXPIRED, TakeStatus.CANCELLED) and (
+            chosen is None or latest.created_at >= chosen.created_at):
+        suffix = " — the chosen take is still used" if chosen is not None and chosen.usable else ""
+        if latest.status is TakeStatus.CANCELLED:
+            return SegmentStatus(SegmentState.CANCELLED, suffix.strip(" —"))
+        reason = latest.error or latest.status.value
+        return SegmentStatus(SegmentState.FAILED, reason + suffix)
+    if chosen is not None and chosen.usable:
+        why = stale_reason(sb, takes, index)
+        if why:
+            return SegmentStatus(SegmentState.STALE, why)
+        return SegmentStatus(SegmentState.DONE)
+    if chosen is not None:
+        return SegmentStatus(SegmentState.FAILED, f"the chosen take is {chosen.status.value}")
+    return SegmentStatus(SegmentState.DRAFT)
+
+
+def storyboard_status(sb: Storyboard, takes: Mapping[str, Take]) -> list[SegmentStatus]:
+    return [segment_status(sb, takes, i) for i in range(len(sb.segments))]

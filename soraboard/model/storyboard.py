@@ -1,0 +1,212 @@
+"""The storyboard: pure, immutable dataclasses.
+
+Every object here is frozen. An edit (see :mod:`soraboard.model.edits`) produces a new
+storyboard; nothing mutates one in place. That keeps undo trivial, lets a background job hold
+a snapshot without locks, and lets views compare by identity to skip work.
+
+Takes (paid generation results) are *not* part of the storyboard: they live in a separate
+ledger (:class:`soraboard.model.take.Take`, stored one file per take) so that undo can never
+delete a paid result. A segment only names its chosen take.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class Continuity(str, Enum):
+    """How a segment starts."""
+
+    CHAIN = "chain"  #: start from a frame of the previous segment's chosen take
+    INDEPENDENT = "independent"  #: a new shot
+
+
+class RefMode(str, Enum):
+    """Which frame of the previous take a chained segment starts from."""
+
+    LAST = "last"  #: the true last frame
+    SHARPEST = "sharpest"  #: the sharpest of the last few frames (variance of the Laplacian)
+    AT_TIME = "at_time"  #: a frame the user picked, at ``Segment.ref_time`` seconds
+    CUSTOM = "custom"  #: ``Segment.reference_image``, whatever the previous take is
+
+
+class TransitionType(str, Enum):
+    """The transitions the exporter can render (ffmpeg xfade / acrossfade)."""
+
+    CUT = "cut"
+    FADE_BLACK = "fade_black"
+    FADE_WHITE = "fade_white"
+    CROSSFADE = "crossfade"
+    WIPE_LEFT = "wipe_left"
+    WIPE_RIGHT = "wipe_right"
+    SLIDE_LEFT = "slide_left"
+    SLIDE_RIGHT = "slide_right"
+    CIRCLE_OPEN = "circle_open"
+
+    @property
+    def label(self) -> str:
+        return _TRANSITION_LABELS[self]
+
+
+_TRANSITION_LABELS = {
+    TransitionType.CUT: "Cut",
+    TransitionType.FADE_BLACK: "Fade through black",
+    TransitionType.FADE_WHITE: "Fade through white",
+    TransitionType.CROSSFADE: "Crossfade",
+    TransitionType.WIPE_LEFT: "Wipe left",
+    TransitionType.WIPE_RIGHT: "Wipe right",
+    TransitionType.SLIDE_LEFT: "Slide left",
+    TransitionType.SLIDE_RIGHT: "Slide right",
+    TransitionType.CIRCLE_OPEN: "Circle open",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The transition at a boundary. A cut has duration 0."""
+
+    type: TransitionType = TransitionType.CUT
+    duration: float = 0.0
+
+    @property
+    def is_cut(self) -> bool:
+        return self.type is TransitionType.CUT or self.duration <= 0
+
+    def describe(self) -> str:
+        if self.is_cut:
+            return "cut"
+        return f"{self.type.label.lower()} {self.duration:g} s"
+
+
+CUT = Transition()
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One timed action: ``[start–end s] text``."""
+
+    start: float
+    end: float
+    text: str
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Character:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class StyleBible:
+    """What every composed prompt repeats, so the film looks like one film."""
+
+    style: str = ""
+    palette: str = ""
+    characters: tuple[Character, ...] = ()
+    negative: str = ""
+
+
+def new_segment_id() -> str:
+    """A fresh, unique, opaque segment id."""
+    return "seg_" + uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One generation call's worth of story (4–12 s on most models).
+
+    ``transition_out`` is the transition into the *next* segment; the last segment's is
+    kept (so appending a segment keeps it) but not rendered.
+    """
+
+    id: str
+    model: str
+    size: str
+    duration: float
+    title: str = ""
+    scene: str = ""
+    cinematography: str = ""
+    actions: tuple[Beat, ...] = ()
+    dialogue: str = ""
+    audio: str = ""
+    trim_in: float = 0.0
+    trim_out: float | None = None  #: None = the end of the clip
+    continuity: Continuity = Continuity.INDEPENDENT
+    ref_mode: RefMode = RefMode.LAST
+    ref_time: float | None = None
+    reference_image: str | None = None  #: bundle-relative path of an image
+    chosen_take: str | None = None
+    transition_out: Transition = CUT
+
+    def with_changes(self, **changes: object) -> Segment:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_chained(self) -> bool:
+        return self.continuity is Continuity.CHAIN
+
+    def prompt_is_empty(self) -> bool:
+        return not (self.scene.strip() or self.cinematography.strip()
+                    or any(b.text.strip() for b in self.actions)
+                    or self.dialogue.strip() or self.audio.strip())
+
+
+#: Fields of :class:`Segment` a user may set through an edit (``id`` may not change).
+SEGMENT_FIELDS: frozenset[str] = frozenset(
+    f for f in Segment.__dataclass_fields__ if f != "id"
+)
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    """The whole film: ordered segments, their transitions, the style bible and the budget."""
+
+    title: str = "Untitled"
+    default_model: str = "sora-2"
+    default_size: str = "1280x720"
+    style: StyleBible = field(default_factory=StyleBible)
+    budget: str | None = None  #: US dollars as a decimal string, None = no budget
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def transitions(self) -> tuple[Transition, ...]:
+        """One transition per boundary (``len(segments) - 1`` of them)."""
+        return tuple(s.transition_out for s in self.segments[:-1])
+
+    def index_of(self, segment_id: str) -> int:
+        for i, s in enumerate(self.segments):
+            if s.id == segment_id:
+                return i
+        raise KeyError(segment_id)
+
+    def segment(self, segment_id: str) -> Segment:
+        return self.segments[self.index_of(segment_id)]
+
+    def has_segment(self, segment_id: str) -> bool:
+        return any(s.id == segment_id for s in self.segments)
+
+    def new_segment(self, **fields: object) -> Segment:
+        """A draft segment with this storyboard's default model and size."""
+        base: dict[str, object] = {
+            "id": new_segment_id(),
+            "model": self.default_model,
+            "size": self.default_size,
+            "duration": 4.0,
+        }
+        base.update(fields)
+        return Segment(**base)  # type: ignore[arg-type]
+
+    def chain_after(self, index: int) -> list[int]:
+        """Indices of the segments after ``index`` that continue from it, directly or not."""
+        out: list[int] = []
+        j = index + 1
+        while j < len(self.segments) and self.segments[j].is_chained:
+            out.append(j)
+            j += 1
+        return out

@@ -1,0 +1,117 @@
+"""Takes: one generation attempt (or one imported clip) for a segment.
+
+A take is recorded by the generation engine in its own file, *before* the provider is called
+and after every state change, so a crash never loses a paid job. Takes are outside the undo
+history: undo can change which take a segment has chosen, never delete one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import Enum
+
+
+class TakeStatus(str, Enum):
+    PENDING = "pending"  #: journaled, the create request is about to be sent (or was, unanswered)
+    SUBMITTED = "submitted"  #: the provider answered the create with a job id
+    QUEUED = "queued"
+    RUNNING = "running"
+    DOWNLOADING = "downloading"
+    DONE = "done"  #: the file is on disk and probes as a video of the expected length
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_active(self) -> bool:
+        return self in _ACTIVE
+
+    @property
+    def is_terminal(self) -> bool:
+        return not self.is_active
+
+
+_ACTIVE = frozenset(
+    {TakeStatus.PENDING, TakeStatus.SUBMITTED, TakeStatus.QUEUED, TakeStatus.RUNNING,
+     TakeStatus.DOWNLOADING}
+)
+
+
+class TakeSource(str, Enum):
+    GENERATED = "generated"
+    IMPORTED = "imported"
+
+
+@dataclass(frozen=True)
+class RequestSnapshot:
+    """Exactly what was (or will be) sent: enough to tell later whether the take is stale."""
+
+    prompt: str
+    model: str
+    size: str
+    seconds: float
+    reference_sha256: str | None = None
+    reference_file: str | None = None  #: bundle-relative PNG actually sent
+    upstream_take: str | None = None  #: the previous segment's take the reference came from
+
+
+def new_take_id() -> str:
+    return "take_" + uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class Take:
+    id: str
+    segment_id: str
+    provider: str
+    request: RequestSnapshot
+    status: TakeStatus = TakeStatus.PENDING
+    source: TakeSource = TakeSource.GENERATED
+    job_id: str | None = None
+    progress: float = 0.0  #: 0–1
+    created_at: float = 0.0  #: unix time
+    updated_at: float = 0.0
+    completed_at: float | None = None
+    expires_at: float | None = None
+    cost: str | None = None  #: US dollars as a decimal string; None = unknown price
+    file: str | None = None  #: bundle-relative path of the video
+    media_duration: float | None = None  #: measured length of the file
+    error: str | None = None
+    error_kind: str | None = None  #: transient | rejected | auth | quota | expired | ...
+    label: str = ""  #: e.g. the original file name of an imported clip
+
+    @property
+    def model(self) -> str:
+        return self.request.model
+
+    @property
+    def usable(self) -> bool:
+        """Has a file that the exporter and player can use."""
+        return self.status is TakeStatus.DONE and self.file is not None
+
+    @property
+    def cost_value(self) -> Decimal | None:
+        return None if self.cost is None else Decimal(self.cost)
+
+    @property
+    def billing(self) -> str:
+        """``billed``, ``in_flight`` or ``none`` — how this take counts against the budget.
+
+        A cancelled or expired job that reached the provider may still be billed, so it counts
+        as spent (money matters: we would rather over- than under-report). A failed job is
+        assumed not billed; imported clips cost nothing.
+        """
+        if self.source is TakeSource.IMPORTED:
+            return "none"
+        if self.status.is_active:
+            return "in_flight"
+        if self.status is TakeStatus.DONE:
+            return "billed"
+        if self.status in (TakeStatus.CANCELLED, TakeStatus.EXPIRED) and self.job_id:
+            return "billed"
+        return "none"
+
+    def with_changes(self, **changes: object) -> Take:
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,289 @@
+"""The project bundle: a folder ``Name.soraboard/``.
+
+::
+
+    Name.soraboard/
+      storyboard.json     the storyboard (written only by a save of the document)
+      takes/<id>.json     one record per take (written only by the generation engine/import)
+      media/              take files, reference frames, thumbnails
+      exports/            finished films
+      history/            the previous versions of storyboard.json (bounded)
+
+Loading never writes. A bad file raises :class:`ProjectError` naming the file, what is
+wrong and where, and the file is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soraboard import __version__
+from soraboard.model.storyboard import Storyboard
+from soraboard.model.take import Take
+from soraboard.storage.atomic import atomic_write_bytes, atomic_write_json, dumps_json
+from soraboard.storage.codec import (
+    check_relative_path,
+    storyboard_from,
+    storyboard_to_dict,
+    take_from,
+    take_to_dict,
+)
+from soraboard.storage.errors import ProjectError, SchemaError
+from soraboard.storage.migrations import SCHEMA_VERSION, migrate
+
+SUFFIX = ".soraboard"
+STORYBOARD_FILE = "storyboard.json"
+TAKE_SCHEMA_VERSION = 1
+MAX_HISTORY = 30
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a storyboard of 300 segments is ~1 MB
+_TAKE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+def bundle_path_for(path: Path | str) -> Path:
+    """``film`` → ``film.soraboard``; ``film.soraboard/storyboard.json`` → the folder."""
+    p = Path(path)
+    if p.name == STORYBOARD_FILE:
+        return p.parent
+    return p if p.suffix == SUFFIX else p.with_name(p.name + SUFFIX)
+
+
+def _read_json(file: Path) -> object:
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise ProjectError(file, "the file does not exist") from None
+    except OSError as e:
+        raise ProjectError(file, f"cannot read the file ({e.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise ProjectError(file, f"the file is {size // 1_048_576} MB; a storyboard is never "
+                                 "that large, so it is probably not one")
+    try:
+        raw = file.read_bytes()
+    except OSError as e:
+        raise ProjectError(file, f"cannot read the file ({e.strerror})") from None
+    if not raw.strip():
+        raise ProjectError(file, "the file is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProjectError(file, "the file is not UTF-8 text", f"byte {e.start}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        what = "the file is not valid JSON" + (
+            " (it looks cut short)" if e.pos >= len(text.rstrip()) else f": {e.msg}")
+        raise ProjectError(file, what, f"line {e.lineno}, column {e.colno}") from None
+
+
+@dataclass
+class Project:
+    """A loaded bundle: the storyboard and every take recorded in it."""
+
+    bundle: Bundle
+    storyboard: Storyboard
+    takes: dict[str, Take] = field(default_factory=dict)
+    #: things worth telling the user that did not stop the load (an unreadable take record …)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Bundle:
+    def __init__(self, path: Path | str) -> None:
+        self.path = bundle_path_for(path).absolute()
+
+    def __repr__(self) -> str:
+        return f"Bundle({str(self.path)!r})"
+
+    @property
+    def name(self) -> str:
+        return self.path.name[: -len(SUFFIX)] if self.path.name.endswith(SUFFIX) else self.path.name
+
+    @property
+    def storyboard_file(self) -> Path:
+        return self.path / STORYBOARD_FILE
+
+    @property
+    def takes_dir(self) -> Path:
+        return self.path / "takes"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.path / "media"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.path / "exports"
+
+    @property
+    def history_dir(self) -> Path:
+        return self.path / "history"
+
+    # ---------------------------------------------------------------- create / open
+
+    @classmethod
+    def create(cls, path: Path | str, storyboard: Storyboard) -> Bundle:
+        """Make a new bundle; refuses to overwrite anything that is already there."""
+        b = cls(path)
+        if b.path.exists() and (not b.path.is_dir() or any(b.path.iterdir())):
+            raise ProjectError(b.path, "already exists; choose another name or open it")
+        try:
+            b.path.mkdir(parents=True, exist_ok=True)
+            b.ensure_layout()
+            b.save(storyboard)
+        except OSError as e:
+            raise ProjectError(b.path, f"cannot create the project ({e.strerror or e})") from None
+        return b
+
+    def ensure_layout(self) -> None:
+        for d in (self.takes_dir, self.media_dir, self.exports_dir, self.history_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+    def exists(self) -> bool:
+        return self.storyboard_file.is_file()
+
+    # ---------------------------------------------------------------- storyboard
+
+    def load_storyboard(self) -> Storyboard:
+        if not self.path.exists():
+            raise ProjectError(self.path, "no such project")
+        if not self.path.is_dir():
+            raise ProjectError(self.path, f"not a soraboard project (a project is a folder "
+                                          f"ending in {SUFFIX} with a {STORYBOARD_FILE})")
+        return self.decode_storyboard_file(self.storyboard_file)
+
+    @staticmethod
+    def decode_storyboard_file(file: Path) -> Storyboard:
+        doc = _read_json(file)
+        if not isinstance(doc, dict):
+            raise ProjectError(file, "expected a JSON object at the top level")
+        try:
+            doc = migrate(doc)
+            if "storyboard" not in doc:
+                raise SchemaError("storyboard", "a required field is missing")
+            return storyboard_from(doc["storyboard"])
+        except SchemaError as e:
+            raise ProjectError(file, e.what, e.where) from None
+
+    def save(self, storyboard: Storyboard) -> None:
+        """Write storyboard.json atomically, keeping the version it replaces in history/."""
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "generator": f"soraboard {__version__}",
+            "storyboard": storyboard_to_dict(storyboard),
+        }
+        data = dumps_json(doc).encode("utf-8")
+        self.ensure_layout()
+        try:
+            old = self.storyboard_file.read_bytes()
+        except FileNotFoundError:
+            old = None
+        if old is not None and old != data:
+            self._push_history(old)
+        atomic_write_bytes(self.storyboard_file, data)
+
+    def _push_history(self, data: bytes) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        n = 0
+        while True:
+            target = self.history_dir / f"storyboard-{stamp}-{n:03d}.json"
+            if not target.exists():
+                break
+            n += 1
+        atomic_write_bytes(target, data)
+        versions = self.history()
+        for old in versions[:-MAX_HISTORY]:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+
+    def history(self) -> list[Path]:
+        """Earlier versions of storyboard.json, oldest first."""
+        if not self.history_dir.is_dir():
+            return []
+        return sorted(self.history_dir.glob("storyboard-*.json"))
+
+    def restore(self, version: Path) -> Storyboard:
+        """Make an earlier version current (the current one goes to history first)."""
+        sb = self.decode_storyboard_file(version)
+        self.save(sb)
+        return sb
+
+    # ---------------------------------------------------------------- takes
+
+    def take_file(self, take_id: str) -> Path:
+        if not _TAKE_ID.match(take_id):
+            raise ValueError(f"invalid take id {take_id!r}")
+        return self.takes_dir / f"{take_id}.json"
+
+    def write_take(self, take: Take) -> None:
+        """Record a take atomically (the generation engine's journal)."""
+        self.takes_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(self.take_file(take.id),
+                          {"schema_version": TAKE_SCHEMA_VERSION, "take": take_to_dict(take)})
+
+    def read_take(self, file: Path) -> Take:
+        doc = _read_json(file)
+        if not isinstance(doc, dict):
+            raise ProjectError(file, "expected a JSON object at the top level")
+        version = doc.get("schema_version")
+        if version != TAKE_SCHEMA_VERSION:
+            raise ProjectError(file, f"unknown take schema {version!r}", "schema_version")
+        try:
+            take = take_from(doc.get("take"))
+        except SchemaError as e:
+            raise ProjectError(file, e.what, e.where) from None
+        if f"{take.id}.json" != file.name:
+            raise ProjectError(file, f"the record is for take {take.id!r}, not this file", "take.id")
+        return take
+
+    def load_takes(self) -> tuple[dict[str, Take], list[str]]:
+        """Every readable take record, and a warning for each unreadable one (left untouched)."""
+        takes: dict[str, Take] = {}
+        warnings: list[str] = []
+        if not self.takes_dir.is_dir():
+            return takes, warnings
+        for f in sorted(self.takes_dir.glob("*.json")):
+            try:
+                t = self.read_take(f)
+            except ProjectError as e:
+                warnings.append(f"take record skipped, left as it is: {e}")
+                continue
+            takes[t.id] = t
+        return takes, warnings
+
+    # ---------------------------------------------------------------- paths
+
+    def resolve(self, relative: str) -> Path:
+        """The absolute path of a bundle-relative path; refuses anything outside the bundle
+        (including through symbolic links)."""
+        check_relative_path(relative, "path")
+        p = (self.path / relative).resolve()
+        root = self.path.resolve()
+        if p != root and root not in p.parents:
+            raise ProjectError(self.path / relative, "points outside the project folder")
+        return p
+
+    def relative(self, path: Path) -> str:
+        """The bundle-relative POSIX path of a file inside the bundle."""
+        return Path(os.path.relpath(Path(path).absolute(), self.path)).as_posix()
+
+
+def load_project(path: Path | str) -> Project:
+    """Open a bundle: the storyboard, its takes, and any warnings. Never writes."""
+    b = Bundle(path)
+    sb = b.load_storyboard()
+    takes, warnings = b.load_takes()
+    for i, s in enumerate(sb.segments, start=1):
+        if s.chosen_take and s.chosen_take not in takes:
+            warnings.append(f"segment {i} chose take {s.chosen_take!r}, whose record is "
+                            "missing; it is shown as having no take")
+    return Project(b, sb, takes, warnings)
+
+
+def create_project(path: Path | str, storyboard: Storyboard) -> Project:
+    return Project(Bundle.create(path, storyboard), storyboard)
