@@ -87,7 +87,7 @@ def _spec_from_dict(d: Mapping[str, Any], where: str) -> ModelSpec:
         if key not in d:
             raise CatalogError(f"{where}: missing field {key!r}")
         value = d[key]
-        if not isinstance(value, typ) or isinstance(value, bool) and typ in (int, float):
+        if not isinstance(value, typ) or (isinstance(value, bool) and typ in (int, float)):
             raise CatalogError(f"{where}: field {key!r} has the wrong type")
         return value
 
@@ -141,7 +141,8 @@ def _read_entries(text: str, source: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise CatalogError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno})") from None
+        where = f"line {e.lineno}, column {e.colno}"
+        raise CatalogError(f"{source}: not valid JSON ({where})") from None
     models = data.get("models") if isinstance(data, dict) else None
     if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
         raise CatalogError(f"{source}: expected {{\"models\": [ {{...}}, ... ]}}")
@@ -187,13 +188,13 @@ class Catalog(Mapping[str, ModelSpec]):
             if path.exists():
                 try:
                     text = path.read_text("utf-8")
-                except (OSError, UnicodeDecodeError) as e:
-                    raise CatalogError(f"{path}: cannot read ({e})") from None
-                for e in _read_entries(text, str(path)):
-                    entries[e["id"]] = {**entries.get(e["id"], {}), **e}
+                except (OSError, UnicodeDecodeError) as err:
+                    raise CatalogError(f"{path}: cannot read ({err})") from None
+                for entry in _read_entries(text, str(path)):
+                    entries[entry["id"]] = {**entries.get(entry["id"], {}), **entry}
         specs = []
-        for n, (mid, e) in enumerate(entries.items()):
-            specs.append(_spec_from_dict(e, f"models.json: model {mid!r} (entry {n + 1})"))
+        for n, (mid, entry) in enumerate(entries.items()):
+            specs.append(_spec_from_dict(entry, f"models.json: model {mid!r} (entry {n + 1})"))
         return cls(specs)
 
 

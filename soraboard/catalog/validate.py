@@ -81,9 +81,9 @@ def validate(
             if spec.retired and not imported:
                 retired.setdefault(spec.id, []).append(i + 1)
             if spec.prompt_max_chars is not None and not imported:
-                length = compose_prompt(sb, i).length
-                if length > spec.prompt_max_chars:
-                    add(f"the composed prompt is {length} characters; {spec.id} accepts "
+                prompt_len = compose_prompt(sb, i).length
+                if prompt_len > spec.prompt_max_chars:
+                    add(f"the composed prompt is {prompt_len} characters; {spec.id} accepts "
                         f"{spec.prompt_max_chars}", "scene")
             if seg.is_chained and i > 0 and not spec.first_frame:
                 add(f"{spec.id} cannot start from a reference frame, so the chain is "
@@ -124,12 +124,16 @@ def validate(
                     add(f"the {tr.describe()} into segment {i + 2} is longer than half of "
                         f"the shorter neighbour ({fmt_seconds(limit)} s)", "transition_out")
 
+    by_date: dict[str, list[str]] = {}
     for model_id, used_by in retired.items():
-        spec = catalog[model_id]
+        date = catalog[model_id].retired or ""
+        by_date.setdefault(date, []).append(f"{model_id} (segments {_ranges(used_by)})")
+    for date, names in by_date.items():
+        verb = "was" if len(names) == 1 else "were"
         problems.append(Problem(
-            f"{model_id} (segments {_ranges(used_by)}) was retired upstream on {spec.retired}; "
-            "only a gateway that still routes this name can make it — or rehearse it for free "
-            "with the animatic backend", field="model", severity=Severity.WARNING))
+            f"{' and '.join(names)} {verb} retired upstream on {date}; only a gateway that "
+            "still routes these names can make them — or rehearse for free with the animatic "
+            "backend", field="model", severity=Severity.WARNING))
     report = estimate(sb, catalog, takes)
     if report.budget is not None and report.estimate.known > report.budget:
         problems.append(Problem(

@@ -78,8 +78,9 @@ class MediaInfo:
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _INPUT = re.compile(r"^Input #0, ([^,]+(?:,[^,]+)*?), from ", re.MULTILINE)
-_STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (Video|Audio|Data|Subtitle): (.*)$",
-                     re.MULTILINE)
+_STREAM = re.compile(
+    r"^\s*Stream #0:(\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (Video|Audio|Data|Subtitle): (.*)$",
+    re.MULTILINE)
 _KNOWN_RATES = {"23.98": Fraction(24000, 1001), "29.97": Fraction(30000, 1001),
                 "59.94": Fraction(60000, 1001), "47.95": Fraction(48000, 1001),
                 "119.88": Fraction(120000, 1001)}

@@ -82,9 +82,8 @@ def compose_prompt(
         parts.append(f"Palette: {bible.palette.strip()}")
     chars = characters_in(seg, bible.characters)
     if chars:
-        parts.append(
-            "Characters:\n" + "\n".join(f"- {c.name.strip()}: {c.description.strip()}" for c in chars)
-        )
+        described = [f"- {c.name.strip()}: {c.description.strip()}" for c in chars]
+        parts.append("Characters:\n" + "\n".join(described))
     if seg.scene.strip():
         parts.append(f"Scene: {seg.scene.strip()}")
     if seg.cinematography.strip():

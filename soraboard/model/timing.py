@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -65,7 +66,7 @@ def beat_problems(beats: Iterable[Beat], duration: float) -> list[str]:
             problems.append(
                 f"beat {label!r} is outside the segment's {fmt_seconds(duration)} s"
             )
-    for prev, cur in zip(ordered, ordered[1:]):
+    for prev, cur in itertools.pairwise(ordered):
         if cur.start < prev.end - 1e-9:
             problems.append(
                 f"beats {format_beat(prev)!r} and {format_beat(cur)!r} overlap"

@@ -15,6 +15,7 @@ wrong and where, and the file is left exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -75,8 +76,10 @@ def _read_json(file: Path) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
+        body = text.rstrip()
+        cut_short = body.startswith("{") and e.lineno >= body.count("\n") + 1
         what = "the file is not valid JSON" + (
-            " (it looks cut short)" if e.pos >= len(text.rstrip()) else f": {e.msg}")
+            " (it looks cut short)" if cut_short else f": {e.msg}")
         raise ProjectError(file, what, f"line {e.lineno}, column {e.colno}") from None
 
 
@@ -186,20 +189,16 @@ class Bundle:
         atomic_write_bytes(self.storyboard_file, data)
 
     def _push_history(self, data: bytes) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-        n = 0
-        while True:
-            target = self.history_dir / f"storyboard-{stamp}-{n:03d}.json"
-            if not target.exists():
-                break
-            n += 1
-        atomic_write_bytes(target, data)
+        # A sequence number first, so names sort in save order even within one second and
+        # after old versions were pruned; the UTC time is for people reading the folder.
         versions = self.history()
-        for old in versions[:-MAX_HISTORY]:
-            try:
+        last = versions[-1].name.split("-")[1] if versions else "0"
+        seq = int(last) + 1 if last.isdigit() else len(versions) + 1
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        atomic_write_bytes(self.history_dir / f"storyboard-{seq:06d}-{stamp}.json", data)
+        for old in self.history()[:-MAX_HISTORY]:
+            with contextlib.suppress(OSError):
                 old.unlink()
-            except OSError:
-                pass
 
     def history(self) -> list[Path]:
         """Earlier versions of storyboard.json, oldest first."""
@@ -238,7 +237,8 @@ class Bundle:
         except SchemaError as e:
             raise ProjectError(file, e.what, e.where) from None
         if f"{take.id}.json" != file.name:
-            raise ProjectError(file, f"the record is for take {take.id!r}, not this file", "take.id")
+            raise ProjectError(file, f"the record is for take {take.id!r}, not this file",
+                               "take.id")
         return take
 
     def load_takes(self) -> tuple[dict[str, Take], list[str]]:

@@ -260,8 +260,9 @@ def storyboard_from(v: Any, where: str = "storyboard") -> Storyboard:
     seen: dict[str, int] = {}
     for n, s in enumerate(segments):
         if s.id in seen:
-            raise SchemaError(f"{o.at('segments')}[{n}].id",
-                              f"segment id {s.id!r} is used twice (also by segment {seen[s.id] + 1})")
+            raise SchemaError(
+                f"{o.at('segments')}[{n}].id",
+                f"segment id {s.id!r} is used twice (also by segment {seen[s.id] + 1})")
         seen[s.id] = n
     return Storyboard(
         title=o.text("title", "Untitled"),
