@@ -70,6 +70,12 @@ class Transition:
     type: TransitionType = TransitionType.CUT
     duration: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Qt item data and JSON hand back plain strings: keep the enum, or fail here, early.
+        kind: object = self.type
+        if not isinstance(kind, TransitionType):
+            object.__setattr__(self, "type", TransitionType(str(kind)))
+
     @property
     def is_cut(self) -> bool:
         return self.type is TransitionType.CUT or self.duration <= 0
@@ -143,6 +149,14 @@ class Segment:
     reference_image: str | None = None  #: bundle-relative path of an image
     chosen_take: str | None = None
     transition_out: Transition = CUT
+
+    def __post_init__(self) -> None:
+        continuity: object = self.continuity
+        if not isinstance(continuity, Continuity):
+            object.__setattr__(self, "continuity", Continuity(str(continuity)))
+        ref_mode: object = self.ref_mode
+        if not isinstance(ref_mode, RefMode):
+            object.__setattr__(self, "ref_mode", RefMode(str(ref_mode)))
 
     def with_changes(self, **changes: object) -> Segment:
         return replace(self, **changes)  # type: ignore[arg-type]
