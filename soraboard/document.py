@@ -1,0 +1,300 @@
+"""The open project, as the GUI sees it: storyboard + takes + undo stack + selection.
+
+The Document is the only mutator of the model. Widgets call its intent methods; each pushes
+an undoable :class:`~soraboard.undo.EditCommand` that applies a pure edit and emits a coarse
+change signal; views refresh from it. Takes (paid results) are recorded outside the undo
+history: undo can change which take a segment has chosen, never delete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from soraboard.catalog.catalog import Catalog, default_catalog
+from soraboard.catalog.cost import CostReport, estimate
+from soraboard.model import edits
+from soraboard.model.edits import Edit, EditError
+from soraboard.model.status import SegmentStatus, storyboard_status
+from soraboard.model.storyboard import Segment, Storyboard, StyleBible, Transition
+from soraboard.model.take import Take
+from soraboard.storage.atomic import atomic_write_json
+from soraboard.storage.bundle import Bundle, Project, load_project
+from soraboard.storage.codec import storyboard_from, storyboard_to_dict
+from soraboard.storage.errors import ProjectError, SchemaError
+from soraboard.storage.migrations import SCHEMA_VERSION
+from soraboard.undo import EditCommand
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_FILE = "autosave.json"
+
+
+class Document(QObject):
+    #: the storyboard changed (any edit, undo or redo)
+    storyboard_changed = Signal()
+    #: a take was recorded or updated (generation progress, a new take, an import)
+    takes_changed = Signal()
+    #: the selected segments changed
+    selection_changed = Signal()
+    #: the file name or the modified flag changed
+    file_state_changed = Signal()
+
+    def __init__(self, project: Project, catalog: Catalog | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._project = project
+        self.catalog = catalog or default_catalog()
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self.file_state_changed.emit())
+        self._selection: list[str] = []
+        self._status_cache: tuple[int, int, list[SegmentStatus]] | None = None
+        self._takes_version = 0
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def bundle(self) -> Bundle:
+        return self._project.bundle
+
+    @property
+    def storyboard(self) -> Storyboard:
+        return self._project.storyboard
+
+    @property
+    def takes(self) -> dict[str, Take]:
+        return self._project.takes
+
+    @property
+    def title(self) -> str:
+        return self.storyboard.title or self.bundle.name
+
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def statuses(self) -> list[SegmentStatus]:
+        """Derived status of every segment (cached until the storyboard or a take changes)."""
+        key = (id(self.storyboard), self._takes_version)
+        if self._status_cache is None or self._status_cache[:2] != key:
+            self._status_cache = (*key, storyboard_status(self.storyboard, self.takes))
+        return self._status_cache[2]
+
+    def cost(self) -> CostReport:
+        return estimate(self.storyboard, self.catalog, self.takes, self.statuses())
+
+    def _put(self, sb: Storyboard) -> None:
+        self._project.storyboard = sb
+        # keep the selection to segments that still exist
+        kept = [s for s in self._selection if sb.has_segment(s)]
+        if kept != self._selection:
+            self._selection = kept
+            self.selection_changed.emit()
+        self.storyboard_changed.emit()
+
+    # ------------------------------------------------------------------ selection
+
+    @property
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    @property
+    def current_id(self) -> str | None:
+        return self._selection[-1] if self._selection else None
+
+    def current_index(self) -> int | None:
+        cid = self.current_id
+        return None if cid is None else self.storyboard.index_of(cid)
+
+    def select(self, segment_ids: Iterable[str]) -> None:
+        ids = [s for s in dict.fromkeys(segment_ids) if self.storyboard.has_segment(s)]
+        if ids != self._selection:
+            self._selection = ids
+            self.selection_changed.emit()
+
+    # ------------------------------------------------------------------ intents
+
+    def apply(self, edit: Edit) -> None:
+        """Push one undoable edit."""
+        self.undo_stack.push(EditCommand(edit, lambda: self.storyboard, self._put))
+
+    def try_apply(self, build: Any, *args: Any, **kwargs: Any) -> str | None:
+        """Build and push an edit; returns the error message instead of raising."""
+        try:
+            self.apply(build(self.storyboard, *args, **kwargs))
+        except EditError as e:
+            return str(e)
+        return None
+
+    def add_segment(self, index: int | None = None) -> Segment:
+        sb = self.storyboard
+        at = len(sb.segments) if index is None else index
+        seg = sb.new_segment(title=f"Segment {len(sb.segments) + 1}")
+        if 0 < at <= len(sb.segments):
+            prev = sb.segments[at - 1]
+            seg = seg.with_changes(model=prev.model, size=prev.size, duration=prev.duration)
+        self.apply(edits.add_segment(sb, seg, at))
+        self.select([seg.id])
+        return seg
+
+    def insert_segments(self, index: int, segments: Sequence[Segment], label: str) -> None:
+        self.apply(edits.insert_segments(self.storyboard, index, segments, label))
+        self.select([s.id for s in segments])
+
+    def duplicate(self, segment_ids: Sequence[str]) -> None:
+        if not segment_ids:
+            return
+        self.undo_stack.beginMacro("Duplicate" if len(segment_ids) == 1
+                                   else f"Duplicate {len(segment_ids)} segments")
+        new_ids = []
+        for sid in sorted(segment_ids, key=self.storyboard.index_of, reverse=True):
+            before = {s.id for s in self.storyboard.segments}
+            self.apply(edits.duplicate_segment(self.storyboard, sid))
+            new_ids += [s.id for s in self.storyboard.segments if s.id not in before]
+        self.undo_stack.endMacro()
+        self.select(new_ids)
+
+    def delete(self, segment_ids: Sequence[str]) -> None:
+        if segment_ids:
+            index = min(self.storyboard.index_of(s) for s in segment_ids)
+            self.apply(edits.delete_segments(self.storyboard, segment_ids))
+            segs = self.storyboard.segments
+            if segs:
+                self.select([segs[min(index, len(segs) - 1)].id])
+
+    def move(self, segment_id: str, to_index: int) -> None:
+        if self.storyboard.index_of(segment_id) != to_index:
+            self.apply(edits.move_segment(self.storyboard, segment_id, to_index))
+
+    def set_field(self, segment_id: str, field: str, value: Any) -> None:
+        if getattr(self.storyboard.segment(segment_id), field) != value:
+            self.apply(edits.set_segment_field(self.storyboard, segment_id, field, value))
+
+    def set_fields(self, segment_id: str, **values: Any) -> None:
+        seg = self.storyboard.segment(segment_id)
+        changed = {k: v for k, v in values.items() if getattr(seg, k) != v}
+        if changed:
+            self.apply(edits.set_segment_fields(self.storyboard, segment_id, **changed))
+
+    def set_transition(self, segment_id: str, transition: Transition) -> None:
+        if self.storyboard.segment(segment_id).transition_out != transition:
+            self.apply(edits.set_transition(self.storyboard, segment_id, transition))
+
+    def set_style(self, style: StyleBible) -> None:
+        if self.storyboard.style != style:
+            self.apply(edits.set_style_bible(self.storyboard, style))
+
+    def set_storyboard_field(self, field: str, value: Any) -> None:
+        if getattr(self.storyboard, field) != value:
+            self.apply(edits.set_storyboard_field(self.storyboard, field, value))
+
+    def choose_take(self, segment_id: str, take_id: str | None) -> None:
+        if self.storyboard.segment(segment_id).chosen_take != take_id:
+            self.apply(edits.choose_take(self.storyboard, segment_id, take_id))
+
+    # ------------------------------------------------------------------ takes (not undoable)
+
+    def record_take(self, take: Take) -> None:
+        """A take was written to the bundle by the engine or an import: show it."""
+        self._project.takes[take.id] = take
+        self._takes_version += 1
+        self.takes_changed.emit()
+
+    def takes_of(self, segment_id: str) -> list[Take]:
+        return sorted((t for t in self.takes.values() if t.segment_id == segment_id),
+                      key=lambda t: (t.created_at, t.id))
+
+    # ------------------------------------------------------------------ files
+
+    def save(self) -> None:
+        """Write storyboard.json (atomically, previous version to history)."""
+        self.bundle.save(self.storyboard)
+        self.undo_stack.setClean()
+        self.discard_autosave()
+        self.file_state_changed.emit()
+
+    def save_as(self, path: Path | str) -> None:
+        """Copy the project (takes and media included) to a new bundle and continue there."""
+        import shutil
+
+        target = Bundle(path)
+        if target.path.exists():
+            raise ProjectError(target.path, "already exists; choose another name")
+        shutil.copytree(self.bundle.path, target.path,
+                        ignore=shutil.ignore_patterns(AUTOSAVE_FILE, "*.lock", ".*.tmp"))
+        self._project.bundle = target
+        self.save()
+
+    @property
+    def autosave_file(self) -> Path:
+        return self.bundle.path / AUTOSAVE_FILE
+
+    def autosave(self) -> bool:
+        """Write unsaved changes beside storyboard.json (never over it). True when written."""
+        if not self.is_modified():
+            return False
+        atomic_write_json(self.autosave_file, {
+            "schema_version": SCHEMA_VERSION, "saved_at": time.time(),
+            "storyboard": storyboard_to_dict(self.storyboard)})
+        return True
+
+    def discard_autosave(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.autosave_file.unlink()
+
+    def recover_autosave(self) -> bool:
+        """Replace the storyboard by the autosaved one, as one undoable step."""
+        sb = read_autosave(self.bundle)
+        if sb is None or sb == self.storyboard:
+            return False
+        self.apply(_ReplaceStoryboard(self.storyboard, sb))
+        return True
+
+    @classmethod
+    def open(cls, path: Path | str, catalog: Catalog | None = None) -> Document:
+        return cls(load_project(path), catalog)
+
+
+def read_autosave(bundle: Bundle) -> Storyboard | None:
+    """The autosaved storyboard when it is newer than storyboard.json and differs, else None."""
+    f = bundle.path / AUTOSAVE_FILE
+    try:
+        if f.stat().st_mtime < bundle.storyboard_file.stat().st_mtime:
+            return None
+        import json
+
+        doc = json.loads(f.read_text("utf-8"))
+        sb = storyboard_from(doc["storyboard"])
+    except (OSError, ValueError, KeyError, TypeError, SchemaError):
+        return None
+    try:
+        current = bundle.load_storyboard()
+    except ProjectError:
+        return sb
+    return None if sb == current else sb
+
+
+class _ReplaceStoryboard(Edit):
+    """Recovering an autosave: one undo step back to what was on disk."""
+
+    label = "Recover autosaved changes"
+
+    def __init__(self, old: Storyboard, new: Storyboard) -> None:
+        self.old = old
+        self.new = new
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        return self.new
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        return self.old

@@ -1,0 +1,105 @@
+"""The cost strip: the estimate large; spent / in flight / left of the budget as one stacked
+bar; the what-if totals in one line. A pure function of the document, refreshed on every edit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QPainter, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from soraboard.catalog.cost import CostReport, fmt_usd
+from soraboard.document import Document
+from soraboard.ui import theme
+
+
+class BudgetBar(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.report: CostReport | None = None
+        self.setFixedHeight(8)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, 8)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect())
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.mix(theme.surface(), theme.text(), 0.12))
+        p.drawRoundedRect(r, 3, 3)
+        rep = self.report
+        if rep is not None:
+            scale = rep.budget if rep.budget else max(rep.estimate.known, rep.spent + rep.in_flight)
+            if scale and scale > 0:
+                x = r.left()
+                for value, color in ((rep.spent, theme.DONE), (rep.in_flight, theme.accent())):
+                    w = float(min(value / scale, Decimal(1))) * r.width()
+                    if w > 0:
+                        p.setBrush(color)
+                        p.drawRoundedRect(QRectF(x, r.top(), min(w, r.right() - x), r.height()),
+                                          3, 3)
+                        x += w
+                if rep.budget:
+                    # the plan's estimate as a tick: where the film will land
+                    est = float(min(rep.estimate.known / scale, Decimal(1))) * r.width()
+                    p.setBrush(theme.FAILED if rep.over_budget else theme.text())
+                    p.drawRect(QRectF(r.left() + est - 1, r.top(), 2, r.height()))
+        p.end()
+
+
+class CostPanel(QWidget):
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        v = QVBoxLayout(self)
+        v.setContentsMargins(12, 8, 12, 10)
+        v.setSpacing(4)
+        top = QHBoxLayout()
+        self.estimate = QLabel()
+        f = QFont(self.estimate.font())
+        f.setPointSizeF(f.pointSizeF() * 1.45)
+        f.setBold(True)
+        self.estimate.setFont(f)
+        self.caption = QLabel("estimate")
+        self.detail = QLabel()
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.estimate)
+        top.addWidget(self.caption, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addStretch(1)
+        top.addWidget(self.detail)
+        v.addLayout(top)
+        self.bar = BudgetBar()
+        v.addWidget(self.bar)
+        self.what_if = QLabel()
+        self.what_if.setWordWrap(True)
+        v.addWidget(self.what_if)
+        doc.storyboard_changed.connect(self.refresh)
+        doc.takes_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        rep = self.doc.cost()
+        self.estimate.setText(rep.estimate.describe())
+        sec = theme.secondary_text().name()
+        left = ""
+        if rep.budget is not None:
+            color = theme.FAILED if rep.over_budget else theme.STALE if rep.near_budget else None
+            left_text = f"left {fmt_usd(rep.remaining)} of {fmt_usd(rep.budget)}"
+            left = f" · <span style='color:{color.name()}'>{left_text}</span>" if color else \
+                f" · {left_text}"
+        else:
+            left = " · no budget"
+        self.detail.setText(f"<span style='color:{sec}'>spent {fmt_usd(rep.spent)} · in flight "
+                            f"{fmt_usd(rep.in_flight)}</span>{left}")
+        self.what_if.setText(
+            f"<span style='color:{sec}'>What if: all cheapest {rep.what_if_cheapest.describe()}"
+            f" · all best {rep.what_if_best.describe()}</span>")
+        self.bar.report = rep
+        self.bar.update()
+        tip = "\n".join(f"{m.model}: {m.amount.describe()} for {m.seconds:g} s"
+                        for m in rep.by_model)
+        self.setToolTip(tip)

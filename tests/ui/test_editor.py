@@ -1,0 +1,172 @@
+"""The editor driven through its real widgets: timeline, inspector, actions, undo."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from soraboard.document import Document, read_autosave
+from soraboard.model.storyboard import TransitionType
+from soraboard.storage.bundle import load_project
+
+
+def _titles(win) -> list[str]:  # type: ignore[no-untyped-def]
+    return [s.title for s in win.doc.storyboard.segments]
+
+
+def _click_card(qtbot: QtBot, win, index: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    canvas = win.timeline.canvas
+    rect = canvas.layouts[index].rect
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def test_add_reorder_delete_undo_redo(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    start = _titles(win)
+    _click_card(qtbot, win, 1)
+    assert win.doc.current_index() == 1
+    win.actions_by_id["edit.add"].trigger()
+    assert len(win.doc.storyboard.segments) == 6
+    assert win.doc.current_index() == 2  # added after the selection, and selected
+    assert win.doc.storyboard.segments[2].model == "sora-2"  # takes its neighbour's model
+    win.actions_by_id["edit.duplicate"].trigger()
+    assert len(win.doc.storyboard.segments) == 7
+    win.actions_by_id["edit.delete"].trigger()  # the copy; the next card is selected
+    assert win.doc.current_index() == 3
+    _click_card(qtbot, win, 2)
+    win.actions_by_id["edit.delete"].trigger()  # the added one
+    assert _titles(win) == start
+    # drag card 1 onto the boundary after card 3
+    canvas = win.timeline.canvas
+    src = canvas.layouts[0].rect.center()
+    dst = QPoint(canvas.layouts[2].rect.right() - 4, src.y())
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=src)
+    for x in range(src.x(), dst.x(), 20):
+        qtbot.mouseMove(canvas, QPoint(x, src.y()))
+    qtbot.mouseMove(canvas, dst)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=dst)
+    assert _titles(win)[:3] == [start[1], start[2], start[0]]
+    # segment 3 ("Cafe exterior") was chained to "Street level" — still next to it, fine;
+    # undo everything back to the start, then redo once
+    while win.doc.undo_stack.canUndo():
+        win.actions_by_id["edit.undo"].trigger()
+    assert _titles(win) == start
+    assert not win.doc.is_modified()
+    win.actions_by_id["edit.redo"].trigger()
+    assert len(win.doc.storyboard.segments) == 6
+    assert win.isWindowModified()
+
+
+def test_multi_select_and_delete_is_one_undo_step(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    _click_card(qtbot, win, 0)
+    _click_card(qtbot, win, 2, Qt.KeyboardModifier.ControlModifier)
+    _click_card(qtbot, win, 4, Qt.KeyboardModifier.ControlModifier)
+    assert len(win.doc.selection) == 3
+    win.actions_by_id["edit.delete"].trigger()
+    assert _titles(win) == ["Street level", "Barista"]
+    assert win.doc.undo_stack.undoText() == "Delete 3 segments"
+    win.doc.undo_stack.undo()
+    assert len(win.doc.storyboard.segments) == 5
+
+
+def test_keyboard_arrows_move_the_selection(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    _click_card(qtbot, win, 0)
+    qtbot.keyClick(win.timeline.canvas, Qt.Key.Key_Right)
+    qtbot.keyClick(win.timeline.canvas, Qt.Key.Key_Right)
+    assert win.doc.current_index() == 2
+    qtbot.keyClick(win.timeline.canvas, Qt.Key.Key_Left)
+    assert win.doc.current_index() == 1
+
+
+def test_typing_a_prompt_changes_the_composed_prompt_and_is_one_undo_step(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    _click_card(qtbot, win, 1)
+    insp = win.inspector
+    insp.scene.setFocus()
+    insp.scene.selectAll()
+    qtbot.keyClicks(insp.scene, "A rainy avenue at dusk.")
+    assert win.doc.storyboard.segments[1].scene == "A rainy avenue at dusk."
+    assert "Scene: A rainy avenue at dusk." in insp.prompt.toPlainText()
+    assert win.doc.undo_stack.count() == 1  # every keystroke merged into one step
+    # segment 3 continues from 2's final action: its composed prompt follows too
+    _click_card(qtbot, win, 2)
+    assert insp.prompt.toPlainText().startswith("Continue from the previous frame: commuters cross")
+    win.doc.undo_stack.undo()
+    assert win.doc.storyboard.segments[1].scene.startswith("The camera descends")
+
+
+def test_changing_the_model_limits_durations_and_updates_the_cost(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    _click_card(qtbot, win, 0)
+    insp = win.inspector
+    assert win.cost_panel.estimate.text() == "$10.80"
+    idx = insp.model.findData("runwayml/gen4.5")
+    insp.model.setCurrentIndex(idx)
+    insp.model.activated.emit(idx)
+    seg = win.doc.storyboard.segments[0]
+    assert seg.model == "runwayml/gen4.5"
+    assert seg.duration == 10.0  # 12 s is not allowed: the nearest allowed value
+    labels = [insp.duration._group.button(i).text() for i in range(len(insp.duration._values))]
+    assert labels == [f"{d} s" for d in range(2, 11)]
+    assert win.doc.cost().estimate.exact == Decimal("8.40")  # 10 s × $0.12 + 3 × $1.20 + $3.60
+    assert win.cost_panel.estimate.text() == "$8.40"
+    assert "8.40" in win.actions_by_id["generate.missing"].text()
+    win.doc.undo_stack.undo()  # model and duration changed in one step
+    assert win.doc.storyboard.segments[0].model == "sora-2-pro"
+    assert win.doc.storyboard.segments[0].duration == 12.0
+
+
+def test_transition_chip_popup_changes_the_transition(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.ui.main_window import TransitionPopup
+
+    win = window
+    canvas = win.timeline.canvas
+    chip = canvas.chip_rect(1)
+    with qtbot.waitSignal(canvas.transition_clicked):
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=chip.center())
+    popup = win.findChild(TransitionPopup)
+    assert popup is not None
+    popup.kind.setCurrentIndex(popup.kind.findData(TransitionType.CROSSFADE))
+    popup.kind.activated.emit(popup.kind.currentIndex())
+    popup.duration.setValue(1.0)
+    assert win.doc.storyboard.segments[1].transition_out.type is TransitionType.CROSSFADE
+    assert win.doc.storyboard.segments[1].transition_out.duration == 1.0
+    popup.close()
+
+
+def test_save_then_autosave_and_recovery(qtbot: QtBot, window, project_path) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    win.doc.set_storyboard_field("title", "Saved title")
+    assert win.save()
+    assert load_project(project_path).storyboard.title == "Saved title"
+    assert not win.isWindowModified()
+    win.doc.set_storyboard_field("title", "Unsaved title")
+    win._autosave()
+    assert (project_path / "autosave.json").exists()
+    assert load_project(project_path).storyboard.title == "Saved title"  # never over the save
+    # "crash": a new document on the same bundle finds the autosave and recovers it
+    doc2 = Document(load_project(project_path))
+    assert read_autosave(doc2.bundle) is not None
+    assert doc2.recover_autosave()
+    assert doc2.storyboard.title == "Unsaved title"
+    doc2.undo_stack.undo()
+    assert doc2.storyboard.title == "Saved title"
+    win.save()
+    assert not (project_path / "autosave.json").exists()
+
+
+def test_style_bible_edits_reach_every_composed_prompt(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    editor = win.style_editor
+    editor.style_text.setPlainText("Hand-drawn watercolour animation")
+    _click_card(qtbot, win, 0)
+    assert "Style: Hand-drawn watercolour animation" in win.inspector.prompt.toPlainText()
+    editor.budget.setText("5")
+    editor.budget.editingFinished.emit()
+    assert win.doc.storyboard.budget == "5.00"
+    assert "left $5.00 of $5.00" in win.cost_panel.detail.text()
+    assert win.budget_chip.text() == "Budget $5.00 · left $5.00"
