@@ -184,15 +184,26 @@ class PacketList:
     time_base: Fraction
     pts: tuple[int, ...]
     durations: tuple[int, ...]
+    dts: tuple[int, ...] = ()  #: decode timestamps, in decode order like ``pts``
 
     def times(self) -> list[float]:
         return [float(p * self.time_base) for p in self.pts]
+
+    def sorted_pts(self) -> list[int]:
+        """Presentation timestamps in display order (frame ``k`` of the stream is ``[k]``)."""
+        return sorted(self.pts)
+
+    @property
+    def first_delay(self) -> int:
+        """pts − dts of the first packet (the B-frame reorder delay), in the time base."""
+        return self.pts[0] - self.dts[0] if self.pts and self.dts else 0
 
 
 def parse_framemd5(text: str, stream: int = 0) -> PacketList:
     tb = Fraction(1)
     pts: list[int] = []
     durs: list[int] = []
+    dts: list[int] = []
     for line in text.splitlines():
         if line.startswith("#tb "):
             idx, _, val = line[4:].partition(":")
@@ -204,17 +215,26 @@ def parse_framemd5(text: str, stream: int = 0) -> PacketList:
             continue
         cols = [c.strip() for c in line.split(",")]
         if len(cols) >= 5 and cols[0] == str(stream):
+            dts.append(int(cols[1]))
             pts.append(int(cols[2]))
             durs.append(int(cols[3]))
-    return PacketList(tb, tuple(pts), tuple(durs))
+    return PacketList(tb, tuple(pts), tuple(durs), tuple(dts))
 
 
 def list_packets(path: Path, ffmpeg: FFmpeg | None = None, keyframes_only: bool = False,
-                 stream: str = "v:0") -> PacketList:
-    """Every packet (or keyframe) of one stream, without decoding."""
+                 stream: str = "v:0", idr_only: bool = False) -> PacketList:
+    """Every packet (or keyframe, or H.264 IDR access unit) of one stream, without decoding.
+
+    ``idr_only`` keeps the packets that hold an IDR slice (NAL type 5): only those can start
+    a stream copy — an open-GOP I frame is flagged as a keyframe but its leading pictures
+    reference the previous GOP. Only meaningful for H.264.
+    """
     path = Path(path)
-    args = ["-i", str(path), "-map", f"0:{stream}", "-c", "copy"]
-    if keyframes_only:
+    args = ["-i", str(path.absolute()), "-map", f"0:{stream}", "-c", "copy"]
+    if idr_only:
+        # filter_units empties every packet without an IDR slice; empty packets are dropped
+        args += ["-bsf:v", "filter_units=pass_types=5"]
+    elif keyframes_only:
         args += ["-bsf:v", "noise=drop=not(key)"]
     args += ["-f", "framemd5", "-"]
     try:
@@ -229,6 +249,11 @@ def keyframe_times(path: Path, ffmpeg: FFmpeg | None = None) -> list[float]:
     return sorted(list_packets(path, ffmpeg, keyframes_only=True).times())
 
 
+def idr_times(path: Path, ffmpeg: FFmpeg | None = None) -> list[float]:
+    """Presentation times of the H.264 IDR frames, ascending (where a copy may start)."""
+    return sorted(list_packets(path, ffmpeg, idr_only=True).times())
+
+
 def probe(path: Path | str, ffmpeg: FFmpeg | None = None, count_frames: bool = True) -> MediaInfo:
     """Describe a media file; raises :class:`MediaError` for anything that is not usable."""
     path = Path(path)
@@ -239,7 +264,8 @@ def probe(path: Path | str, ffmpeg: FFmpeg | None = None, count_frames: bool = T
     ff = ffmpeg or find_ffmpeg()
     import subprocess
 
-    proc = subprocess.run([ff.path, "-hide_banner", "-nostdin", "-i", str(path)],
+    # absolute, so a name starting with "-" is never read as an option
+    proc = subprocess.run([ff.path, "-hide_banner", "-nostdin", "-i", str(path.absolute())],
                           capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
     info = parse_banner(path, proc.stderr.decode("utf-8", "replace"))
     if info.video is None or not count_frames:

@@ -1,0 +1,124 @@
+"""``soraboard export`` and ``soraboard seams``: the exporter on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from soraboard.console import CliError, ProgressBars, one_line
+from soraboard.media.ffmpeg import FFmpeg, FFmpegError, FFmpegNotFound, find_ffmpeg
+from soraboard.media.probe import MediaError
+from soraboard.stitch.plan import ExportBlocked, Soundtrack
+from soraboard.stitch.runner import ExportCancelled, Progress, format_eta
+from soraboard.storage.bundle import Project, load_project
+from soraboard.storage.errors import ProjectError
+
+
+def _ffmpeg() -> FFmpeg:
+    from soraboard.settings import load_settings
+
+    settings, _ = load_settings()
+    try:
+        return find_ffmpeg(settings.ffmpeg_path)
+    except FFmpegNotFound as e:
+        raise CliError(str(e)) from None
+
+
+def _project(path: str) -> Project:
+    try:
+        project = load_project(path)
+    except ProjectError as e:
+        raise CliError(str(e)) from None
+    for w in project.warnings:
+        print("warning: " + one_line(w), file=sys.stderr)
+    return project
+
+
+def default_output(project: Project) -> Path:
+    """``exports/<title>.mp4`` in the bundle, with a safe file name."""
+    name = re.sub(r"[^\w .()-]+", "_", project.storyboard.title).strip(" ._-") or "film"
+    return project.bundle.exports_dir / f"{name}.mp4"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from soraboard.stitch.export import prepare_export, run_export
+
+    project = _project(args.project)
+    ff = _ffmpeg()
+    music = Soundtrack(Path(args.music)) if args.music else None
+    if music is not None and not music.path.is_file():
+        raise CliError(f"music file {args.music} does not exist", 2)
+    try:
+        prepared = prepare_export(project, args.preset, music=music, loudnorm=args.loudnorm,
+                                  ffmpeg=ff)
+    except ExportBlocked as e:
+        raise CliError("cannot export: " + str(e)) from None
+    except MediaError as e:
+        raise CliError(str(e)) from None
+    for w in prepared.warnings:
+        print("warning: " + one_line(w), file=sys.stderr)
+    if args.output:
+        output = Path(args.output)
+    else:
+        output = default_output(project)
+        output.parent.mkdir(parents=True, exist_ok=True)
+    print(f"{prepared.plan.preset.label}: {prepared.summary}", file=sys.stderr)
+    bars = ProgressBars(sys.stderr)
+
+    def show(p: Progress) -> None:
+        # a terminal redraws one line; a log (CI, a pipe) gets a line per new stage only
+        note = p.stage + (f" · about {format_eta(p.eta)} left" if p.eta and bars.tty else "")
+        bars.update("export", p.fraction, note)
+
+    try:
+        result = run_export(prepared, output, on_progress=show)
+    except ExportCancelled:
+        raise CliError("export cancelled; nothing was written", 130) from None
+    except FFmpegError as e:
+        raise CliError(str(e)) from None
+    finally:
+        bars.finish()
+    if args.otio:
+        from soraboard.stitch.otio import write_otio
+
+        write_otio(project, Path(args.otio), plan=prepared.plan)
+        print(f"Wrote {args.otio}", file=sys.stderr)
+    for note in result.notes:
+        print("note: " + one_line(note), file=sys.stderr)
+    print(f"{result.path} — {result.duration:.2f} s, {result.frames} frames, {result.mode}, "
+          f"{result.elapsed:.1f} s")
+    return 0
+
+
+def cmd_seams(args: argparse.Namespace) -> int:
+    from soraboard.stitch.seams import format_report, seam_report
+
+    project = _project(args.project)
+    ff = _ffmpeg()
+    try:
+        report = seam_report(project, ffmpeg=ff)
+    except ExportBlocked as e:
+        raise CliError("cannot check the seams: " + str(e)) from None
+    print(format_report(report))
+    return 1 if any(s.verdict == "jump" for s in report) else 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``export`` and ``seams`` to the ``soraboard`` command."""
+    p = subparsers.add_parser("export", help="stitch the chosen takes into one film")
+    p.add_argument("project", help="a project folder (Name.soraboard)")
+    p.add_argument("-o", "--output", help="the film to write (default: the bundle's exports/)")
+    p.add_argument("--preset", choices=["final", "preview", "smart"], default="final")
+    p.add_argument("--music", metavar="FILE", help="a soundtrack for the whole film")
+    p.add_argument("--loudnorm", action="store_true",
+                   help="normalise loudness to -14 LUFS (EBU R128, for the web)")
+    p.add_argument("--otio", metavar="FILE", help="also write an OpenTimelineIO timeline")
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser(
+        "seams", help="score how well each boundary hides the join (exit 1 when one jumps)")
+    p.add_argument("project")
+    p.set_defaults(func=cmd_seams)

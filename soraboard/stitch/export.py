@@ -1,0 +1,176 @@
+"""The export as the dialog and the CLI drive it: prepare (plan + summary), then run.
+
+::
+
+    prepared = prepare_export(project, "smart", music=Soundtrack(Path("theme.m4a")))
+    prepared.summary   # "copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2 …"
+    result = run_export(prepared, Path("film.mp4"), on_progress=show, cancel=token)
+
+``prepare_export`` probes the take files (a few tens of ms each) and builds the plan; it
+raises :class:`~soraboard.stitch.plan.ExportBlocked` naming every segment without a usable
+take. ``run_export`` writes the film atomically (see :mod:`soraboard.stitch.runner`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soraboard.media.ffmpeg import FFmpeg, find_ffmpeg
+from soraboard.media.probe import MediaError, MediaInfo, probe
+from soraboard.model.take import Take
+from soraboard.stitch.plan import (
+    ExportPlan,
+    Soundtrack,
+    build_plan,
+    describe_full,
+    encode_args,
+)
+from soraboard.stitch.presets import PRESETS, Preset, PresetName
+from soraboard.stitch.presets import preset as preset_named
+from soraboard.stitch.runner import (
+    OUTPUT,
+    CancelToken,
+    ProgressCallback,
+    Step,
+    run_to_file,
+)
+from soraboard.stitch.smart import SmartPlan, SmartState, analyse, plan_smart, smart_steps
+from soraboard.storage.bundle import Project
+from soraboard.storage.errors import ProjectError
+
+
+def probe_takes(project: Project, ffmpeg: FFmpeg | None = None,
+                ) -> tuple[dict[str, Path], dict[str, MediaInfo], list[str]]:
+    """Files and probes of every chosen, usable take; and a warning per unreadable one."""
+    ff = ffmpeg or find_ffmpeg()
+    files: dict[str, Path] = {}
+    probes: dict[str, MediaInfo] = {}
+    warnings: list[str] = []
+    for seg in project.storyboard.segments:
+        take = project.takes.get(seg.chosen_take) if seg.chosen_take else None
+        if take is None or not take.usable or take.file is None or take.id in files:
+            continue
+        try:
+            path = project.bundle.resolve(take.file)
+            probes[take.id] = probe(path, ff)
+            files[take.id] = path
+        except (ProjectError, MediaError) as e:
+            warnings.append(str(e))
+    return files, probes, warnings
+
+
+@dataclass
+class PreparedExport:
+    """A planned export: what it will do (``summary``) and the steps that do it."""
+
+    plan: ExportPlan
+    ffmpeg: FFmpeg
+    smart: SmartPlan | None = None  #: set when the Smart preset can copy the takes
+    #: why the Smart preset falls back to a full encode (empty when it does not)
+    fallback_reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: filled in while a smart export runs (avc1 or avc3, and why)
+    state: SmartState = field(default_factory=SmartState)
+
+    @property
+    def mode(self) -> str:
+        """``copy`` (stream copy only), ``smart`` (copy + windows) or ``full``."""
+        if self.smart is None:
+            return "full"
+        return "copy" if not self.smart.windows else "smart"
+
+    @property
+    def summary(self) -> str:
+        """One line for the preset's row in the export dialog."""
+        if self.smart is not None:
+            return self.smart.summary()
+        text = describe_full(self.plan)
+        if self.fallback_reasons:
+            text = "full encode: " + "; ".join(self.fallback_reasons) + " · " + text
+        return text
+
+    def steps(self, output: Path, work: Path) -> list[Step]:
+        """The runner's steps, writing the film to ``output`` and scratch files to ``work``."""
+        if self.smart is not None:
+            return smart_steps(self.smart, work, self.ffmpeg, self.state)
+        return [Step(f"Encoding {self.plan.duration:.1f} s", encode_args(self.plan, OUTPUT),
+                     self.plan.duration, what="the export")]
+
+
+def prepare_plan(plan: ExportPlan, ffmpeg: FFmpeg | None = None) -> PreparedExport:
+    """Wrap a plan; for the Smart preset, analyse the takes and decide copy vs full encode."""
+    ff = ffmpeg or find_ffmpeg()
+    prepared = PreparedExport(plan, ff, warnings=list(plan.notes))
+    if plan.preset.smart:
+        reasons, sources = analyse(plan, ff)
+        if reasons:
+            prepared.fallback_reasons = reasons
+        else:
+            prepared.smart = plan_smart(plan, sources)
+    return prepared
+
+
+def prepare_export(project: Project, preset: str | Preset = "final", *,
+                   music: Soundtrack | None = None, loudnorm: bool = False,
+                   ffmpeg: FFmpeg | None = None) -> PreparedExport:
+    """Plan the export of a loaded project (probes the take files)."""
+    ff = ffmpeg or find_ffmpeg()
+    p = preset if isinstance(preset, Preset) else preset_named(preset)
+    files, probes, warnings = probe_takes(project, ff)
+    plan = build_plan(project.storyboard, project.takes, files, probes, p, music=music,
+                      loudnorm=loudnorm)
+    prepared = prepare_plan(plan, ff)
+    prepared.warnings[:0] = warnings
+    return prepared
+
+
+def preset_summaries(project: Project, *, music: Soundtrack | None = None,
+                     loudnorm: bool = False, ffmpeg: FFmpeg | None = None,
+                     ) -> dict[PresetName, PreparedExport]:
+    """Every preset prepared for this film (probing the takes once), for the export dialog's
+    preset list: ``summaries[PresetName.SMART].summary`` → "copies 55.4 s of the takes …"."""
+    ff = ffmpeg or find_ffmpeg()
+    files, probes, warnings = probe_takes(project, ff)
+    out: dict[PresetName, PreparedExport] = {}
+    for name, p in PRESETS.items():
+        plan = build_plan(project.storyboard, project.takes, files, probes, p, music=music,
+                          loudnorm=loudnorm)
+        out[name] = prepare_plan(plan, ff)
+        out[name].warnings[:0] = warnings
+    return out
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    mode: str  #: copy | smart | full
+    duration: float
+    frames: int
+    elapsed: float
+    summary: str
+    notes: tuple[str, ...] = ()  #: e.g. why the film is tagged avc3
+
+
+def run_export(prepared: PreparedExport, output: Path | str, *,
+               on_progress: ProgressCallback | None = None,
+               cancel: CancelToken | None = None) -> ExportResult:
+    """Write the film to ``output`` (atomically; raises ExportError / ExportCancelled)."""
+    start = time.monotonic()
+    target = Path(output)
+    run_to_file(target, prepared.steps, prepared.ffmpeg, on_progress=on_progress, cancel=cancel)
+    return ExportResult(target.absolute(), prepared.mode, prepared.plan.duration,
+                        prepared.plan.total_frames, time.monotonic() - start, prepared.summary,
+                        tuple(prepared.state.notes))
+
+
+def takes_of(project: Project) -> Sequence[Take]:
+    """The chosen takes, in film order (for hand-offs such as OTIO)."""
+    out = []
+    for seg in project.storyboard.segments:
+        t = project.takes.get(seg.chosen_take) if seg.chosen_take else None
+        if t is not None:
+            out.append(t)
+    return out

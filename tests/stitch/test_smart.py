@@ -1,0 +1,231 @@
+"""Smart render: copied frames equal the source, the film decodes cleanly, lengths and sync hold."""
+
+from __future__ import annotations
+
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soraboard.model.storyboard import TransitionType as T
+from soraboard.stitch.export import prepare_export, run_export
+from soraboard.stitch.plan import ExportPlan, Join, Source
+from soraboard.stitch.runner import Progress
+from soraboard.stitch.smart import (
+    CopyPiece,
+    SmartSource,
+    Window,
+    WindowPart,
+    plan_smart,
+    x264_params,
+    x264_profile,
+)
+from tests.stitch.helpers import ClipSpec, decode_errors, ff, make_project, stream_durations
+
+MEDIUM = ("-preset", "medium", "-crf", "23")  # B-frames, CABAC: what real takes look like
+
+
+def _md5s(path: Path) -> list[str]:
+    """The decoded frames' MD5s, in display order."""
+    out = subprocess.run([ff(), "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5",
+                          "-"], capture_output=True, text=True, check=True).stdout
+    return [ln.rsplit(",", 1)[1].strip() for ln in out.splitlines() if ln and not ln.startswith("#")]
+
+
+def _check_copies(prepared: object, out: Path) -> int:
+    """Every copied frame of the film equals its source frame; returns how many were checked."""
+    smart = prepared.smart  # type: ignore[attr-defined]
+    film = _md5s(out)
+    pos = checked = 0
+    sources: dict[int, list[str]] = {}
+    for piece in smart.pieces:
+        if isinstance(piece, CopyPiece):
+            path = smart.plan.sources[piece.index].path
+            src = sources.setdefault(piece.index, _md5s(path))
+            assert film[pos:pos + piece.frames] == src[piece.start:piece.end]
+            checked += piece.frames
+        pos += piece.frames
+    assert pos == len(film)
+    return checked
+
+
+def test_smart_copies_outside_the_windows_bit_for_bit(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [
+        ClipSpec("a.mp4", 3.0, None, gop=30, extra=MEDIUM),
+        ClipSpec("b.mp4", 3.0, None, pattern="testsrc", gop=30, audio=False, extra=MEDIUM),
+        ClipSpec("c.mp4", 3.0, None, pattern="rgbtestsrc", gop=30, extra=MEDIUM, trim_in=0.5),
+        ClipSpec("d.mp4", 2.0, None, gop=30, extra=MEDIUM, tone_hz=660),
+    ], [(T.CROSSFADE, 0.5), (T.CUT, 0), (T.WIPE_LEFT, 0.5)])
+    prepared = prepare_export(project, "smart")
+    assert prepared.fallback_reasons == [] and prepared.mode == "smart"
+    assert prepared.summary == ("copies 6.0 s of the takes bit for bit, encodes 3.5 s "
+                                "around 2 transitions")
+    out = tmp_path / "smart.mp4"
+    seen: list[Progress] = []
+    result = run_export(prepared, out, on_progress=seen.append)
+    assert decode_errors(out) == ""
+    frames, vdur, adur = stream_durations(out)
+    assert frames == prepared.plan.total_frames == 90 + 90 + 75 + 60 - 15 - 15
+    assert vdur == pytest.approx(frames / 30, abs=1e-3) and abs(adur - vdur) <= 1 / 30
+    assert _check_copies(prepared, out) == 60 + 60 + 30 + 30
+    # the windows used the takes' own x264 settings: identical SPS/PPS, plain avc1
+    assert result.notes == () and prepared.state.tag == "avc1"
+    assert any(p.stage == "Encoding transition 2 of 2" for p in seen)
+    assert seen[-1].fraction == 1.0
+
+
+def test_cut_only_compatible_clips_are_stream_copied(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 2.0, None, gop=30, extra=MEDIUM),
+                                      ClipSpec("b.mp4", 2.0, None, pattern="testsrc", gop=30,
+                                               extra=MEDIUM, trim_in=1.0),
+                                      ClipSpec("c.mp4", 1.0, "red", gop=30, extra=MEDIUM)])
+    prepared = prepare_export(project, "smart")
+    assert prepared.mode == "copy" and prepared.smart is not None
+    assert prepared.summary.startswith("copies all 4.0 s of the takes bit for bit")
+    out = tmp_path / "cut.mp4"
+    run_export(prepared, out)
+    assert decode_errors(out) == ""
+    assert _check_copies(prepared, out) == 120
+    frames, vdur, adur = stream_durations(out)
+    assert frames == 120 and abs(adur - vdur) <= 1 / 30
+
+
+def test_clips_from_different_encoder_settings_still_decode_cleanly(tmp_path: Path) -> None:
+    # no B-frames next to B-frames, other GOP lengths: different delay and parameter sets
+    project = make_project(tmp_path, [ClipSpec("fast.mp4", 2.0, None, gop=20,
+                                               extra=(*MEDIUM, "-bf", "0")),
+                                      ClipSpec("slow.mp4", 2.0, None, pattern="testsrc", gop=30,
+                                               extra=MEDIUM)], [(T.CROSSFADE, 0.5)])
+    prepared = prepare_export(project, "smart")
+    out = tmp_path / "mixed.mp4"
+    result = run_export(prepared, out)
+    assert decode_errors(out) == ""
+    assert stream_durations(out)[0] == 105
+    assert _check_copies(prepared, out) > 0
+    assert prepared.state.tag == "avc3" and "in band (avc3)" in result.notes[0]
+
+
+def test_incompatible_clips_fall_back_to_a_full_encode_and_say_why(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 1.0, "red"),
+                                      ClipSpec("b.mp4", 1.0, "blue", size="640x360", fps="25")],
+                           [(T.CROSSFADE, 0.5)])
+    prepared = prepare_export(project, "smart")
+    assert prepared.mode == "full"
+    assert prepared.fallback_reasons == [
+        "segment 2 “Shot 2” is 640x360, the film is 320x180 and runs at 25 fps, the film at 30"]
+    assert prepared.summary.startswith("full encode: segment 2 “Shot 2” is 640x360")
+    out = tmp_path / "f.mp4"
+    run_export(prepared, out)
+    assert stream_durations(out)[0] == 45 and decode_errors(out) == ""
+
+
+def _src(i: int, count: int, idr_every: int, first: int = 0) -> SmartSource:
+    return SmartSource(i, tuple(range(0, count * 512, 512)), Fraction(1, 15360),
+                       frozenset(range(0, count, idr_every)), first)
+
+
+def test_plan_smart_windows_reach_from_the_last_idr_before_to_the_first_after() -> None:
+    from soraboard.stitch.plan import OutputFormat
+
+    def source(i: int, frames: int) -> Source:
+        return Source(i, f"s{i}", "", f"t{i}", Path(f"/{i}.mp4"), None, 0.0, frames / 30, frames)
+
+    plan = ExportPlan("F", (source(0, 100), source(1, 90), source(2, 60)),
+                      (Join(0, T.CROSSFADE, 15, 0.5), Join(1, T.CUT, 0, 0.0)),
+                      OutputFormat(320, 180, Fraction(30)))
+    smart = plan_smart(plan, {0: _src(0, 100, 30), 1: _src(1, 100, 30, first=10),
+                              2: _src(2, 70, 1000, first=5)})
+    assert smart.pieces == (
+        CopyPiece(0, 0, 60),  # the last IDR before the crossfade (frame 85) is 60
+        Window((WindowPart(0, 60, 100), WindowPart(1, 10, 30)), (Join(0, T.CROSSFADE, 15, 0.5),)),
+        CopyPiece(1, 30, 100),  # clip 1 uses frames 10–100, the end of its stream: copied
+        Window((WindowPart(2, 5, 65),), ()),  # clip 2 starts after its only IDR: encoded
+    )
+    assert smart.window_ranges() == [(60, 105), (175, 235)]
+    assert smart.copied_frames + smart.encoded_frames == plan.total_frames == 235
+
+
+def test_profiles_map_to_libx264_names() -> None:
+    assert x264_profile("Constrained Baseline") == "baseline"
+    assert x264_profile("High") == "high" and x264_profile("High 4:2:2") == "high422"
+
+
+def test_x264_params_reproduce_the_source_settings() -> None:
+    opts = {"cabac": "1", "ref": "3", "deblock": "1:0:0", "analyse": "0x3:0x113", "bframes": "3",
+            "b_pyramid": "2", "direct": "1", "rc": "crf", "crf": "23.0", "aq": "1:1.00",
+            "chroma_qp_offset": "-2"}
+    assert x264_params(opts, fast=False) == (
+        "cabac=1:ref=3:deblock=0,0:bframes=3:b_pyramid=2:direct=spatial:crf=23.0:aq-mode=1:"
+        "aq-strength=1.00")
+    # faster search where it changes no header bit; a source already faster keeps its own
+    fast = x264_params({**opts, "subme": "7", "trellis": "1", "rc_lookahead": "40"})
+    assert "subme=2" in fast and "trellis=0" in fast and "rc_lookahead=10" in fast
+    assert fast.endswith(":me=dia:chroma_qp_offset=-2")  # psy-RD's share of the offset kept
+    assert x264_params({**opts, "subme": "1"}).endswith(":me=dia")
+
+
+def _tone_changes(path: Path, tones: list[int]) -> list[float]:
+    """When the dominant tone switches from one clip's to the next (seconds, 5 ms steps)."""
+    raw = subprocess.run([ff(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "s16le",
+                          "-ac", "1", "-ar", "48000", "-"], capture_output=True, check=True).stdout
+    x = np.frombuffer(raw, np.int16).astype(np.float64)
+    hop, win = 240, 960
+    times, current, k = [], 0, 0
+    while k + win <= len(x) and current + 1 < len(tones):
+        spectrum = np.abs(np.fft.rfft(x[k:k + win] * np.hanning(win)))
+        freqs = np.fft.rfftfreq(win, 1 / 48000)
+        if abs(freqs[spectrum.argmax()] - tones[current + 1]) < 60:
+            times.append((k + win / 2) / 48000)
+            current += 1
+        k += hop
+    return times
+
+
+def test_cut_only_copies_the_sound_too_and_stays_in_sync(tmp_path: Path) -> None:
+    tones = [500, 1000, 1500, 2000]
+    project = make_project(tmp_path, [
+        ClipSpec(f"{i}.mp4", 1.5, None, gop=15, tone_hz=hz, extra=MEDIUM,
+                 trim_in=0.5 if i == 2 else 0.0) for i, hz in enumerate(tones)])
+    prepared = prepare_export(project, "smart")
+    assert prepared.mode == "copy"
+    assert prepared.summary == ("copies all 5.5 s of the takes bit for bit "
+                                "(stream copy; its sound too)")
+    out = tmp_path / "cuts.mp4"
+    run_export(prepared, out)
+    assert decode_errors(out) == ""
+    frames, vdur, adur = stream_durations(out)
+    assert frames == 165 and abs(adur - vdur) <= 1 / 30
+    # each tone starts where its picture does (a plain concat drifts ~32 ms per join)
+    for got, want in zip(_tone_changes(out, tones), [1.5, 3.0, 4.0]):
+        assert abs(got - want) <= 1 / 30
+    assert len(_tone_changes(out, tones)) == 3
+    assert _check_copies(prepared, out) == 165
+
+
+def test_cancelling_a_smart_export_leaves_nothing_behind(tmp_path: Path) -> None:
+    from soraboard.stitch.runner import CancelToken, ExportCancelled
+
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 4.0, None, "640x360", gop=120,
+                                               extra=MEDIUM),
+                                      ClipSpec("b.mp4", 4.0, None, "640x360", gop=120,
+                                               extra=MEDIUM)],
+                           [(T.CROSSFADE, 0.5)], size="640x360")
+    prepared = prepare_export(project, "smart")
+    assert prepared.mode == "smart"
+    out = tmp_path / "film.mp4"
+    out.write_bytes(b"earlier")
+    token = CancelToken()
+    stages: list[str] = []
+
+    def on_progress(p: Progress) -> None:
+        stages.append(p.stage)
+        if p.stage.startswith("Encoding"):
+            token.cancel()
+
+    with pytest.raises(ExportCancelled):
+        run_export(prepared, out, on_progress=on_progress, cancel=token)
+    assert "Encoding transition 1 of 1" in stages
+    assert out.read_bytes() == b"earlier"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
