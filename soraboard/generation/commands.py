@@ -1,0 +1,320 @@
+"""``soraboard generate`` and ``soraboard providers`` (registered by :mod:`soraboard.cli`).
+
+Heavy modules (openai, cv2) are imported inside the handlers so ``soraboard --help`` and the
+other commands stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from soraboard.console import CliError, ProgressBars, ellipsize, one_line, table
+
+if TYPE_CHECKING:
+    from soraboard.storage.bundle import Bundle
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the generation commands to the ``soraboard`` parser."""
+    p = subparsers.add_parser(
+        "generate", help="generate a project's segments (missing and stale ones by default)",
+        description="Generate segments in the background: chained segments one after another, "
+                    "independent ones in parallel. With no provider configured this renders "
+                    "free animatic clips. Exit code 0 only when every requested segment has a "
+                    "good take.")
+    p.add_argument("project", help="a project folder (Name.soraboard)")
+    p.add_argument("--segments", help="only these segments, by position: 2,4 (regenerated even "
+                                      "when they have a take)")
+    p.add_argument("--provider", help="provider profile (default: the one in settings; "
+                                      "'animatic' for the offline backend)")
+    p.add_argument("--model", help="use this model for every generated segment")
+    p.add_argument("--yes", action="store_true", help="do not ask before spending money")
+    p.add_argument("--max-cost", metavar="DOLLARS",
+                   help="refuse to start when the run would cost more than this")
+    p.set_defaults(func=cmd_generate)
+
+    p = subparsers.add_parser("providers", help="list provider profiles and check they answer")
+    p.add_argument("--no-check", action="store_true", help="list without contacting them")
+    p.set_defaults(func=cmd_providers)
+    ps = p.add_subparsers(dest="providers_command", metavar="ACTION")
+    a = ps.add_parser("add", help="add or replace a provider profile")
+    a.add_argument("name")
+    a.add_argument("--base-url", required=True)
+    a.add_argument("--key-env", help="environment variable that holds the key")
+    a.add_argument("--model", help="default model")
+    a.add_argument("--concurrency", type=int, help="jobs in flight at once (default 2)")
+    a.set_defaults(func=cmd_providers_add)
+    k = ps.add_parser("set-key", help="read the key from stdin into the OS keyring")
+    k.add_argument("name")
+    k.set_defaults(func=cmd_providers_set_key)
+
+
+# ------------------------------------------------------------------------------------ generate
+
+
+def _parse_positions(text: str, count: int) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise CliError(f"--segments: {part!r} is not a position like 2 or 2-4", 2) from None
+        for n in range(first, last + 1):
+            if not 1 <= n <= count:
+                raise CliError(f"--segments: there is no segment {n} (1–{count})", 2)
+            if n - 1 not in out:
+                out.append(n - 1)
+    if not out:
+        raise CliError("--segments: no segment given", 2)
+    return sorted(out)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from soraboard.catalog.catalog import CatalogError, default_catalog
+    from soraboard.catalog.cost import fmt_usd
+    from soraboard.generation.engine import (
+        CancelToken,
+        EngineEvents,
+        GenerationEngine,
+        adoptable,
+        run_generation,
+    )
+    from soraboard.generation.errors import GenerationError
+    from soraboard.generation.factory import make_backend
+    from soraboard.generation.journal import BundleLock, LockHeld
+    from soraboard.generation.providers import ProviderError
+    from soraboard.generation.scheduler import Mode, check_budget, plan_segments, with_chosen
+    from soraboard.model.take import Take
+    from soraboard.settings import load_settings
+    from soraboard.storage.bundle import load_project
+    from soraboard.storage.errors import ProjectError
+
+    settings, notes = load_settings()
+    for n in notes:
+        print("warning: " + one_line(n), file=sys.stderr)
+    try:
+        project = load_project(args.project)
+        catalog = default_catalog()
+    except (ProjectError, CatalogError) as e:
+        raise CliError(str(e)) from None
+    for w in project.warnings:
+        print("warning: " + one_line(w), file=sys.stderr)
+    max_cost = None
+    if args.max_cost is not None:
+        try:
+            max_cost = Decimal(str(args.max_cost).lstrip("$"))
+        except InvalidOperation:
+            raise CliError(f"--max-cost: {args.max_cost!r} is not an amount", 2) from None
+    if args.model and args.model not in catalog:
+        raise CliError(f"--model: {args.model!r} is not in the model catalog", 2)
+    provider = args.provider if args.provider is not None else settings.provider
+    try:
+        backend = make_backend(provider, concurrency=None if provider else settings.concurrency,
+                               catalog=catalog)
+    except ProviderError as e:
+        raise CliError(str(e)) from None
+    bundle = project.bundle
+    lock = BundleLock(bundle)
+    try:
+        lock.acquire()
+    except LockHeld as e:
+        raise CliError(str(e)) from None
+    try:
+        sb, takes = project.storyboard, project.takes
+        adopted = adoptable(sb, takes)
+        board = with_chosen(sb, adopted)
+        if args.segments:
+            idx = _parse_positions(args.segments, len(sb.segments))
+            ids = plan_segments(board, takes, Mode.SELECTED, [sb.segments[i].id for i in idx])
+        else:
+            ids = plan_segments(board, takes, Mode.MISSING_OR_STALE)
+        active = [t for t in takes.values() if t.status.is_active]
+        if not ids and not active:
+            print("Nothing to generate: every segment has a current take.")
+            _save_choices(bundle, adopted)
+            return 0
+        free = backend.name == "animatic"
+        guard = check_budget(board, takes, catalog, ids, free=free, max_cost=max_cost)
+        who = "the offline animatic backend ($0)" if free else f"provider {backend.name!r}"
+        print(f"Generating {len(ids)} segment(s) with {who}"
+              + (f", resuming {len(active)} journaled job(s)" if active else "")
+              + ("" if free else f" — {guard.describe()}"), file=sys.stderr)
+        if guard.refused:
+            raise CliError(guard.refused, 2)
+        if not free and any(sb.segment(i).is_chained or sb.segment(i).reference_image
+                            for i in ids):
+            from soraboard.generation.frames import face_detector
+
+            if face_detector()[0] is None:
+                print("note: " + face_detector()[1], file=sys.stderr)
+        if guard.needs_confirmation and not args.yes:
+            why = "over the budget" if guard.budget is not None and \
+                guard.committed + guard.cost.known > guard.budget else "of unknown price"
+            if not sys.stdin.isatty():
+                raise CliError(f"this run is {why} ({guard.describe()}); add --yes to confirm", 2)
+            answer = input(f"This run is {why}. Generate anyway? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                raise CliError("nothing generated", 1)
+        bars = ProgressBars()
+        bars_lock = threading.Lock()
+        index = {s.id: i for i, s in enumerate(sb.segments)}
+
+        def label(seg_id: str) -> str:
+            i = index.get(seg_id)
+            if i is None:
+                return seg_id
+            return f"{i + 1} {ellipsize(sb.segments[i].title or '(untitled)', 20)}"
+
+        def on_update(take: Take) -> None:
+            with bars_lock:
+                bars.update(label(take.segment_id), take.progress, take.status.value)
+
+        def on_warning(take: Take, text: str) -> None:
+            with bars_lock:
+                print(f"warning: segment {label(take.segment_id)}: {one_line(text)}",
+                      file=sys.stderr)
+
+        engine = GenerationEngine(bundle, backend,
+                                  events=EngineEvents(take_updated=on_update, warning=on_warning))
+        cancel = CancelToken()
+        try:
+            result = run_generation(engine, sb, takes, ids, cancel=cancel, model=args.model,
+                                    overlay=adopted)
+        except KeyboardInterrupt:
+            print("interrupted: running jobs are kept and resumed by the next "
+                  "'soraboard generate'", file=sys.stderr)
+            raise
+        except GenerationError as e:
+            raise CliError(e.message) from None
+        finally:
+            bars.finish()
+        chosen = result.chosen_overlay()
+        _save_choices(bundle, chosen)
+        rows = []
+        spent = Decimal(0)
+        for sid in [s.id for s in sb.segments if s.id in set(ids) | set(result.takes)
+                    | set(result.failures) | set(result.interrupted)]:
+            take = result.takes.get(sid)
+            note = result.failures.get(sid) or result.interrupted.get(sid) or ""
+            if take is not None and take.cost_value is not None and take.billing == "billed":
+                spent += take.cost_value
+            rows.append([str(index[sid] + 1), ellipsize(sb.segments[index[sid]].title, 24),
+                         take.id if take else "-", take.status.value if take else "not started",
+                         fmt_usd(take.cost_value) if take else "-", ellipsize(note, 60)])
+        print(table(rows, ["#", "Segment", "Take", "Status", "Cost", "Note"], right=(0, 4)))
+        missing = [sid for sid in ids if sid not in chosen]
+        print(f"{len(ids) - len(missing)} of {len(ids)} segment(s) generated, "
+              f"spent {fmt_usd(spent)}"
+              + (f", {len(result.failures)} failed" if result.failures else "")
+              + (f", {len(result.interrupted)} still running at the provider (run again to "
+                 "resume)" if result.interrupted else ""))
+        return 0 if result.ok and not missing else 1
+    finally:
+        lock.release()
+
+
+def _save_choices(bundle: Bundle, chosen: dict[str, str]) -> None:
+    """Make each generated take its segment's chosen take, in one save of storyboard.json."""
+    from soraboard.model.edits import choose_take as choose
+    from soraboard.storage.bundle import load_project
+
+    if not chosen:
+        return
+    fresh = load_project(bundle.path)  # the file as it is now, not as it was an hour ago
+    sb = fresh.storyboard
+    changed = False
+    for sid, take_id in chosen.items():
+        if sb.has_segment(sid) and sb.segment(sid).chosen_take != take_id \
+                and take_id in fresh.takes:
+            sb = choose(sb, sid, take_id).apply(sb)
+            changed = True
+    if changed:
+        bundle.save(sb)
+
+
+# ------------------------------------------------------------------------------------ providers
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    from soraboard.generation.providers import (
+        ProviderError,
+        get_key,
+        key_source,
+        keyring_available,
+        load_profiles,
+    )
+
+    try:
+        profiles = load_profiles()
+    except ProviderError as e:
+        raise CliError(str(e)) from None
+    rows = []
+    for p in profiles:
+        status = "not checked"
+        if not args.no_check:
+            status = _check(p, get_key(p))
+        rows.append([p.name, p.describe(), p.base_url, key_source(p), p.default_model or "-",
+                     str(p.concurrency), ellipsize(status, 50)])
+    print(table(rows, ["Name", "Kind", "Base URL", "Key", "Model", "Jobs", "Check"],
+                right=(5,)))
+    ok, why = keyring_available()
+    if not ok:
+        print(f"note: {why}; keys can only come from environment variables (--key-env)")
+    return 0
+
+
+def _check(profile: object, key: str | None) -> str:
+    from soraboard.generation.errors import GenerationError
+    from soraboard.generation.openai_backend import OpenAIBackend
+    from soraboard.generation.providers import ProviderProfile
+
+    assert isinstance(profile, ProviderProfile)
+    if key is None and profile.needs_key:
+        return "no key"
+    backend = OpenAIBackend(name=profile.name, base_url=profile.base_url, api_key=key,
+                            timeout=5.0)
+    try:
+        backend.check()
+    except GenerationError as e:
+        return f"{e.kind}: {one_line(e.message)}"
+    return "ok"
+
+
+def cmd_providers_add(args: argparse.Namespace) -> int:
+    from soraboard.generation.providers import PRESETS, ProviderError, ProviderProfile, save_profile
+
+    base = PRESETS.get(args.name)
+    profile = ProviderProfile(
+        name=args.name, base_url=args.base_url, key_env=args.key_env,
+        default_model=args.model, concurrency=args.concurrency or 2,
+        needs_key=bool(args.key_env) or (base.needs_key if base else True),
+        preset=base.preset if base else "custom", label=base.label if base else "")
+    try:
+        save_profile(profile)
+    except ProviderError as e:
+        raise CliError(str(e), 2) from None
+    print(f"Saved provider {args.name} ({args.base_url})")
+    return 0
+
+
+def cmd_providers_set_key(args: argparse.Namespace) -> int:
+    from soraboard.generation.providers import ProviderError, set_key
+
+    key = sys.stdin.readline().strip()
+    if not key:
+        raise CliError("no key on standard input (pipe it in: ... | soraboard providers "
+                       f"set-key {args.name})", 2)
+    try:
+        set_key(args.name, key)
+    except ProviderError as e:
+        raise CliError(str(e)) from None
+    print(f"Stored the key of {args.name} in the keyring")
+    return 0
