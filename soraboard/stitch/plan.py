@@ -417,7 +417,10 @@ def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, 
         for j, (kind, frames) in enumerate(joins):
             nxt, out = f"v{j + 1}", f"vj{j}"
             if kind is TransitionType.CUT or frames <= 0:
-                filters.append(f"[{cur}][{nxt}]concat=n=2:v=1:a=0[{out}]")
+                # concat outputs a 1/1000000 time base; xfade refuses inputs whose time bases
+                # differ, so a cut followed by a dissolve needs the frame-rate base back
+                filters.append(f"[{cur}][{nxt}]concat=n=2:v=1:a=0,"
+                               f"settb={fmt.fps.denominator}/{fmt.fps.numerator}[{out}]")
                 length += parts[j + 1].frames
             else:
                 filters.append(

@@ -83,7 +83,7 @@ def test_mixed_inputs_are_scaled_and_padded_and_fades_dip_the_sound() -> None:
     assert chains[4].startswith("[2:v:0]setpts=PTS-STARTPTS,scale=trunc(iw*32/27/2)*2:ih,"
                                 "scale=1280:720:force_original_aspect_ratio=decrease")
     assert "[v0][v1]xfade=transition=fadeblack:duration=1:offset=1[vj0]" in chains
-    assert "[vj0][v2]concat=n=2:v=1:a=0[vj1]" in chains
+    assert "[vj0][v2]concat=n=2:v=1:a=0,settb=1/30[vj1]" in chains
     # the dip: 1 s = 48000 samples; the first clip keeps 96000-48000+24000 samples and fades
     # its last 24000 out, the second drops its first 24000 and fades the next 24000 in
     assert "[a0]atrim=end_sample=72000,afade=t=out:ss=48000:ns=24000[aj0x]" in chains

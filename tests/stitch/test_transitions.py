@@ -92,3 +92,18 @@ def test_transition_renders_with_exact_length_sync_and_middle(tmp_path: Path, ki
         assert quiet < 0.1 * _rms(out, 0.1, 0.2)
     else:
         assert quiet > 0.3 * _rms(out, 0.1, 0.2)
+
+
+@pytest.mark.parametrize("preset", ["final", "preview"])
+def test_a_cut_followed_by_a_dissolve_exports(tmp_path: Path, preset: str) -> None:
+    """Regression: concat hands xfade a different time base; a cut then a crossfade failed."""
+    project = make_project(tmp_path, [ClipSpec("red.mp4", LEN, "red", tone_hz=440),
+                                      ClipSpec("green.mp4", LEN, "green", tone_hz=660),
+                                      ClipSpec("blue.mp4", LEN, "blue", tone_hz=880)],
+                           [(T.CUT, 0), (T.CROSSFADE, D)])
+    out = tmp_path / "out.mp4"
+    run_export(prepare_export(project, preset), out)
+    frames, vdur, adur = stream_durations(out)
+    assert frames == 3 * FPS - round(D * FPS)
+    assert abs(adur - vdur) <= 1 / FPS
+    assert decode_errors(out) == ""
