@@ -146,6 +146,11 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if args.from_files:  # clips and images made elsewhere
+        from soraboard.imports.commands import cmd_new_from
+
+        code: int = cmd_new_from(args)
+        return code
     if args.demo:
         try:
             sb = load_demo(args.demo)
@@ -225,6 +230,8 @@ def build_parser() -> _Parser:
     p = sub.add_parser("new", help="create a project bundle")
     p.add_argument("path", help="where to create it (.soraboard is added)")
     p.add_argument("--demo", choices=list(DEMOS), help="start from a demo storyboard")
+    p.add_argument("--from", dest="from_files", nargs="+", metavar="FILE",
+                   help="start from video clips and images, one segment per file")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("validate", help="list a project's problems (exit 1 when there are any)")

@@ -501,6 +501,7 @@ def encode_args(plan: ExportPlan, output: Path | str, *, fmt_name: str = "mp4") 
 
 def describe_full(plan: ExportPlan) -> str:
     """One line for the export dialog: what a full encode of this film does."""
-    return (f"{plan.preset.description} · {plan.format.size} {plan.format.fps_text} fps · "
-            f"encodes {plan.duration:.1f} s")
+    # a Smart preset that fell back encodes like Final: its own description would promise a copy
+    what = "H.264 High CRF 18 · AAC 192 kb/s" if plan.preset.smart else plan.preset.description
+    return f"{what} · {plan.format.size} {plan.format.fps_text} fps · encodes {plan.duration:.1f} s"
 
