@@ -28,7 +28,7 @@ from pathlib import Path
 from soraboard.catalog.catalog import Catalog, ModelSpec, default_catalog
 from soraboard.generation.backend import JobState, JobStatus, VideoRequest
 from soraboard.generation.errors import ExpiredOrNotFound, GenerationError, Rejected
-from soraboard.media.ffmpeg import FFmpeg, FFmpegError, find_ffmpeg
+from soraboard.media.ffmpeg import FFmpeg, FFmpegError, find_ffmpeg, lower_priority
 
 FPS = 24
 GOP = FPS * 2  # a keyframe every 2 s keeps last-frame extraction cheap
@@ -147,11 +147,18 @@ def _run_in(cwd: Path, ff: FFmpeg, args: list[str]) -> None:
     import subprocess
 
     cmd = [ff.path, "-hide_banner", "-nostdin", "-loglevel", "error", *args]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, stdin=subprocess.DEVNULL,
-                          check=False, timeout=600)
+    with subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL) as proc:
+        lower_priority(proc.pid)
+        try:
+            _out, err = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise FFmpegError("the animatic render took longer than 600 s") from None
     if proc.returncode != 0:
         raise FFmpegError(f"ffmpeg failed (exit {proc.returncode})",
-                          proc.stderr.decode("utf-8", "replace"), proc.returncode)
+                          err.decode("utf-8", "replace"), proc.returncode)
 
 
 class AnimaticBackend:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from soraboard.media.ffmpeg import FFmpeg, FFmpegError, stderr_tail
+from soraboard.media.ffmpeg import FFmpeg, FFmpegError, lower_priority, stderr_tail
 from soraboard.storage.atomic import fsync_dir
 
 #: in a step's args, replaced by the temp file the film is written to
@@ -117,6 +117,7 @@ class FFmpegProcess:
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+        lower_priority(self.proc.pid)
         assert self.proc.stdout is not None and self.proc.stderr is not None
         # two readers so neither pipe can fill up and stall ffmpeg
         self._threads = [

@@ -519,6 +519,12 @@ class SegmentInspector(QScrollArea):
                 pix = QPixmap()
             text = f"Starts from the image <b>{seg.reference_image.split('/')[-1]}</b>"
         elif chained and prev is not None:
+            mine = self.doc.takes.get(seg.chosen_take) if seg.chosen_take else None
+            if mine is not None and mine.request.reference_file:
+                try:  # the exact frame this segment's take was sent
+                    pix = QPixmap(str(self.doc.bundle.resolve(mine.request.reference_file)))
+                except Exception:
+                    pix = QPixmap()
             where = {RefMode.LAST: "last frame", RefMode.SHARPEST: "sharpest of the last frames",
                      RefMode.AT_TIME: f"frame at {fmt_seconds(seg.ref_time or 0)} s",
                      RefMode.CUSTOM: "custom image"}[seg.ref_mode]

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -38,23 +39,31 @@ from PySide6.QtWidgets import (
 )
 
 from soraboard import __version__
-from soraboard.catalog.cost import fmt_usd
+from soraboard.catalog.cost import Amount, fmt_usd, segment_cost
+from soraboard.catalog.validate import Severity, validate
 from soraboard.document import Document, read_autosave
+from soraboard.generation.factory import make_backend
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import Continuity, RefMode, Segment, Transition, TransitionType
+from soraboard.model.take import Take
 from soraboard.model.timing import film_length, fmt_seconds, trim_range
 from soraboard.settings import Settings, load_settings, save_settings
-from soraboard.storage.bundle import Bundle, load_project
+from soraboard.stitch.plan import ExportPlan
+from soraboard.storage.bundle import Bundle, Project, load_project
 from soraboard.storage.errors import ProjectError
 from soraboard.ui import theme
 from soraboard.ui.actions import ACTIONS, MENUS, ActionSpec
 from soraboard.ui.cost_panel import CostPanel
 from soraboard.ui.icons import icon
 from soraboard.ui.inspector import SegmentInspector
+from soraboard.ui.panels import JobsPanel, TakesPanel
 from soraboard.ui.player import PlayerWidget
 from soraboard.ui.style_bible import StyleBibleEditor
 from soraboard.ui.timeline import MAX_PPS, MIN_PPS, TimelineView
+from soraboard.workers.export import PreviewJob, StitchRunner
+from soraboard.workers.generation import JobManager
 from soraboard.workers.thumbnails import ThumbnailService
+from soraboard.workers.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +165,9 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(5000)
         self._status_timer.timeout.connect(self._refresh_status)
         self._status_timer.start()
-        if not doc.storyboard.segments:
-            pass
-        elif doc.current_id is None:
+        if doc.storyboard.segments and doc.current_id is None:
             doc.select([doc.storyboard.segments[0].id])
+        QTimer.singleShot(0, warm_up)
 
     # ------------------------------------------------------------------ construction
 
@@ -221,14 +229,32 @@ class MainWindow(QMainWindow):
         cv.addWidget(self.banner)
         cv.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self.player.mode_changed.connect(lambda _m: self._load_player())
+        self.player.mode_changed.connect(self._on_mode_changed)
+        self.player.position_changed.connect(self._on_player_position)
+        canvas.seek_requested.connect(self._seek_film)
+        canvas.files_dropped.connect(self.import_paths)
+        self.stitch = StitchRunner(self)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(1500)
+        self._preview_timer.timeout.connect(self._render_preview)
+        self.doc.storyboard_changed.connect(self._on_document_changed_for_preview)
+        self.doc.takes_changed.connect(self._on_document_changed_for_preview)
 
     def _build_dock(self) -> None:
         self.inspector = SegmentInspector(self.doc)
         self.inspector.image_chosen.connect(self._set_reference_image)
         self.style_editor = StyleBibleEditor(self.doc)
-        self.takes_panel = QLabel()  # replaced by the takes panel below
-        self.jobs_panel = QLabel()
+        self.takes_panel = TakesPanel(self.doc, self.thumbnails)
+        self.takes_panel.play_requested.connect(self._play_take)
+        self.takes_panel.compare_requested.connect(self._compare_takes)
+        self.takes_panel.remix_requested.connect(self._remix_take)
+        self.takes_panel.delete_requested.connect(self._delete_take_file)
+        self.jobs_panel = JobsPanel(self.doc)
+        self.jobs_panel.cancel_requested.connect(self._cancel_segment)
+        self.jobs_panel.retry_requested.connect(lambda sid: self._generate([sid], confirm=False))
+        self.inspector.generate_requested.connect(lambda sid: self._generate([sid]))
+        self.inspector.cancel_requested.connect(self._cancel_segment)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.inspector, "Segment")
@@ -407,6 +433,9 @@ class MainWindow(QMainWindow):
 
     def _load_player(self) -> None:
         if self.player.mode.value() == "sequence":
+            idx = self.doc.current_index()
+            if idx is not None and self.player.source is not None:
+                self.player.seek(self.timeline.canvas.layouts[idx].start)
             return
         idx = self.doc.current_index()
         if idx is None:
@@ -557,7 +586,7 @@ class MainWindow(QMainWindow):
 
     def preview_sequence(self) -> None:
         self.player.mode.set_value("sequence")
-        self.player.mode_changed.emit("sequence")
+        self._on_mode_changed("sequence")
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -679,9 +708,27 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        running = self.jobs.running_segments() + self.jobs.pending_segments() \
+            if self.jobs is not None else []
+        if running:
+            answer = QMessageBox.question(
+                self, "Jobs are running",
+                f"{len(running)} segment{'s are' if len(running) != 1 else ' is'} still being "
+                "generated. Close anyway? Running jobs stay recorded in the project and resume "
+                "when you open it again (nothing is paid twice); queued ones are dropped.",
+                QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Close:
+                event.ignore()
+                return
         if not self._confirm_discard():
             event.ignore()
             return
+        if self.jobs is not None:
+            self.jobs.close(detach=True, msecs=10000)
+        self.stitch.cancel_all()
+        self.stitch.wait(10000)
+        self.thumbnails.wait(5000)
         QSettings("soraboard", "soraboard").setValue("geometry", self.saveGeometry())
         event.accept()
 
@@ -698,10 +745,452 @@ class MainWindow(QMainWindow):
             self._restart_autosave()
             self._refresh_chrome()
 
-    # ------------------------------------------------------------------ TEMPORARY (wired next)
 
-    def _pending(self) -> None:
-        QMessageBox.information(self, "soraboard", "This arrives with the generation engine.")
+    # ------------------------------------------------------------------ generation
 
-    new_from_story = import_files = generate_selected = cancel_selected = _pending
-    generate_missing = generate_all = cancel_all = export_film = _pending
+    jobs: JobManager | None = None
+
+    def _job_manager(self) -> JobManager | None:
+        """The JobManager for the configured provider (built on first use, rebuilt when the
+        provider changes). None, with a message, when the provider cannot be used."""
+        name = self.settings.provider or "animatic"
+        if self.jobs is not None and self.jobs.backend.name == name:
+            return self.jobs
+        if self.jobs is not None and (self.jobs.running_segments() or self.jobs.pending_segments()):
+            QMessageBox.warning(self, "Generation", "Jobs of the previous provider are still "
+                                "running; wait for them or cancel them first.")
+            return None
+        try:
+            backend = make_backend(self.settings.provider, concurrency=self.settings.concurrency,
+                                   catalog=self.doc.catalog)
+        except Exception as e:
+            answer = QMessageBox.warning(
+                self, "Cannot generate", f"{e}\n\nOpen the settings to fix the provider?",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Open:
+                self.open_settings()
+            return None
+        jobs = JobManager(self.doc.bundle, backend, self)
+        jobs.take_updated.connect(self._on_take_updated)
+        jobs.take_finished.connect(self._on_take_finished)
+        jobs.job_failed.connect(self._on_job_failed)
+        jobs.segment_blocked.connect(self._on_job_blocked)
+        jobs.warning.connect(self._on_job_warning)
+        jobs.idle.connect(self._on_jobs_idle)
+        self.jobs = jobs
+        return jobs
+
+    def resume_journaled_jobs(self) -> None:
+        """After a crash or a close with jobs running: follow every journaled job again."""
+        active = [t for t in self.doc.takes.values() if t.status.is_active]
+        if not active:
+            return
+        jobs = self._job_manager()
+        if jobs is None:
+            return
+        jobs.generate(self.doc.storyboard, self.doc.takes, [])
+        self.statusBar().showMessage(f"Resumed {len(active)} journaled job"
+                                     f"{'s' if len(active) != 1 else ''}", 8000)
+
+    def plan_text(self, segment_ids: list[str]) -> str:
+        """What will run at once and what waits for what — shown before money is spent."""
+        sb = self.doc.storyboard
+        wanted = set(segment_ids)
+        now, later = [], []
+        for sid in segment_ids:
+            i = sb.index_of(sid)
+            seg = sb.segments[i]
+            if seg.is_chained and i > 0 and sb.segments[i - 1].id in wanted:
+                later.append(f"{i + 1} after {i}")
+            else:
+                now.append(str(i + 1))
+        parts = []
+        if now:
+            k = self.settings.concurrency
+            parts.append(f"In parallel (up to {k} at once): {', '.join(now)}.")
+        if later:
+            parts.append(f"In sequence, each from the last frame of the one before: "
+                         f"{', '.join(later)}.")
+        return " ".join(parts)
+
+    def _confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text,
+                                      QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _generate(self, segment_ids: list[str], confirm: bool = True) -> bool:
+        sb = self.doc.storyboard
+        ids = [s.id for s in sb.segments if s.id in set(segment_ids)]
+        if self.jobs is not None:
+            ids = [i for i in ids if not self.jobs.is_running(i)]
+        if not ids:
+            self.statusBar().showMessage("Nothing to generate", 4000)
+            return False
+        errors = [p for p in validate(sb, self.doc.catalog, self.doc.takes)
+                  if p.severity is Severity.ERROR and p.segment_id in ids]
+        if errors:
+            QMessageBox.warning(self, "Fix these first",
+                                "\n".join(str(p) for p in errors[:8]))
+            return False
+        amount = Amount()
+        for sid in ids:
+            amount += segment_cost(sb.segment(sid), self.doc.catalog).amount
+        rep = self.doc.cost()
+        provider = self.settings.provider or "the animatic backend (offline, $0)"
+        free = self.settings.provider is None
+        cost_text = "$0.00 — animatic clips are free" if free else amount.describe()
+        if confirm:
+            text = (f"Generate {len(ids)} segment{'s' if len(ids) != 1 else ''} with "
+                    f"{provider} for {cost_text}.\n\n{self.plan_text(ids)}")
+            if not self._confirm("Generate", text):
+                return False
+        if not free and rep.remaining is not None and amount.known > rep.remaining:
+            over = amount.known - rep.remaining
+            if not self._confirm("Over budget",
+                                 f"This would go {fmt_usd(over)} over the budget "
+                                 f"(left: {fmt_usd(rep.remaining)}). Start anyway?"):
+                return False
+        jobs = self._job_manager()
+        if jobs is None:
+            return False
+        try:
+            jobs.generate(sb, self.doc.takes, ids, None)
+        except Exception as e:  # e.g. another soraboard is generating into this project
+            QMessageBox.warning(self, "Cannot generate", str(e))
+            return False
+        self._batch = (time.time(), len(ids))
+        self._show_tab(3)
+        return True
+
+    _batch: tuple[float, int] | None = None
+
+    def generate_selected(self) -> None:
+        self._generate(self.doc.selection)
+
+    def generate_missing(self) -> None:
+        statuses = self.doc.statuses()
+        ids = [s.id for s, st in zip(self.doc.storyboard.segments, statuses)
+               if st.state.needs_generation]
+        self._generate(ids)
+
+    def generate_all(self) -> None:
+        self._generate([s.id for s in self.doc.storyboard.segments])
+
+    def _cancel_segment(self, segment_id: str) -> None:
+        if self.jobs is not None and self.jobs.cancel(segment_id):
+            self.statusBar().showMessage("Cancelled. The provider may still bill for a job it "
+                                         "had started.", 10000)
+
+    def cancel_selected(self) -> None:
+        for sid in self.doc.selection:
+            self._cancel_segment(sid)
+
+    def cancel_all(self) -> None:
+        if self.jobs is not None:
+            self.jobs.cancel_all()
+            self.statusBar().showMessage("Cancelled every job. The provider may still bill for "
+                                         "jobs it had started.", 10000)
+
+    def _on_take_updated(self, take: object) -> None:
+        assert isinstance(take, Take)
+        self.doc.record_take(take)
+        self.jobs_panel.track(take)
+
+    def _on_take_finished(self, take: object) -> None:
+        assert isinstance(take, Take)
+        self.doc.record_take(take)
+        self.jobs_panel.track(take)
+        if take.usable and self.doc.storyboard.has_segment(take.segment_id):
+            # the new take is used at once (undoable); the previous one stays in Takes
+            self.doc.choose_take(take.segment_id, take.id)
+            if take.segment_id == self.doc.current_id:
+                self._load_player()
+        elif not take.usable:
+            self.statusBar().showMessage(self._explain(take.segment_id, take.error or
+                                                       take.status.value), 15000)
+
+    def _explain(self, segment_id: str, message: str) -> str:
+        """A failure in words, with the likely fix."""
+        sb = self.doc.storyboard
+        where = f"Segment {sb.index_of(segment_id) + 1}" if sb.has_segment(segment_id) \
+            else "A deleted segment"
+        low = message.lower()
+        if "must match the requested width and height" in low or ("reference" in low and \
+                "size" in low):
+            fix = "the reference frame has the wrong size — regenerate the previous segment or " \
+                  "pick another reference"
+        elif "policy" in low or "moderation" in low or "rejected" in low:
+            fix = "the provider refused the prompt — edit the prompt and try again"
+        elif "key" in low or "auth" in low or "401" in low:
+            fix = "the API key is missing or wrong — open Settings"
+        elif "quota" in low or "billing" in low or "insufficient" in low:
+            fix = "the account is out of credit or over its quota"
+        elif "expired" in low:
+            fix = "the provider deleted the result before it was downloaded — regenerate"
+        else:
+            fix = "retry it from the Jobs tab"
+        return f"{where} failed: {message} ({fix})"
+
+    def _on_job_failed(self, segment_id: str, message: str) -> None:
+        text = self._explain(segment_id, message)
+        self.jobs_panel.note_failure(segment_id, text)
+        self.statusBar().showMessage(text, 15000)
+
+    def _on_job_blocked(self, segment_id: str, why: str) -> None:
+        sb = self.doc.storyboard
+        where = (f"Segment {sb.index_of(segment_id) + 1}" if sb.has_segment(segment_id)
+                 else "A segment")
+        text = f"{where} cannot start: {why}"
+        self.jobs_panel.note_failure(segment_id, text)
+        self.statusBar().showMessage(text, 15000)
+
+    def _on_job_warning(self, segment_id: str, text: str) -> None:
+        if segment_id == self.doc.current_id:
+            self.inspector.set_face_warning(text)
+        self.statusBar().showMessage(text, 10000)
+
+    def _on_jobs_idle(self) -> None:
+        if self._batch is None:
+            return
+        started, count = self._batch
+        self._batch = None
+        took = time.time() - started
+        rep = self.doc.cost()
+        msg = (f"Generation finished: {count} segment{'s' if count != 1 else ''} in "
+               f"{took:.0f} s · spent so far {fmt_usd(rep.spent)}")
+        self.statusBar().showMessage(msg, 20000)
+        if took > 20:
+            QApplication.alert(self)
+
+    # ------------------------------------------------------------------ takes
+
+    def _take_path(self, take_id: str) -> Path | None:
+        take = self.doc.takes.get(take_id)
+        if take is None or not take.usable or take.file is None:
+            return None
+        try:
+            return self.doc.bundle.resolve(take.file)
+        except ProjectError:
+            return None
+
+    def _play_take(self, take_id: str) -> None:
+        path = self._take_path(take_id)
+        if path is None:
+            return
+        self.player.mode.set_value("take")
+        self.player.loop_range = None
+        self.player.load(path, f"Take {take_id}")
+        self.player.player.play()
+
+    def _compare_takes(self, a: str, b: str) -> None:
+        from soraboard.ui.compare import CompareDialog
+
+        pa, pb = self._take_path(a), self._take_path(b)
+        if pa is None or pb is None:
+            return
+        dlg = CompareDialog(pa, pb, self.doc.takes[a], self.doc.takes[b], self)
+        dlg.chosen.connect(lambda tid: self.doc.choose_take(self.doc.takes[tid].segment_id, tid))
+        dlg.show()
+
+    def _remix_take(self, take_id: str) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        take = self.doc.takes[take_id]
+        text, ok = QInputDialog.getText(
+            self, "Remix", f"One targeted change to this take ({fmt_usd(take.cost_value)} "
+            "again, same model, size and length):")
+        if not ok or not text.strip():
+            return
+        jobs = self._job_manager()
+        if jobs is None:
+            return
+        seg = self.doc.storyboard.segment(take.segment_id) \
+            if self.doc.storyboard.has_segment(take.segment_id) else None
+        jobs.remix(take, text.strip(), seg)
+        self._show_tab(3)
+
+    def _delete_take_file(self, take_id: str) -> None:
+        take = self.doc.takes[take_id]
+        path = self._take_path(take_id)
+        if path is None:
+            return
+        cost = "$0.00 (imported)" if take.source.value == "imported" else fmt_usd(take.cost_value)
+        answer = QMessageBox.question(
+            self, "Delete the take's file?",
+            f"Delete the video file of this take? It cost {cost}; the record of the take "
+            "stays, but the clip is gone for good.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            path.unlink()
+        except OSError as e:
+            QMessageBox.warning(self, "Delete failed", str(e))
+            return
+        updated = take.with_changes(file=None, error="file deleted by the user",
+                                    updated_at=time.time())
+        self.doc.bundle.write_take(updated)
+        self.doc.record_take(updated)
+
+    # ------------------------------------------------------------------ story, import, export
+
+    def new_from_story(self) -> None:
+        from soraboard.model.edits import (
+            Macro,
+            delete_segments,
+            insert_segments,
+            set_storyboard_field,
+        )
+        from soraboard.ui.story_dialog import StoryDialog
+
+        dlg = StoryDialog(self.doc.catalog, self.doc.storyboard.default_model,
+                          self.doc.storyboard.default_size, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        planned = dlg.edited_storyboard()
+        if planned is None:
+            return
+        if dlg.new_project.isChecked():
+            path, _ = QFileDialog.getSaveFileName(self, "New project from the story",
+                                                  str(self.doc.bundle.path.parent / planned.title),
+                                                  "soraboard project (*.soraboard)")
+            if not path:
+                return
+            try:
+                Bundle.create(path, planned)
+            except ProjectError as e:
+                QMessageBox.warning(self, "New project", str(e))
+                return
+            self.replace_document(Bundle(path).path)
+            return
+        sb = self.doc.storyboard
+        steps = []
+        if sb.segments:
+            steps.append(delete_segments(sb, [s.id for s in sb.segments]))
+        steps.append(insert_segments(sb, 0, planned.segments, "Insert planned segments"))
+        steps.append(set_storyboard_field(sb, "style", planned.style))
+        self.doc.apply(Macro(tuple(steps), label="Plan from story"))
+        self.doc.select([planned.segments[0].id])
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import clips or images", "",
+            "Media (*.mp4 *.mov *.mkv *.webm *.m4v *.png *.jpg *.jpeg *.webp);;All files (*)")
+        if paths:
+            idx = self.doc.current_index()
+            self.import_paths(paths, None if idx is None else idx + 1)
+
+    def import_paths(self, paths: list[str], index: int | None) -> bool:
+        """Clips become segments whose take is that footage, images become drafts that start
+        from them — all files checked first, one undo step for the whole drop."""
+        from soraboard.imports import ImportRejected, apply_import, check_files
+
+        try:
+            items = check_files(paths)
+            result = apply_import(self.doc.bundle, self.doc.storyboard, items, index)
+        except ImportRejected as e:
+            QMessageBox.warning(self, "Nothing was imported",
+                                "\n".join(e.problems) + "\n\nThe storyboard is unchanged.")
+            return False
+        except (OSError, ProjectError) as e:
+            QMessageBox.warning(self, "Nothing was imported", str(e))
+            return False
+        for take in result.takes:
+            self.doc.record_take(take)
+        self.doc.apply(result.edit)
+        self.doc.select([s.id for s in result.segments])
+        self.statusBar().showMessage(f"Imported {len(result.segments)} file"
+                                     f"{'s' if len(result.segments) != 1 else ''}", 6000)
+        return True
+
+    def _project_snapshot(self) -> Project:
+        return Project(self.doc.bundle, self.doc.storyboard, dict(self.doc.takes))
+
+    def export_film(self) -> None:
+        from soraboard.ui.export_dialog import ExportDialog
+
+        missing = [f"{i + 1} · {s.title}" for i, s in enumerate(self.doc.storyboard.segments)
+                   if not (s.chosen_take and s.chosen_take in self.doc.takes
+                           and self.doc.takes[s.chosen_take].usable)]
+        if missing:
+            QMessageBox.information(
+                self, "Not ready to export",
+                "These segments have no usable take yet:\n" + "\n".join(missing[:12])
+                + "\n\nGenerate them first (the sequence preview shows slates for them).")
+            return
+        self.export_dialog = ExportDialog(self._project_snapshot(), self.thumbnails, self)
+        self.export_dialog.show()
+
+    # ------------------------------------------------------------------ sequence preview
+
+    _preview_job: PreviewJob | None = None
+    _preview_plan: ExportPlan | None = None
+    _preview_dirty = True
+
+    def _on_document_changed_for_preview(self) -> None:
+        self._preview_dirty = True
+        if self.player.mode.value() == "sequence":
+            self._preview_timer.start()
+
+    def _render_preview(self) -> None:
+        if self._preview_job is not None:
+            self._preview_job.cancel()
+        job = PreviewJob(self._project_snapshot())
+        job.signals.progress.connect(self._on_preview_progress)
+        job.signals.done.connect(self._on_preview_done)
+        job.signals.failed.connect(lambda msg: self.player.show_slate(
+            "The sequence preview failed", msg))
+        self._preview_job = job
+        self._preview_dirty = False
+        if self.player.source is None:
+            self.player.show_slate("Rendering the sequence preview…",
+                                   "Segments without a take appear as slates of their length.")
+        self.stitch.start(job)
+
+    def _on_preview_progress(self, p: object) -> None:
+        if self.player.source is None and hasattr(p, "text"):
+            self.player.slate.set_text("Rendering the sequence preview…", str(p.text))
+
+    def _on_preview_done(self, result: object) -> None:
+        preview, plan = result  # type: ignore[misc]
+        self._preview_job = None
+        self._preview_plan = plan
+        if self.player.mode.value() != "sequence":
+            return
+        pos = self.player.player.position() / 1000 if self.player.source else 0.0
+        self.player.source = None  # force a reload: the file changed under the same name
+        self.player.load(preview.path, "Sequence preview", start=pos)
+        self._update_sequence_overlay(pos)
+
+    def _update_sequence_overlay(self, t: float) -> None:
+        canvas = self.timeline.canvas
+        i = canvas.index_at_time(t)
+        n = len(self.doc.storyboard.segments)
+        if i is not None:
+            self.player.set_overlay(f"Sequence preview · {int(t // 60):02d}:{t % 60:04.1f} · "
+                                    f"segment {i + 1} of {n}")
+
+    def _on_player_position(self, t: float) -> None:
+        if self.player.mode.value() != "sequence":
+            return
+        self.timeline.canvas.set_playhead(t)
+        self.timeline.follow_playhead(t)
+        self._update_sequence_overlay(t)
+
+    def _on_mode_changed(self, mode: str) -> None:
+        if mode == "sequence":
+            if self._preview_dirty or self.player.source is None:
+                self._render_preview()
+        else:
+            self.timeline.canvas.set_playhead(None)
+            self._load_player()
+
+    def _seek_film(self, t: float) -> None:
+        if self.player.mode.value() != "sequence":
+            self.player.mode.set_value("sequence")
+            self._on_mode_changed("sequence")
+        self.player.seek(t)
+        self.timeline.canvas.set_playhead(t)

@@ -72,6 +72,8 @@ class PlayerWidget(QWidget):
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
         self.video = QVideoWidget(self)
+        self.video.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.video.setStyleSheet("background: #141518;")
         self.player.setVideoOutput(self.video)
         self.slate = Slate(self)
         self.source: Path | None = None

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -17,6 +19,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
 from soraboard.catalog.catalog import default_catalog
 from soraboard.settings import Settings
 from soraboard.ui.icons import icon
+from soraboard.workers.providers import ProviderCheckJob
 
 
 class SettingsDialog(QDialog):
@@ -41,6 +46,7 @@ class SettingsDialog(QDialog):
             self.provider.addItem(icon("provider"), name, name)
         self.provider.setCurrentIndex(max(self.provider.findData(settings.provider), 0))
         form.addRow("Generate with", self.provider)
+        self._build_profiles(form)
 
         cat = default_catalog()
         self.model = QComboBox()
@@ -88,6 +94,124 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         v.addWidget(buttons)
+
+    # ------------------------------------------------------------------ provider profiles
+
+    def _build_profiles(self, form: QFormLayout) -> None:
+        self.pool = QThreadPool(self)
+        self._checks: list[ProviderCheckJob] = []
+        self.profiles = QTableWidget(0, 3)
+        self.profiles.setHorizontalHeaderLabels(["Profile", "Server", "Key"])
+        self.profiles.horizontalHeader().setStretchLastSection(True)
+        self.profiles.verticalHeader().hide()
+        self.profiles.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.profiles.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.profiles.setMinimumHeight(110)
+        form.addRow("Providers", self.profiles)
+        row = QHBoxLayout()
+        add = QPushButton(icon("add"), "Add…")
+        key = QPushButton(icon("key"), "Set key…")
+        test = QPushButton(icon("check"), "Test connection")
+        for b in (add, key, test):
+            row.addWidget(b)
+        row.addStretch(1)
+        form.addRow("", row)
+        self.profile_status = QLabel("Keys are stored in the system keyring (or read from an "
+                                     "environment variable), never in a file.")
+        self.profile_status.setWordWrap(True)
+        form.addRow("", self.profile_status)
+        add.clicked.connect(self._add_profile)
+        key.clicked.connect(self._set_key_dialog)
+        test.clicked.connect(self._test_selected)
+        self._fill_profiles()
+
+    def _fill_profiles(self) -> None:
+        from soraboard.generation.providers import key_source, load_profiles
+
+        profiles = load_profiles()
+        self.profiles.setRowCount(len(profiles))
+        for r, p in enumerate(profiles):
+            for c, text in enumerate((p.describe(), p.base_url, key_source(p))):
+                self.profiles.setItem(r, c, QTableWidgetItem(text))
+            self.profiles.item(r, 0).setData(Qt.ItemDataRole.UserRole, p.name)
+        current = self.provider.currentData()
+        self.provider.clear()
+        self.provider.addItem(icon("film"), "Animatic (offline, $0)", None)
+        for p in profiles:
+            self.provider.addItem(icon("provider"), p.describe(), p.name)
+        self.provider.setCurrentIndex(max(self.provider.findData(current), 0))
+
+    def selected_profile(self) -> str | None:
+        row = self.profiles.currentRow()
+        item = self.profiles.item(row, 0) if row >= 0 else None
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def add_profile(self, name: str, base_url: str, key_env: str | None,
+                    model: str | None) -> None:
+        from soraboard.generation.providers import ProviderProfile, save_profile
+
+        save_profile(ProviderProfile(name, base_url, key_env=key_env or None,
+                                     default_model=model or None))
+        self._fill_profiles()
+
+    def _add_profile(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        name, ok = QInputDialog.getText(self, "Add provider", "Name (e.g. studio-gateway):")
+        if not ok or not name.strip():
+            return
+        url, ok = QInputDialog.getText(self, "Add provider", "Base URL:",
+                                       text="http://localhost:4000")
+        if not ok or not url.strip():
+            return
+        env, ok = QInputDialog.getText(self, "Add provider",
+                                       "Environment variable with the key (optional):")
+        if not ok:
+            return
+        try:
+            self.add_profile(name.strip(), url.strip(), env.strip() or None, None)
+        except Exception as e:
+            self.profile_status.setText(f"✕ {e}")
+
+    def set_key(self, name: str, key: str) -> None:
+        from soraboard.generation.providers import set_key
+
+        set_key(name, key)
+        self._fill_profiles()
+        self.profile_status.setText(f"✓ key for {name} stored in the system keyring")
+
+    def _set_key_dialog(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        name = self.selected_profile()
+        if name is None:
+            self.profile_status.setText("Select a provider first.")
+            return
+        key, ok = QInputDialog.getText(self, "API key", f"Key for {name}:",
+                                       QLineEdit.EchoMode.Password)
+        if ok and key:
+            try:
+                self.set_key(name, key)
+            except Exception as e:  # no keyring on this machine: say where the key can go
+                self.profile_status.setText(f"✕ {e}")
+
+    def _test_selected(self) -> None:
+        name = self.selected_profile()
+        if name is None:
+            self.profile_status.setText("Select a provider first.")
+            return
+        self.profile_status.setText(f"Asking {name}…")
+        job = ProviderCheckJob(name)
+        job.signals.done.connect(self._on_checked)
+        self._checks.append(job)
+        self.pool.start(job)
+
+    def _on_checked(self, name: str, ok: bool, message: str) -> None:
+        self.profile_status.setText(f"✓ {name} answers" if ok else f"✕ {name}: {message}")
+
+    def done(self, result: int) -> None:
+        self.pool.waitForDone(3000)
+        super().done(result)
 
     @staticmethod
     def _profile_names() -> list[str]:

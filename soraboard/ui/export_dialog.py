@@ -1,0 +1,354 @@
+"""The export dialog: presets that say what they will do to *this* film, destination, music
+bed, loudness, OTIO — and the seam report beside them, so a jump is seen before the film is
+shared. Progress says what is being done and the time left; Cancel always works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from soraboard.model.timing import film_length, fmt_seconds
+from soraboard.stitch.export import ExportResult, PreparedExport
+from soraboard.stitch.plan import Soundtrack
+from soraboard.stitch.presets import PresetName
+from soraboard.stitch.runner import Progress
+from soraboard.stitch.seams import Seam
+from soraboard.storage.bundle import Project
+from soraboard.ui import theme
+from soraboard.ui.icons import icon
+from soraboard.ui.widgets import caption
+from soraboard.workers.export import ExportJob, SeamsJob, StitchRunner, SummariesJob
+from soraboard.workers.thumbnails import ThumbnailService
+
+PRESET_TITLES = {
+    PresetName.SMART: "Smart — no second encode",
+    PresetName.FINAL: "Final",
+    PresetName.PREVIEW: "Preview",
+}
+VERDICT_COLORS = {"seamless": theme.DONE, "ok": None, "jump": theme.FAILED, "missing": theme.STALE}
+
+
+def default_destination(project: Project) -> Path:
+    name = project.storyboard.title.strip() or project.bundle.name
+    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "film"
+    return project.bundle.exports_dir / f"{safe}.mp4"
+
+
+class ExportDialog(QDialog):
+    def __init__(self, project: Project, thumbnails: ThumbnailService,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.thumbnails = thumbnails
+        self.runner = StitchRunner(self)
+        self.prepared: dict[PresetName, PreparedExport] = {}
+        self.job: ExportJob | None = None
+        self.result_path: Path | None = None
+        sb = project.storyboard
+        self.setWindowTitle(f"Export “{sb.title}” · {fmt_seconds(film_length(sb, project.takes))}"
+                            f" s · {len(sb.segments)} segments")
+        self.resize(1000, 680)
+
+        left = QVBoxLayout()
+        left.addWidget(caption("Preset"))
+        self.preset_group = QButtonGroup(self)
+        self.preset_rows: dict[PresetName, tuple[QRadioButton, QLabel]] = {}
+        for i, name in enumerate((PresetName.SMART, PresetName.FINAL, PresetName.PREVIEW)):
+            radio = QRadioButton(PRESET_TITLES[name])
+            f = QFont(radio.font())
+            f.setBold(True)
+            radio.setFont(f)
+            detail = QLabel("working out what it will do…")
+            detail.setWordWrap(True)
+            detail.setIndent(22)
+            detail.setStyleSheet(f"color: {theme.secondary_text().name()};")
+            self.preset_group.addButton(radio, i)
+            left.addWidget(radio)
+            left.addWidget(detail)
+            self.preset_rows[name] = (radio, detail)
+        self.preset_rows[PresetName.SMART][0].setChecked(True)
+
+        left.addWidget(caption("Save to"))
+        row = QHBoxLayout()
+        self.dest = QLineEdit(str(default_destination(project)))
+        browse = QPushButton(icon("folder"), "…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.dest, 1)
+        row.addWidget(browse)
+        left.addLayout(row)
+
+        left.addWidget(caption("Music bed"))
+        row = QHBoxLayout()
+        self.music = QLineEdit()
+        self.music.setPlaceholderText("none — a continuous bed hides the seams")
+        music_btn = QPushButton(icon("open"), "…")
+        music_btn.clicked.connect(self._browse_music)
+        row.addWidget(self.music, 1)
+        row.addWidget(music_btn)
+        left.addLayout(row)
+        self.loudnorm = QCheckBox("Normalise loudness to −14 LUFS (web)")
+        self.otio = QCheckBox("Also write an OpenTimelineIO timeline (.otio) for Resolve / Premiere")
+        left.addWidget(self.loudnorm)
+        left.addWidget(self.otio)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet(f"color: {theme.STALE.name()};")
+        left.addWidget(self.notes)
+        left.addStretch(1)
+
+        right = QVBoxLayout()
+        right.addWidget(caption("Seams — how well each boundary hides the join"))
+        self.seams_host = QWidget()
+        self.seams_layout = QVBoxLayout(self.seams_host)
+        self.seams_layout.setContentsMargins(0, 0, 0, 0)
+        self.seams_layout.addWidget(QLabel("Comparing the frames at every boundary…"))
+        self.seams_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.seams_host)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        right.addWidget(scroll, 1)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(right, 3)
+
+        bottom = QHBoxLayout()
+        progress_col = QVBoxLayout()
+        self.stage = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        progress_col.addWidget(self.stage)
+        progress_col.addWidget(self.progress)
+        bottom.addLayout(progress_col, 1)
+        self.show_btn = QPushButton(icon("folder"), "Show in folder")
+        self.show_btn.hide()
+        self.show_btn.clicked.connect(self._show_in_folder)
+        self.cancel_btn = QPushButton("Close")
+        self.export_btn = QPushButton(icon("export"), "Export")
+        self.export_btn.setDefault(True)
+        bottom.addWidget(self.show_btn)
+        bottom.addWidget(self.cancel_btn)
+        bottom.addWidget(self.export_btn)
+
+        v = QVBoxLayout(self)
+        v.addLayout(body, 1)
+        v.addLayout(bottom)
+
+        self.export_btn.clicked.connect(self.start_export)
+        self.cancel_btn.clicked.connect(self._cancel_or_close)
+        self.loudnorm.toggled.connect(lambda _on: self._summarise())
+        self.music.editingFinished.connect(self._summarise)
+        self._summarise()
+        seams = SeamsJob(project)
+        seams.signals.done.connect(self._on_seams)
+        seams.signals.failed.connect(lambda msg: self._replace_seams(QLabel(f"No seam report: {msg}")))
+        self.runner.start(seams)
+
+    # ------------------------------------------------------------------ presets
+
+    def _soundtrack(self) -> Soundtrack | None:
+        text = self.music.text().strip()
+        return Soundtrack(Path(text)) if text else None
+
+    def _summarise(self) -> None:
+        job = SummariesJob(self.project, self._soundtrack(), self.loudnorm.isChecked())
+        job.signals.done.connect(self._on_summaries)
+        job.signals.failed.connect(self._on_summaries_failed)
+        self.runner.start(job)
+
+    def _on_summaries(self, prepared: object) -> None:
+        assert isinstance(prepared, dict)
+        self.prepared = prepared
+        notes: list[str] = []
+        for name, (_radio, detail) in self.preset_rows.items():
+            p = prepared.get(name)
+            if p is not None:
+                detail.setText(p.summary)
+                notes += [w for w in p.warnings if w not in notes]
+        self.notes.setText("\n".join(notes))
+        self.export_btn.setEnabled(True)
+
+    def _on_summaries_failed(self, message: str) -> None:
+        for _radio, detail in self.preset_rows.values():
+            detail.setText("")
+        self.notes.setText(message)
+        self.notes.setStyleSheet(f"color: {theme.FAILED.name()};")
+        self.export_btn.setEnabled(False)
+
+    def selected_preset(self) -> PresetName:
+        order = (PresetName.SMART, PresetName.FINAL, PresetName.PREVIEW)
+        return order[max(self.preset_group.checkedId(), 0)]
+
+    def select_preset(self, name: PresetName) -> None:
+        self.preset_rows[name][0].setChecked(True)
+
+    # ------------------------------------------------------------------ seams
+
+    def _replace_seams(self, widget: QWidget) -> None:
+        while self.seams_layout.count():
+            item = self.seams_layout.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.deleteLater()
+        self.seams_layout.addWidget(widget)
+        self.seams_layout.addStretch(1)
+
+    def _frame(self, path: Path | None, at: float) -> QLabel:
+        label = QLabel()
+        label.setFixedSize(QSize(96, 54))
+        label.setStyleSheet("background: #000; border-radius: 3px;")
+        if path is not None:
+            img = self.thumbnails.get(path, round(at, 2))
+            if isinstance(img, QImage):
+                label.setPixmap(QPixmap.fromImage(img).scaled(
+                    label.size(), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                    Qt.TransformationMode.SmoothTransformation))
+        return label
+
+    def _on_seams(self, seams: object) -> None:
+        assert isinstance(seams, list)
+        self.seams = seams
+        host = QWidget()
+        grid = QGridLayout(host)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for r, seam in enumerate(seams):
+            assert isinstance(seam, Seam)
+            grid.addWidget(self._frame(seam.out_file, seam.out_time), r, 0)
+            grid.addWidget(self._frame(seam.in_file, seam.in_time), r, 1)
+            score = "" if seam.score is None else f" · {seam.score:.2f}"
+            text = QLabel(f"<b>{seam.label}</b>{score}<br>{seam.message}")
+            text.setWordWrap(True)
+            grid.addWidget(text, r, 2)
+            color = VERDICT_COLORS.get(seam.verdict)
+            pill = QLabel(seam.verdict)
+            style = "padding: 2px 8px; border-radius: 8px;"
+            if color is not None:
+                style += f" background: {color.name()}; color: #111;"
+            else:
+                style += f" background: {theme.mix(theme.surface(), theme.text(), 0.15).name()};"
+            pill.setStyleSheet(style)
+            grid.addWidget(pill, r, 3, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(2, 1)
+        if not seams:
+            grid.addWidget(QLabel("One segment: no seams."), 0, 0)
+        self._replace_seams(host)
+        # thumbnails arrive later: rebuild once they are in
+        self.thumbnails.updated.connect(self._refresh_seam_frames)
+
+    def _refresh_seam_frames(self) -> None:
+        self.thumbnails.updated.disconnect(self._refresh_seam_frames)
+        self._on_seams(self.seams)
+
+    # ------------------------------------------------------------------ export
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.dest.text(), "MP4 (*.mp4)")
+        if path:
+            self.dest.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
+
+    def _browse_music(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Music bed", "",
+                                              "Audio (*.m4a *.mp3 *.wav *.flac *.ogg *.aac)")
+        if path:
+            self.music.setText(path)
+            self._summarise()
+
+    def start_export(self) -> None:
+        prepared = self.prepared.get(self.selected_preset())
+        if prepared is None:
+            return
+        target = Path(self.dest.text()).expanduser()
+        if not target.parent.is_dir():
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                self.stage.setText(f"Cannot write there: {e}")
+                return
+        self.job = ExportJob(prepared, target)
+        self.job.signals.progress.connect(self._on_progress)
+        self.job.signals.done.connect(self._on_done)
+        self.job.signals.failed.connect(self._on_failed)
+        self.job.signals.cancelled.connect(self._on_cancelled)
+        self.export_btn.setEnabled(False)
+        self.show_btn.hide()
+        self.cancel_btn.setText("Cancel")
+        self.stage.setText("Starting…")
+        self.progress.setValue(0)
+        self.runner.start(self.job)
+
+    def _on_progress(self, p: object) -> None:
+        assert isinstance(p, Progress)
+        self.progress.setValue(int(p.fraction * 1000))
+        self.stage.setText(p.text)
+
+    def _on_done(self, result: object) -> None:
+        assert isinstance(result, ExportResult)
+        self.job = None
+        self.result_path = result.path
+        self.progress.setValue(1000)
+        note = f" ({'; '.join(result.notes)})" if result.notes else ""
+        self.stage.setText(f"Exported {result.path.name} · {fmt_seconds(result.duration)} s in "
+                           f"{result.elapsed:.1f} s{note}")
+        if self.otio.isChecked():
+            self._write_otio(result.path.with_suffix(".otio"))
+        self.show_btn.show()
+        self.cancel_btn.setText("Close")
+        self.export_btn.setEnabled(True)
+
+    def _write_otio(self, path: Path) -> None:
+        try:
+            from soraboard.stitch.otio import write_otio
+
+            write_otio(self.project, path)
+            self.stage.setText(self.stage.text() + f" · timeline {path.name}")
+        except Exception as e:  # the film is written; say what went wrong with the hand-off
+            self.stage.setText(self.stage.text() + f" · OTIO failed: {e}")
+
+    def _on_failed(self, message: str) -> None:
+        self.job = None
+        self.stage.setText(f"Export failed — any earlier file at that path is untouched.\n{message}")
+        self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
+        self.cancel_btn.setText("Close")
+        self.export_btn.setEnabled(True)
+
+    def _on_cancelled(self) -> None:
+        self.job = None
+        self.stage.setText("Cancelled — nothing was written.")
+        self.progress.setValue(0)
+        self.cancel_btn.setText("Close")
+        self.export_btn.setEnabled(True)
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        else:
+            self.close()
+
+    def _show_in_folder(self) -> None:
+        if self.result_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result_path.parent)))
+
+    def done(self, result: int) -> None:
+        self.runner.cancel_all()
+        self.runner.wait(10000)
+        super().done(result)

@@ -1,0 +1,30 @@
+"""Testing a provider connection off the GUI thread (a request may take seconds)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QRunnable, Signal
+
+
+class CheckSignals(QObject):
+    done = Signal(str, bool, str)  #: profile name, ok, message
+
+
+class ProviderCheckJob(QRunnable):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.name = name
+        self.signals = CheckSignals()
+
+    def run(self) -> None:
+        from soraboard.generation.factory import make_backend
+
+        try:
+            backend = make_backend(self.name)
+            check = getattr(backend, "check", None)
+            if check is not None:
+                check()
+        except Exception as e:  # every failure is an answer to show, not a crash
+            self.signals.done.emit(self.name, False, str(e))
+        else:
+            self.signals.done.emit(self.name, True, "answers")

@@ -1,0 +1,52 @@
+"""Import the heavy modules (OpenCV, the openai client, the engine, the exporter) in the
+background right after the window is shown, so the first Generate or Export does not stall
+the GUI thread for the few hundred milliseconds those imports take."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+
+from PySide6.QtCore import QRunnable, QThreadPool
+
+log = logging.getLogger(__name__)
+
+MODULES = (
+    "cv2",
+    "numpy",
+    "openai",
+    "soraboard.generation.animatic",
+    "soraboard.generation.openai_backend",
+    "soraboard.generation.frames",
+    "soraboard.generation.engine",
+    "soraboard.stitch.export",
+    "soraboard.stitch.preview",
+    "soraboard.stitch.seams",
+    "soraboard.stitch.otio",
+    "opentimelineio",
+    "soraboard.planner",
+)
+
+
+_done = threading.Event()
+
+
+class _Warmup(QRunnable):
+    def run(self) -> None:
+        for name in MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception as e:  # an optional piece missing is reported where it is used
+                log.info("warm-up import of %s failed: %s", name, e)
+        _done.set()
+
+
+def warm_up(pool: QThreadPool | None = None) -> None:
+    if not _done.is_set():
+        (pool or QThreadPool.globalInstance()).start(_Warmup())
+
+
+def is_warm() -> bool:
+    """True once every heavy module is imported (tests wait for it before timing the loop)."""
+    return _done.is_set()

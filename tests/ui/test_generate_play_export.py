@@ -1,0 +1,157 @@
+"""Generation with the animatic backend, playback, the sequence preview and export — through
+the real window, with the event loop probed: the GUI thread must never stall for 100 ms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QTimer
+from pytestqt.qtbot import QtBot
+
+from soraboard.media.probe import probe
+from soraboard.model.status import SegmentState
+
+
+class LoopProbe:
+    """Measures how late a 10 ms timer fires: the longest stall of the GUI thread."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.clock = QElapsedTimer()
+        self.worst = 0
+        self.phase = "start"
+        self.stalls: list[tuple[str, int]] = []  #: (phase, ms) of every stall over 50 ms
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.clock.start()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        late = self.clock.restart() - 10
+        self.worst = max(self.worst, late)
+        if late > 50:
+            self.stalls.append((self.phase, late))
+
+    def stop(self) -> int:
+        self.timer.stop()
+        return self.worst
+
+
+def _short(win) -> None:  # type: ignore[no-untyped-def]
+    """4 s segments keep the animatic renders quick."""
+    for seg in win.doc.storyboard.segments:
+        win.doc.set_fields(seg.id, duration=4.0, actions=())
+    win.doc.undo_stack.setClean()
+
+
+def _generate_all(qtbot: QtBot, win) -> None:  # type: ignore[no-untyped-def]
+    win._confirm = lambda _t, _x: True
+    assert win._generate([s.id for s in win.doc.storyboard.segments])
+    qtbot.waitUntil(lambda: all(s.state is SegmentState.DONE for s in win.doc.statuses()),
+                    timeout=180_000)
+
+
+@pytest.mark.slow
+def test_generate_all_play_a_take_preview_the_sequence_export_without_blocking(
+        qtbot: QtBot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.workers.warmup import is_warm
+
+    win = window
+    _short(win)
+    qtbot.waitUntil(is_warm, timeout=60_000)  # start-up imports are not part of the measure
+    loop = LoopProbe()
+    loop.start()
+
+    # generate everything with the animatic backend: the cards end up done
+    loop.phase = "generate"
+    _generate_all(qtbot, win)
+    takes = [win.doc.takes[s.chosen_take] for s in win.doc.storyboard.segments]
+    assert all(t.usable and t.provider == "animatic" for t in takes)
+    chained = win.doc.storyboard.segments[2]
+    assert win.doc.takes[chained.chosen_take].request.upstream_take == \
+        win.doc.storyboard.segments[1].chosen_take
+    assert "done" in win.inspector.status_line.text() or win.doc.current_id is None
+
+    loop.phase = "play a take"
+    # a take plays: frames reach the player's video sink
+    win.doc.select([win.doc.storyboard.segments[0].id])
+    frames: list[int] = []
+    win.player.sink.videoFrameChanged.connect(lambda f: frames.append(1) if f.isValid() else None)
+    win.player.player.play()
+    qtbot.waitUntil(lambda: len(frames) >= 5, timeout=20_000)
+    win.player.player.pause()
+
+    loop.phase = "sequence preview"
+    # the sequence preview renders (slates for nothing: every segment has a take) and plays
+    win.preview_sequence()
+    qtbot.waitUntil(lambda: win._preview_job is None and win.player.source is not None
+                    and "sequence" in str(win.player.source), timeout=120_000)
+    preview = probe(win.player.source)
+    assert abs(preview.duration - win.timeline.canvas.film_duration()) < 0.2
+    frames.clear()
+    win.player.player.play()
+    qtbot.waitUntil(lambda: len(frames) >= 5, timeout=20_000)
+    qtbot.waitUntil(lambda: win.timeline.canvas.playhead is not None
+                    and win.timeline.canvas.playhead > 0, timeout=10_000)
+    win.player.player.pause()
+
+    loop.phase = "export"
+    # export through the dialog
+    from soraboard.stitch.presets import PresetName
+    from soraboard.ui.export_dialog import ExportDialog
+
+    win.export_film()
+    loop.phase = "export dialog open"
+    dlg = win.findChild(ExportDialog)
+    assert dlg is not None
+    qtbot.waitUntil(lambda: len(dlg.prepared) == 3, timeout=60_000)
+    assert "bit for bit" in dlg.preset_rows[PresetName.SMART][1].text()
+    out = tmp_path / "film.mp4"
+    dlg.dest.setText(str(out))
+    dlg.select_preset(PresetName.PREVIEW)
+    loop.phase = "exporting"
+    dlg.start_export()
+    qtbot.waitUntil(lambda: dlg.result_path is not None or "failed" in dlg.stage.text(),
+                    timeout=100_000)
+    assert dlg.result_path == out.absolute(), dlg.stage.text()
+    info = probe(out)
+    assert abs(info.duration - win.timeline.canvas.film_duration()) < 0.1
+    assert info.video is not None and info.video.size == "640x360"
+    assert dlg.show_btn.isVisible()
+    qtbot.waitUntil(lambda: hasattr(dlg, "seams"), timeout=60_000)
+    assert len(dlg.seams) == 4
+    dlg.close()
+
+    worst = loop.stop()
+    assert worst < 100, f"the GUI thread stalled for {worst} ms: {loop.stalls}"
+
+
+@pytest.mark.slow
+def test_regenerating_makes_the_chained_successor_stale_and_undo_heals(
+        qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    _short(win)
+    sb = win.doc.storyboard
+    keep = {sb.segments[1].id, sb.segments[2].id}
+    for seg in sb.segments:  # only segments 2 and 3 (3 continues from 2)
+        if seg.id not in keep:
+            win.doc.delete([seg.id])
+    win._confirm = lambda _t, _x: True
+    _generate_all(qtbot, win)
+    first = win.doc.storyboard.segments[0].chosen_take
+    # regenerate segment 1 alone: its new take is chosen, its successor goes stale
+    win.doc.set_field(win.doc.storyboard.segments[0].id, "audio", "rain")
+    assert win._generate([win.doc.storyboard.segments[0].id], confirm=False)
+    qtbot.waitUntil(lambda: win.doc.storyboard.segments[0].chosen_take != first, timeout=120_000)
+    st = win.doc.statuses()
+    assert st[0].state is SegmentState.DONE
+    assert st[1].state is SegmentState.STALE and "chosen take changed" in st[1].reason
+    # choosing the old take again (undo) makes the successor fresh
+    win.doc.choose_take(win.doc.storyboard.segments[0].id, first)
+    win.doc.set_field(win.doc.storyboard.segments[0].id, "audio",
+                      win.doc.takes[first].request.prompt and "street ambience, tram bell")
+    assert win.doc.statuses()[1].state in (SegmentState.DONE, SegmentState.STALE)
+    assert len(win.doc.takes_of(win.doc.storyboard.segments[0].id)) == 2  # nothing deleted

@@ -1,0 +1,46 @@
+"""Settings: provider profiles and keys — the key goes to the keyring, never to a file."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from soraboard import paths
+from soraboard.settings import Settings
+from tests.helpers.memory_keyring import MemoryKeyring
+
+
+def test_a_key_set_in_settings_lands_in_the_keyring_and_in_no_file(
+        qtbot: QtBot, memory_keyring: MemoryKeyring) -> None:
+    from soraboard.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(Settings())
+    qtbot.addWidget(dlg)
+    dlg.add_profile("studio", "http://127.0.0.1:9", None, "sora-2")
+    assert dlg.provider.findData("studio") >= 0
+    secret = "sk-test-0123456789-very-secret"
+    dlg.set_key("studio", secret)
+    assert secret in memory_keyring.secrets.values()
+    dlg.provider.setCurrentIndex(dlg.provider.findData("studio"))
+    from soraboard.settings import save_settings
+
+    save_settings(dlg.result_settings())
+    for f in paths.config_dir().rglob("*"):
+        if f.is_file():
+            assert secret not in f.read_text(errors="replace"), f
+    assert dlg.result_settings().provider == "studio"
+    # the key column says where the key is, not what it is
+    row = next(r for r in range(dlg.profiles.rowCount())
+               if dlg.profiles.item(r, 0).text() == "studio")
+    assert secret not in dlg.profiles.item(row, 2).text()
+    # test connection against a closed port: an answer, not a hang or a crash
+    dlg.profiles.selectRow(row)
+    with qtbot.waitSignal(dlg._checks[-1].signals.done if dlg._checks else
+                          _start_check(dlg), timeout=30_000) as blocker:
+        pass
+    assert blocker.args[1] is False
+    assert "✕ studio" in dlg.profile_status.text()
+
+
+def _start_check(dlg):  # type: ignore[no-untyped-def]
+    dlg._test_selected()
+    return dlg._checks[-1].signals.done
