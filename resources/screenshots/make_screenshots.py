@@ -35,9 +35,8 @@ def main() -> int:
 
     def step() -> None:
         if state["stage"] == "generate":
-            # segments 1–3 generated, 4 and 5 left as drafts
             ids = [s.id for s in win.doc.storyboard.segments]
-            win._generate(ids[:3], confirm=False)
+            win._generate(ids, confirm=False)
             state["stage"] = "wait"
         elif state["stage"] == "wait":
             busy = win.jobs is not None and bool(win.jobs.running_segments()
@@ -52,14 +51,31 @@ def main() -> int:
             QTimer.singleShot(1500, step)
             return
         elif state["stage"] == "shoot":
+            # an edited prompt makes segment 4 stale: every status colour is on screen
+            win.doc.set_field(win.doc.storyboard.segments[3].id, "audio",
+                              "espresso machine hiss, cups clinking, low chatter")
             app.processEvents()
             win.grab().save(str(HERE / "main-window.png"))
-            win.doc.set_field(win.doc.storyboard.segments[1].id, "audio", "street ambience, a "
-                              "tram bell, distant traffic")
-            app.processEvents()
-            win.grab().save(str(HERE / "main-window-stale.png"))
-            win.doc.undo_stack.undo()
             print("main window done")
+            win.export_film()
+            state["stage"] = "export"
+            QTimer.singleShot(500, step)
+            return
+        elif state["stage"] == "export":
+            dlg = win.export_dialog
+            if (len(dlg.prepared) < 3 or not hasattr(dlg, "seams")) and \
+                    time.time() - started < 300:
+                QTimer.singleShot(500, step)
+                return
+            win.thumbnails.wait(10000)
+            state["stage"] = "export-shot"
+            QTimer.singleShot(1500, step)
+            return
+        elif state["stage"] == "export-shot":
+            app.processEvents()
+            win.export_dialog.grab().save(str(HERE / "export-dialog.png"))
+            print("export dialog done")
+            win.export_dialog.close()
             app.quit()
             return
         QTimer.singleShot(300, step)

@@ -137,6 +137,7 @@ class ExportDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
+        self.progress.hide()  # shown once an export runs
         progress_col.addWidget(self.stage)
         progress_col.addWidget(self.progress)
         bottom.addLayout(progress_col, 1)
@@ -293,7 +294,9 @@ class ExportDialog(QDialog):
         self.show_btn.hide()
         self.cancel_btn.setText("Cancel")
         self.stage.setText("Starting…")
+        self.stage.setStyleSheet("")
         self.progress.setValue(0)
+        self.progress.show()
         self.runner.start(self.job)
 
     def _on_progress(self, p: object) -> None:
