@@ -32,7 +32,12 @@ def setup_logging() -> Path:
     root = logging.getLogger()
     if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
         root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    # the file gets INFO; a console (when there is one) keeps showing warnings only
+    for h in root.handlers:
+        if not isinstance(h, logging.handlers.RotatingFileHandler) and h.level < logging.WARNING \
+                and root.level >= logging.WARNING:
+            h.setLevel(logging.WARNING)
+    root.setLevel(min(root.level, logging.INFO) if root.level else logging.INFO)
     return file
 
 

@@ -44,7 +44,14 @@ from soraboard.catalog.validate import Severity, validate
 from soraboard.document import Document, read_autosave
 from soraboard.generation.factory import make_backend
 from soraboard.model.status import SegmentState
-from soraboard.model.storyboard import Continuity, RefMode, Segment, Transition, TransitionType
+from soraboard.model.storyboard import (
+    Continuity,
+    RefMode,
+    Segment,
+    Storyboard,
+    Transition,
+    TransitionType,
+)
 from soraboard.model.take import Take
 from soraboard.model.timing import film_length, fmt_seconds, trim_range
 from soraboard.settings import Settings, load_settings, save_settings
@@ -605,8 +612,6 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "New storyboard", str(Path.home() / "Untitled"),
                                               "soraboard project (*.soraboard)")
         if path:
-            from soraboard.model.storyboard import Storyboard
-
             name = Path(path).name.removesuffix(".soraboard")
             sb = Storyboard(title=name, default_model=self.settings.default_model,
                             default_size=self.settings.default_size,
@@ -1038,12 +1043,6 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ story, import, export
 
     def new_from_story(self) -> None:
-        from soraboard.model.edits import (
-            Macro,
-            delete_segments,
-            insert_segments,
-            set_storyboard_field,
-        )
         from soraboard.ui.story_dialog import StoryDialog
 
         dlg = StoryDialog(self.doc.catalog, self.doc.storyboard.default_model,
@@ -1066,6 +1065,17 @@ class MainWindow(QMainWindow):
                 return
             self.replace_document(Bundle(path).path)
             return
+        self.apply_plan(planned)
+
+    def apply_plan(self, planned: Storyboard) -> None:
+        """Replace the segments and the style bible by a planned storyboard: one undo step."""
+        from soraboard.model.edits import (
+            Macro,
+            delete_segments,
+            insert_segments,
+            set_storyboard_field,
+        )
+
         sb = self.doc.storyboard
         steps = []
         if sb.segments:

@@ -104,10 +104,18 @@ class TakesPanel(QWidget):
         self.delete_btn.clicked.connect(lambda: self._emit_one(self.delete_requested))
         self.compare_btn.clicked.connect(self._compare)
         doc.selection_changed.connect(self.refresh)
-        doc.takes_changed.connect(self.refresh)
+        doc.takes_changed.connect(self._on_takes_changed)
         doc.storyboard_changed.connect(self.refresh)
         thumbnails.updated.connect(self._refresh_icons)
+        self._shown: list[tuple[str, str, float]] = []
         self.refresh()
+
+    def _on_takes_changed(self) -> None:
+        # progress of other segments' jobs must not rebuild this list (and its icons) each time
+        sid = self.doc.current_id
+        shown = [(t.id, t.status.value, t.progress) for t in self.doc.takes_of(sid)] if sid else []
+        if shown != self._shown:
+            self.refresh()
 
     def selected_ids(self) -> list[str]:
         return [i.data(Qt.ItemDataRole.UserRole) for i in self.list.selectedItems()]
@@ -173,6 +181,7 @@ class TakesPanel(QWidget):
         index = self.doc.storyboard.index_of(sid)
         seg = self.doc.storyboard.segments[index]
         takes = list(reversed(self.doc.takes_of(sid)))
+        self._shown = [(t.id, t.status.value, t.progress) for t in reversed(takes)]
         self.heading.setText(f"<b>Segment {index + 1} · {seg.title}</b> — {len(takes)} "
                              f"take{'s' if len(takes) != 1 else ''}")
         for t in takes:

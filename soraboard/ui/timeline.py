@@ -106,7 +106,7 @@ class TimelineCanvas(QWidget):
         self.playing_id: str | None = None
         self._press: tuple[QPoint, str | None] | None = None
         self._drag_target: int | None = None
-        self._thumbs: dict[str, QImage | None] = {}
+        self._scaled_cache: dict[tuple[int, int, int, float], QImage] = {}
         self.thumbnail_provider: ThumbnailProvider | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
@@ -212,10 +212,6 @@ class TimelineCanvas(QWidget):
     def _on_selection_changed(self) -> None:
         self.update()
 
-    def invalidate_thumbnail(self, key: str) -> None:
-        self._thumbs.pop(key, None)
-        self.update()
-
     # ------------------------------------------------------------------ painting
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -303,10 +299,7 @@ class TimelineCanvas(QWidget):
         p.setClipPath(path)
         img = self._thumbnail(c.index)
         if img is not None and not img.isNull():
-            scaled = img.scaled(thumb.size().toSize() * self.devicePixelRatioF(),
-                                Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                                Qt.TransformationMode.SmoothTransformation)
-            scaled.setDevicePixelRatio(self.devicePixelRatioF())
+            scaled = self._scaled(img, thumb.size().toSize())
             sx = (scaled.width() / self.devicePixelRatioF() - thumb.width()) / 2
             sy = (scaled.height() / self.devicePixelRatioF() - thumb.height()) / 2
             p.drawImage(thumb.topLeft(), scaled,
@@ -425,6 +418,20 @@ class TimelineCanvas(QWidget):
             if not rest.endswith(lines[1]):
                 lines[1] = fm.elidedText(lines[1] + " …", Qt.TextElideMode.ElideRight, width)
         return [fm.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in lines[:2]]
+
+    def _scaled(self, img: QImage, size: QSize) -> QImage:
+        """The thumbnail scaled to a card (smooth scaling is costly: done once per size)."""
+        dpr = self.devicePixelRatioF()
+        key = (img.cacheKey(), size.width(), size.height(), dpr)
+        hit = self._scaled_cache.get(key)
+        if hit is None:
+            hit = img.scaled(size * dpr, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                             Qt.TransformationMode.SmoothTransformation)
+            hit.setDevicePixelRatio(dpr)
+            if len(self._scaled_cache) > 600:
+                self._scaled_cache.clear()
+            self._scaled_cache[key] = hit
+        return hit
 
     def _paint_slate(self, p: QPainter, rect: QRectF) -> None:
         base = theme.mix(theme.card(), theme.text(), 0.06)

@@ -1,0 +1,71 @@
+"""New from story (planned in a worker, reviewed, applied as one undo step) and files dropped
+on the timeline (imported as one undo step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from soraboard.model.take import TakeSource
+from tests.helpers.clips import make_clip
+
+STORY = """A cyclist races down a mountain pass at dawn. She leans into a hairpin bend.
+At the bottom of the valley she stops at a small cafe and orders a coffee.
+The barista hands her the cup; she smiles and looks back at the mountain."""
+
+
+def test_story_dialog_plans_in_a_worker_and_applying_is_one_undo_step(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.ui.story_dialog import StoryDialog
+
+    win = window
+    before = win.doc.storyboard
+    dlg = StoryDialog(win.doc.catalog, "sora-2", "1280x720", win)
+    qtbot.addWidget(dlg)
+    dlg.text.setPlainText(STORY)
+    dlg.length.setValue(24)
+    dlg.planner.setCurrentIndex(dlg.planner.findData("offline"))
+    dlg.plan()
+    qtbot.waitUntil(lambda: dlg.result_plan is not None, timeout=30_000)
+    assert dlg.table.rowCount() >= 2
+    assert "$" in dlg.summary.text()
+    dlg.table.item(0, 0).setText("Descent")  # the user edits before accepting
+    planned = dlg.edited_storyboard()
+    assert planned is not None and sum(s.duration for s in planned.segments) == 24
+    win.apply_plan(planned)
+    assert win.doc.storyboard.segments[0].title == "Descent"
+    assert win.doc.undo_stack.undoText() == "Plan from story"
+    win.doc.undo_stack.undo()
+    assert win.doc.storyboard == before
+
+
+def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
+        qtbot: QtBot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    win = window
+    a = make_clip(tmp_path / "phone clip.mp4", duration=1.5, size="180x320", color="red")
+    b = make_clip(tmp_path / "drone.mov", duration=2.0, size="320x180", color="blue", audio=False)
+    img = tmp_path / "key frame.png"
+    from PySide6.QtGui import QColor, QImage
+
+    picture = QImage(320, 180, QImage.Format.Format_RGB32)
+    picture.fill(QColor("orange"))
+    assert picture.save(str(img))
+    n = len(win.doc.storyboard.segments)
+    assert win.import_paths([str(a), str(b), str(img)], 1)
+    segs = win.doc.storyboard.segments
+    assert len(segs) == n + 3
+    clip_seg = segs[1]
+    take = win.doc.takes[clip_seg.chosen_take]
+    assert take.source is TakeSource.IMPORTED and take.cost in ("0", None, "0.00")
+    assert abs(clip_seg.duration - 1.5) < 0.05
+    assert segs[3].reference_image is not None
+    assert a.exists() and b.exists()  # copied, never moved
+    assert win.doc.undo_stack.undoText().startswith("Import")
+    win.doc.undo_stack.undo()
+    assert len(win.doc.storyboard.segments) == n
+    assert take.id in win.doc.takes  # the take record stays: undo never deletes footage
+    # a bad file: nothing changes, the user is told
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    assert not win.import_paths([str(a), str(bad)], None)
+    assert len(win.doc.storyboard.segments) == n
