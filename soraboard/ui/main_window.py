@@ -7,6 +7,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -612,19 +613,18 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "New storyboard", str(Path.home() / "Untitled"),
                                               "soraboard project (*.soraboard)")
         if path:
-            name = Path(path).name.removesuffix(".soraboard")
-            sb = Storyboard(title=name, default_model=self.settings.default_model,
-                            default_size=self.settings.default_size,
-                            budget=self.settings.budget)
-            sb = Storyboard(title=sb.title, default_model=sb.default_model,
-                            default_size=sb.default_size, budget=sb.budget,
-                            segments=(sb.new_segment(title="Segment 1"),))
-            try:
-                Bundle.create(path, sb)
-            except ProjectError as e:
-                QMessageBox.warning(self, "New storyboard", str(e))
-                return
-            self.replace_document(Bundle(path).path)
+            sb = Storyboard(title=Path(path).name.removesuffix(".soraboard"),
+                            default_model=self.settings.default_model,
+                            default_size=self.settings.default_size, budget=self.settings.budget)
+            self._create_and_open(path, replace(sb, segments=(sb.new_segment(title="Segment 1"),)))
+
+    def _create_and_open(self, path: str, storyboard: Storyboard) -> None:
+        try:
+            Bundle.create(path, storyboard)
+        except ProjectError as e:
+            QMessageBox.warning(self, "New project", str(e))
+            return
+        self.replace_document(Bundle(path).path)
 
     def open_project(self) -> None:
         if not self._confirm_discard():
@@ -1056,14 +1056,8 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getSaveFileName(self, "New project from the story",
                                                   str(self.doc.bundle.path.parent / planned.title),
                                                   "soraboard project (*.soraboard)")
-            if not path:
-                return
-            try:
-                Bundle.create(path, planned)
-            except ProjectError as e:
-                QMessageBox.warning(self, "New project", str(e))
-                return
-            self.replace_document(Bundle(path).path)
+            if path:
+                self._create_and_open(path, planned)
             return
         self.apply_plan(planned)
 
