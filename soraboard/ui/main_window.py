@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         if doc.storyboard.segments and doc.current_id is None:
             doc.select([doc.storyboard.segments[0].id])
         QTimer.singleShot(0, warm_up)
+        self._remember()
 
     # ------------------------------------------------------------------ construction
 
@@ -314,6 +315,9 @@ class MainWindow(QMainWindow):
                 if spec.separator_before:
                     menus[spec.menu].addSeparator()
                 menus[spec.menu].addAction(act)
+            if spec.id == "file.open":
+                self.recent_menu = menus[spec.menu].addMenu(icon("history"), "Open &Recent")
+                self.recent_menu.aboutToShow.connect(self._fill_recent)
             if spec.toolbar:
                 if spec.id == "edit.add":
                     toolbar.addSeparator()
@@ -461,7 +465,8 @@ class MainWindow(QMainWindow):
         except ProjectError as e:
             self.player.show_slate("This take cannot be played", str(e))
             return
-        self.player.loop_range = None
+        t_in, t_out = trim_range(seg, self.doc.takes)
+        self.player.loop_range = (t_in, t_out)  # "loop segment" plays the part the film uses
         self.player.load(path, f"Take · segment {idx + 1} of {len(self.doc.storyboard.segments)}",
                          start=seg.trim_in)
 
@@ -625,6 +630,33 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "New project", str(e))
             return
         self.replace_document(Bundle(path).path)
+
+    def _remember(self) -> None:
+        """Put this project first in File ▸ Open Recent (ten kept, missing ones dropped)."""
+        path = str(self.doc.bundle.path)
+        recent = [path, *(p for p in self.settings.recent_projects if p != path)][:10]
+        if tuple(recent) != self.settings.recent_projects:
+            self.settings = replace(self.settings, recent_projects=tuple(recent))
+            try:
+                save_settings(self.settings)
+            except (OSError, ValueError) as e:
+                log.warning("recent projects not saved: %s", e)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        shown = [p for p in self.settings.recent_projects
+                 if p != str(self.doc.bundle.path) and Path(p).is_dir()]
+        for p in shown:
+            act = self.recent_menu.addAction(icon("film"), Path(p).name.removesuffix(".soraboard"))
+            act.setToolTip(p)
+            act.triggered.connect(lambda _c=False, p=p: self._open_recent(p))
+        if not shown:
+            none = self.recent_menu.addAction("No other recent projects")
+            none.setEnabled(False)
+
+    def _open_recent(self, path: str) -> None:
+        if self._confirm_discard():
+            self.replace_document(Path(path))
 
     def open_project(self) -> None:
         if not self._confirm_discard():
@@ -1180,6 +1212,12 @@ class MainWindow(QMainWindow):
     def _on_player_position(self, t: float) -> None:
         if self.player.mode.value() != "sequence":
             return
+        idx = self.doc.current_index()
+        if self.player.loop.isChecked() and idx is not None:
+            card = self.timeline.canvas.layouts[idx]
+            self.player.loop_range = (card.start, card.end)  # loop the selected segment
+        else:
+            self.player.loop_range = None
         self.timeline.canvas.set_playhead(t)
         self.timeline.follow_playhead(t)
         self._update_sequence_overlay(t)

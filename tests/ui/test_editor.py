@@ -170,3 +170,20 @@ def test_style_bible_edits_reach_every_composed_prompt(qtbot: QtBot, window) -> 
     assert win.doc.storyboard.budget == "5.00"
     assert "left $5.00 of $5.00" in win.cost_panel.detail.text()
     assert win.budget_chip.text() == "Budget $5.00 · left $5.00"
+
+
+def test_the_open_project_is_remembered_in_open_recent(qtbot: QtBot, window, project_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.demos import load_demo
+    from soraboard.settings import load_settings
+    from soraboard.storage.bundle import Bundle
+
+    win = window
+    assert load_settings()[0].recent_projects[0] == str(project_path)
+    other = Bundle.create(tmp_path / "Other", load_demo("goal")).path
+    from dataclasses import replace
+
+    win.settings = replace(win.settings, recent_projects=(str(project_path), str(other),
+                                                          str(tmp_path / "gone.soraboard")))
+    win._fill_recent()
+    names = [a.text() for a in win.recent_menu.actions()]
+    assert names == ["Other"]  # the open one and a missing one are not offered
