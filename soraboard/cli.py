@@ -17,6 +17,7 @@ import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from soraboard import __version__
@@ -159,7 +160,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     else:
         name = bundle_path_for(args.path).name.removesuffix(".soraboard")
         sb = Storyboard(title=name)
-        sb = Storyboard(title=name, segments=(sb.new_segment(title="Segment 1"),))
+        sb = replace(sb, segments=(sb.new_segment(title="Segment 1"),))
     try:
         bundle = Bundle.create(args.path, sb)
     except ProjectError as e:

@@ -28,6 +28,7 @@ drives them with a plain ``concurrent.futures`` thread pool — the one place ou
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import logging
 import threading
 import time
@@ -274,19 +275,30 @@ class GenerationEngine:
             return take
         if take.job_id:
             return self._follow(take, request, cancel)
+        recovered = self._recover_lost_job(take, request, cancel, lambda why: (
+            "the create may have reached the provider before the app stopped, and the "
+            f"provider's job list cannot be read ({why}); it was not sent again so "
+            "you do not pay twice — check the provider, then regenerate"))
+        if recovered is not None:
+            return recovered
+        return self._submit_and_follow(take, request, cancel)
+
+    def _recover_lost_job(self, take: Take, request: VideoRequest, cancel: CancelToken,
+                          unreadable: Callable[[str], str]) -> Take | None:
+        """A create may have reached the provider with its answer lost: find its job in the
+        provider's list and follow it, rather than send (and pay for) it again.
+
+        Returns the followed take; a failed take when the list cannot be read (nothing is
+        resent: ``unreadable(reason)`` says so); None when no such job exists.
+        """
         try:
             found = self.backend.find_job(request, take.created_at, self._known_job_ids())
         except GenerationError as e:
-            return self._fail(take, e, message=(
-                "the create may have reached the provider before the app stopped, and the "
-                f"provider's job list cannot be read ({e.message}); it was not sent again so "
-                "you do not pay twice — check the provider, then regenerate"))
-        if found is not None:
-            log.info("take %s: found its lost job %s in the provider's list", take.id,
-                     found.job_id)
-            take = self._adopt(take, found)
-            return self._follow(take, request, cancel)
-        return self._submit_and_follow(take, request, cancel)
+            return self._fail(take, e, message=unreadable(e.message))
+        if found is None:
+            return None
+        log.info("take %s: found its lost job %s in the provider's list", take.id, found.job_id)
+        return self._follow(self._adopt(take, found), request, cancel)
 
     def remix(self, source: Take, prompt: str, cancel: CancelToken | None = None,
               segment: Segment | None = None) -> Take:
@@ -352,19 +364,10 @@ class GenerationEngine:
                 if e.ambiguous:
                     # The create may have been accepted and its answer lost: look before
                     # sending it again, or a second paid job could start.
-                    try:
-                        found = self.backend.find_job(request, take.created_at,
-                                                      self._known_job_ids())
-                    except GenerationError as le:
-                        return self._fail(take, le, message=(
-                            f"{e.message}; the job may exist but the provider's job list "
-                            f"cannot be read ({le.message}), so it was not sent again — "
-                            "check the provider, then regenerate"))
-                    if found is not None:
-                        log.info("take %s: create answer lost, found job %s", take.id,
-                                 found.job_id)
-                        take = self._adopt(take, found)
-                        return self._follow(take, request, cancel)
+                    recovered = self._recover_lost_job(
+                        take, request, cancel, functools.partial(_lost_answer, e.message))
+                    if recovered is not None:
+                        return recovered
                 if attempt >= self.create_attempts:
                     return self._fail(take, e, message=f"{e.message} (gave up after "
                                                        f"{attempt} attempts)")
@@ -474,6 +477,11 @@ class GenerationEngine:
         return self._fail(take, last, message=(
             f"the provider said job {take.job_id} completed, but no usable video could be "
             f"downloaded: {last.message}"))
+
+
+def _lost_answer(answer: str, why: str) -> str:
+    return (f"{answer}; the job may exist but the provider's job list cannot be read ({why}), "
+            "so it was not sent again — check the provider, then regenerate")
 
 
 def _take_status(status: JobStatus) -> TakeStatus:

@@ -220,7 +220,9 @@ class ExportDialog(QDialog):
         label.setStyleSheet("background: #000; border-radius: 3px;")
         if path is not None:
             img = self.thumbnails.get(path, round(at, 2))
-            if isinstance(img, QImage):
+            if not isinstance(img, QImage):
+                self._frames_missing += 1
+            else:
                 label.setPixmap(QPixmap.fromImage(img).scaled(
                     label.size(), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
                     Qt.TransformationMode.SmoothTransformation))
@@ -229,6 +231,7 @@ class ExportDialog(QDialog):
     def _on_seams(self, seams: object) -> None:
         assert isinstance(seams, list)
         self.seams = seams
+        self._frames_missing = 0
         host = QWidget()
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -253,11 +256,16 @@ class ExportDialog(QDialog):
         if not seams:
             grid.addWidget(QLabel("One segment: no seams."), 0, 0)
         self._replace_seams(host)
-        # thumbnails arrive later: rebuild once they are in
-        self.thumbnails.updated.connect(self._refresh_seam_frames)
+        # frames still being decoded: rebuild when thumbnails arrive, and stop once all are in
+        if self._frames_missing and not self._waiting_for_frames:
+            self._waiting_for_frames = True
+            self.thumbnails.updated.connect(self._refresh_seam_frames)
+
+    _waiting_for_frames = False
 
     def _refresh_seam_frames(self) -> None:
         self.thumbnails.updated.disconnect(self._refresh_seam_frames)
+        self._waiting_for_frames = False
         self._on_seams(self.seams)
 
     # ------------------------------------------------------------------ export

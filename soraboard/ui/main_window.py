@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -71,7 +71,7 @@ from soraboard.ui.timeline import MAX_PPS, MIN_PPS, TimelineView
 from soraboard.workers.export import PreviewJob, StitchRunner
 from soraboard.workers.generation import JobManager
 from soraboard.workers.thumbnails import ThumbnailService
-from soraboard.workers.warmup import warm_up
+from soraboard.workers.warmup import is_warm, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         if doc.storyboard.segments and doc.current_id is None:
             doc.select([doc.storyboard.segments[0].id])
-        QTimer.singleShot(0, warm_up)
+        QTimer.singleShot(0, lambda: warm_up(self.settings.ffmpeg_path))
         self._remember()
 
     # ------------------------------------------------------------------ construction
@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         canvas.seek_requested.connect(self._seek_film)
         canvas.files_dropped.connect(self.import_paths)
         self.stitch = StitchRunner(self)
+        self._imports = set()
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(1500)
@@ -382,10 +383,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ refresh
 
     def _refresh_title(self) -> None:
-        self.setWindowTitle(f"{self.doc.title} — soraboard")
+        self.setWindowTitle(f"{self.doc.title}[*] — soraboard")
         self.setWindowModified(self.doc.is_modified())
         self.setWindowFilePath(str(self.doc.bundle.path))
-        self.setWindowTitle(f"{self.doc.title}[*] — soraboard")
 
     def _refresh_chrome(self) -> None:
         rep = self.doc.cost()
@@ -429,6 +429,10 @@ class MainWindow(QMainWindow):
         self.status_right.setText(backend + self._ffmpeg_note())
 
     def _ffmpeg_note(self) -> str:
+        # Finding ffmpeg runs it three times: the warm-up does that off the GUI thread, and
+        # until it has, the status bar simply does not name the version.
+        if not is_warm():
+            return ""
         try:
             from soraboard.media.ffmpeg import find_ffmpeg
 
@@ -1119,28 +1123,36 @@ class MainWindow(QMainWindow):
             idx = self.doc.current_index()
             self.import_paths(paths, None if idx is None else idx + 1)
 
-    def import_paths(self, paths: list[str], index: int | None) -> bool:
+    def import_paths(self, paths: list[str], index: int | None) -> None:
         """Clips become segments whose take is that footage, images become drafts that start
-        from them — all files checked first, one undo step for the whole drop."""
-        from soraboard.imports import ImportRejected, apply_import, check_files
+        from them — all files checked first (in a worker), one undo step for the whole drop."""
+        from soraboard.workers.imports import ImportJob
 
-        try:
-            items = check_files(paths)
-            result = apply_import(self.doc.bundle, self.doc.storyboard, items, index)
-        except ImportRejected as e:
-            QMessageBox.warning(self, "Nothing was imported",
-                                "\n".join(e.problems) + "\n\nThe storyboard is unchanged.")
-            return False
-        except (OSError, ProjectError) as e:
-            QMessageBox.warning(self, "Nothing was imported", str(e))
-            return False
+        job = ImportJob(self.doc.bundle, self.doc.storyboard, paths, index)
+        job.signals.done.connect(lambda result, j=job: self._on_imported(j, result))
+        job.signals.rejected.connect(lambda problems, j=job: self._on_import_failed(
+            j, "\n".join(problems) + "\n\nThe storyboard is unchanged."))
+        job.signals.failed.connect(lambda message, j=job: self._on_import_failed(
+            j, f"{message}\n\nThe storyboard is unchanged."))
+        self._imports.add(job)
+        self.statusBar().showMessage(f"Importing {len(paths)} file{'s' if len(paths) != 1 else ''}…")
+        QThreadPool.globalInstance().start(job)
+
+    _imports: set[Any]  #: running import jobs, kept referenced until they report
+
+    def _on_import_failed(self, job: Any, message: str) -> None:
+        self._imports.discard(job)
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, "Nothing was imported", message)
+
+    def _on_imported(self, job: Any, result: Any) -> None:
+        self._imports.discard(job)
         for take in result.takes:
             self.doc.record_take(take)
         self.doc.apply(result.edit)
         self.doc.select([s.id for s in result.segments])
-        self.statusBar().showMessage(f"Imported {len(result.segments)} file"
-                                     f"{'s' if len(result.segments) != 1 else ''}", 6000)
-        return True
+        n = len(result.segments)
+        self.statusBar().showMessage(f"Imported {n} file{'s' if n != 1 else ''}", 6000)
 
     def _project_snapshot(self) -> Project:
         return Project(self.doc.bundle, self.doc.storyboard, dict(self.doc.takes))

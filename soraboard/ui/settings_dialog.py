@@ -42,9 +42,8 @@ class SettingsDialog(QDialog):
 
         self.provider = QComboBox()
         self.provider.addItem(icon("film"), "Animatic (offline, $0)", None)
-        for name in self._profile_names():
-            self.provider.addItem(icon("provider"), name, name)
-        self.provider.setCurrentIndex(max(self.provider.findData(settings.provider), 0))
+        self.provider.addItem("", settings.provider)  # refilled by _fill_profiles below
+        self.provider.setCurrentIndex(1 if settings.provider else 0)
         form.addRow("Generate with", self.provider)
         self._build_profiles(form)
 
@@ -212,14 +211,6 @@ class SettingsDialog(QDialog):
     def done(self, result: int) -> None:
         self.pool.waitForDone(3000)
         super().done(result)
-
-    @staticmethod
-    def _profile_names() -> list[str]:
-        try:
-            from soraboard.generation.providers import load_profiles
-        except ImportError:
-            return []
-        return [p.name for p in load_profiles()]
 
     def _fill_sizes(self) -> None:
         spec = default_catalog().get(self.model.currentData())

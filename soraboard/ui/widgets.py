@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -83,30 +83,6 @@ def caption(text: str) -> QLabel:
     pal.setColor(label.foregroundRole(), theme.secondary_text())
     label.setPalette(pal)
     return label
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that elides instead of forcing its parent wider."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = text
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setText(text)
-
-    def setText(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        fm = QFontMetrics(self.font())
-        super().setText(fm.elidedText(self._full, Qt.TextElideMode.ElideRight,
-                                      max(self.width(), 20)))
 
 
 class GrowingTextEdit(QPlainTextEdit):

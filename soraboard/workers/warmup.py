@@ -33,7 +33,17 @@ _done = threading.Event()
 
 
 class _Warmup(QRunnable):
+    def __init__(self, ffmpeg_path: str | None) -> None:
+        super().__init__()
+        self.ffmpeg_path = ffmpeg_path
+
     def run(self) -> None:
+        try:  # finding ffmpeg runs it three times; cached for the GUI thread afterwards
+            from soraboard.media.ffmpeg import find_ffmpeg
+
+            find_ffmpeg(self.ffmpeg_path)
+        except Exception as e:  # reported in the status bar and when generating or exporting
+            log.info("warm-up: %s", e)
         for name in MODULES:
             try:
                 importlib.import_module(name)
@@ -42,9 +52,9 @@ class _Warmup(QRunnable):
         _done.set()
 
 
-def warm_up(pool: QThreadPool | None = None) -> None:
+def warm_up(ffmpeg_path: str | None = None, pool: QThreadPool | None = None) -> None:
     if not _done.is_set():
-        (pool or QThreadPool.globalInstance()).start(_Warmup())
+        (pool or QThreadPool.globalInstance()).start(_Warmup(ffmpeg_path))
 
 
 def is_warm() -> bool:

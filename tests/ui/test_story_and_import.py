@@ -40,7 +40,7 @@ def test_story_dialog_plans_in_a_worker_and_applying_is_one_undo_step(qtbot: QtB
 
 
 def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
-        qtbot: QtBot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        qtbot: QtBot, window, tmp_path: Path, no_modal_dialogs: list[str]) -> None:  # type: ignore[no-untyped-def]
     win = window
     a = make_clip(tmp_path / "phone clip.mp4", duration=1.5, size="180x320", color="red")
     b = make_clip(tmp_path / "drone.mov", duration=2.0, size="320x180", color="blue", audio=False)
@@ -51,7 +51,8 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
     picture.fill(QColor("orange"))
     assert picture.save(str(img))
     n = len(win.doc.storyboard.segments)
-    assert win.import_paths([str(a), str(b), str(img)], 1)
+    win.import_paths([str(a), str(b), str(img)], 1)  # probed and copied in a worker
+    qtbot.waitUntil(lambda: len(win.doc.storyboard.segments) == n + 3, timeout=30_000)
     segs = win.doc.storyboard.segments
     assert len(segs) == n + 3
     clip_seg = segs[1]
@@ -67,5 +68,8 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
     # a bad file: nothing changes, the user is told
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
-    assert not win.import_paths([str(a), str(bad)], None)
+    win.import_paths([str(a), str(bad)], None)
+    qtbot.waitUntil(lambda: any("Nothing was imported" in m for m in no_modal_dialogs),
+                    timeout=30_000)
+    assert "notes.mp4" in no_modal_dialogs[-1]
     assert len(win.doc.storyboard.segments) == n
