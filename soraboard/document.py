@@ -206,9 +206,17 @@ class Document(QObject):
 
     def record_take(self, take: Take) -> None:
         """A take was written to the bundle by the engine or an import: show it."""
-        self._project.takes[take.id] = take
-        self._takes_version += 1
-        self.takes_changed.emit()
+        self.record_takes([take])
+
+    def record_takes(self, takes: Iterable[Take]) -> None:
+        """Several take updates at once (progress of parallel jobs): one ``takes_changed``."""
+        changed = False
+        for take in takes:
+            self._project.takes[take.id] = take
+            changed = True
+        if changed:
+            self._takes_version += 1
+            self.takes_changed.emit()
 
     def takes_of(self, segment_id: str) -> list[Take]:
         return sorted((t for t in self.takes.values() if t.segment_id == segment_id),

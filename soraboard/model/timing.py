@@ -30,6 +30,18 @@ def fmt_seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
+def fmt_duration(seconds: float) -> str:
+    """A wall-clock span for people: ``"45 s"``, ``"2 min 14 s"``, ``"1 h 03 min"``."""
+    total = max(round(seconds), 0)
+    if total < 60:
+        return f"{total} s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
 def format_beat(beat: Beat) -> str:
     return f"[{fmt_seconds(beat.start)}–{fmt_seconds(beat.end)} s] {beat.text}"
 

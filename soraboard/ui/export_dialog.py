@@ -4,9 +4,10 @@ shared. Progress says what is being done and the time left; Cancel always works.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -53,6 +54,9 @@ def default_destination(project: Project) -> Path:
 
 
 class ExportDialog(QDialog):
+    #: title, text, is_warning — an export ended after a while (the window may notify)
+    ended = Signal(str, str, bool)
+
     def __init__(self, project: Project, thumbnails: ThumbnailService,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -219,19 +223,35 @@ class ExportDialog(QDialog):
         label.setFixedSize(QSize(96, 54))
         label.setStyleSheet("background: #000; border-radius: 3px;")
         if path is not None:
-            img = self.thumbnails.get(path, round(at, 2))
-            if not isinstance(img, QImage):
-                self._frames_missing += 1
-            else:
-                label.setPixmap(QPixmap.fromImage(img).scaled(
-                    label.size(), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                    Qt.TransformationMode.SmoothTransformation))
+            self._missing_frames.append((label, path, round(at, 2)))
         return label
+
+    def _fill_frames(self) -> None:
+        """Put every decoded seam frame into its label; the others wait for the thumbnail
+        service. Only the labels still empty are touched, so a frame arriving costs one
+        small pixmap, not a rebuild of the report."""
+        still: list[tuple[QLabel, Path, float]] = []
+        for label, path, at in self._missing_frames:
+            img = self.thumbnails.get(path, at)
+            if isinstance(img, QImage):
+                label.setPixmap(QPixmap.fromImage(img.scaled(
+                    label.size(), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                    Qt.TransformationMode.SmoothTransformation)))
+            elif self.thumbnails.pending(path, at):
+                still.append((label, path, at))
+        self._missing_frames = still
+        waiting = bool(still)
+        if waiting != self._waiting_for_frames:
+            self._waiting_for_frames = waiting
+            if waiting:
+                self.thumbnails.updated.connect(self._fill_frames)
+            else:
+                self.thumbnails.updated.disconnect(self._fill_frames)
 
     def _on_seams(self, seams: object) -> None:
         assert isinstance(seams, list)
         self.seams = seams
-        self._frames_missing = 0
+        self._missing_frames = []
         host = QWidget()
         grid = QGridLayout(host)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -256,17 +276,11 @@ class ExportDialog(QDialog):
         if not seams:
             grid.addWidget(QLabel("One segment: no seams."), 0, 0)
         self._replace_seams(host)
-        # frames still being decoded: rebuild when thumbnails arrive, and stop once all are in
-        if self._frames_missing and not self._waiting_for_frames:
-            self._waiting_for_frames = True
-            self.thumbnails.updated.connect(self._refresh_seam_frames)
+        self._fill_frames()
 
     _waiting_for_frames = False
-
-    def _refresh_seam_frames(self) -> None:
-        self.thumbnails.updated.disconnect(self._refresh_seam_frames)
-        self._waiting_for_frames = False
-        self._on_seams(self.seams)
+    export_started = 0.0  #: monotonic time the running or last export started
+    _missing_frames: list[tuple[QLabel, Path, float]]
 
     # ------------------------------------------------------------------ export
 
@@ -302,6 +316,7 @@ class ExportDialog(QDialog):
         self.show_btn.hide()
         self.cancel_btn.setText("Cancel")
         self.stage.setText("Starting…")
+        self.export_started = time.monotonic()
         self.stage.setStyleSheet("")
         self.progress.setValue(0)
         self.progress.show()
@@ -325,6 +340,8 @@ class ExportDialog(QDialog):
         self.show_btn.show()
         self.cancel_btn.setText("Close")
         self.export_btn.setEnabled(True)
+        self.ended.emit("Export finished", f"{result.path.name} is ready "
+                        f"({fmt_seconds(result.duration)} s of film).", False)
 
     def _write_otio(self, path: Path) -> None:
         try:
@@ -341,6 +358,7 @@ class ExportDialog(QDialog):
         self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
         self.cancel_btn.setText("Close")
         self.export_btn.setEnabled(True)
+        self.ended.emit("Export failed", message.splitlines()[0] if message else "", True)
 
     def _on_cancelled(self) -> None:
         self.job = None

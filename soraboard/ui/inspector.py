@@ -43,6 +43,7 @@ from soraboard.ui import theme
 from soraboard.ui.beats import BeatStrip
 from soraboard.ui.icons import icon
 from soraboard.ui.widgets import GrowingTextEdit, Segmented, caption
+from soraboard.workers.thumbnails import ThumbnailService
 
 REF_MODES = [
     (RefMode.LAST, "Last frame"),
@@ -56,10 +57,13 @@ class SegmentInspector(QScrollArea):
     generate_requested = Signal(str)  #: segment id (generate or regenerate)
     cancel_requested = Signal(str)
     image_chosen = Signal(str, str)  #: segment id, image path (the window copies it in)
+    pick_frame_requested = Signal(str)  #: segment id: open the frame picker on the previous take
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
+        #: decodes the previous take's frame for the reference preview (set by the window)
+        self.frames: ThumbnailService | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -149,8 +153,12 @@ class SegmentInspector(QScrollArea):
         self.ref_time.setSuffix(" s")
         self.ref_time.setKeyboardTracking(False)
         self.ref_image_btn = QPushButton(icon("image"), "Choose…")
+        self.ref_pick_btn = QPushButton(icon("image"), "Pick…")
+        self.ref_pick_btn.setToolTip("See the previous take's frames and pick the one this "
+                                     "segment starts from")
         row.addWidget(self.ref_mode, 1)
         row.addWidget(self.ref_time)
+        row.addWidget(self.ref_pick_btn)
         row.addWidget(self.ref_image_btn)
         refcol.addLayout(row)
         ref.addLayout(refcol, 1)
@@ -264,6 +272,7 @@ class SegmentInspector(QScrollArea):
         self.trim_in.valueChanged.connect(lambda v: self._set("trim_in", round(v, 3)))
         self.trim_out.valueChanged.connect(self._on_trim_out)
         self.ref_mode.activated.connect(self._on_ref_mode)
+        self.ref_pick_btn.clicked.connect(self._on_pick_frame)
         self.ref_time.valueChanged.connect(lambda v: self._set("ref_time", round(v, 3)))
         self.ref_image_btn.clicked.connect(self._choose_image)
         self.beat_strip.beats_edited.connect(lambda beats: self._set("actions", beats))
@@ -315,6 +324,11 @@ class SegmentInspector(QScrollArea):
             return
         length = clip_length(self.doc.storyboard.segment(sid), self.doc.takes)
         self._set("trim_out", None if value >= length - 1e-6 else round(value, 3))
+
+    def _on_pick_frame(self) -> None:
+        sid = self._sid()
+        if sid is not None:
+            self.pick_frame_requested.emit(sid)
 
     def _on_ref_mode(self, _index: int) -> None:
         mode = self.ref_mode.currentData()
@@ -504,8 +518,18 @@ class SegmentInspector(QScrollArea):
         self.ref_mode.setCurrentIndex(self.ref_mode.findData(seg.ref_mode))
         self.ref_mode.setEnabled(chained or custom)
         self.ref_time.setVisible(seg.ref_mode is RefMode.AT_TIME)
+        self.ref_pick_btn.setVisible(chained and seg.ref_mode is RefMode.AT_TIME)
         self.ref_image_btn.setVisible(custom or not chained)
         prev = sb.segments[index - 1] if index > 0 else None
+        prev_usable = False
+        pt = None
+        if prev is not None and prev.chosen_take:
+            pt = self.doc.takes.get(prev.chosen_take)
+            prev_usable = pt is not None and pt.usable
+        self.ref_pick_btn.setEnabled(prev_usable)
+        self.ref_pick_btn.setToolTip(
+            "See the previous take's frames and pick the one this segment starts from"
+            if prev_usable else f"Segment {index} has no take to pick from yet")
         if prev is not None:
             self.ref_time.blockSignals(True)
             self.ref_time.setRange(0.0, clip_length(prev, self.doc.takes))
@@ -526,12 +550,15 @@ class SegmentInspector(QScrollArea):
                 except Exception:
                     pix = QPixmap()
             where = {RefMode.LAST: "last frame", RefMode.SHARPEST: "sharpest of the last frames",
-                     RefMode.AT_TIME: f"frame at {fmt_seconds(seg.ref_time or 0)} s",
+                     RefMode.AT_TIME: f"frame at {fmt_seconds(seg.ref_time)} s"
+                     if seg.ref_time is not None else "last frame until you pick one",
                      RefMode.CUSTOM: "custom image"}[seg.ref_mode]
             prev_take = self.doc.takes.get(prev.chosen_take) if prev.chosen_take else None
             ready = "" if prev_take is not None and prev_take.usable else \
                 " — waits for its take"
             text = f"Starts from <b>segment {index}</b>, {where}{ready}"
+            if pix.isNull() and prev_usable and pt is not None and pt.file:
+                pix = self._previous_frame(pt.file, seg, prev)
         elif seg.reference_image:
             text = f"Starts from the image <b>{seg.reference_image.split('/')[-1]}</b>"
         else:
@@ -543,6 +570,37 @@ class SegmentInspector(QScrollArea):
             self.ref_thumb.setPixmap(pix.scaled(self.ref_thumb.size(),
                                                 Qt.AspectRatioMode.KeepAspectRatio,
                                                 Qt.TransformationMode.SmoothTransformation))
+
+    def _previous_frame(self, file: str, seg: Segment, prev: Segment) -> QPixmap:
+        """Until this segment has a take, the card shows the frame it will start from: the
+        picked time, else the end of the previous take (decoded off the GUI thread; the
+        inspector looks again when the thumbnail service reports new pictures)."""
+        if self.frames is None:
+            return QPixmap()
+        length = clip_length(prev, self.doc.takes)
+        at = seg.ref_time if seg.ref_mode is RefMode.AT_TIME and seg.ref_time is not None \
+            else max(length - 1 / 30, 0.0)
+        try:
+            path = self.doc.bundle.resolve(file)
+        except Exception:
+            return QPixmap()
+        img = self.frames.get(path, round(at, 2))
+        if img is None:
+            if self.frames.pending(path, round(at, 2)) and not self._waiting_frame:
+                self._waiting_frame = True
+                self.frames.updated.connect(self._frame_arrived)
+            return QPixmap()
+        return QPixmap.fromImage(img)
+
+    _waiting_frame = False
+
+    def _frame_arrived(self) -> None:
+        assert self.frames is not None
+        self.frames.updated.disconnect(self._frame_arrived)
+        self._waiting_frame = False
+        index = self.doc.current_index()
+        if index is not None:
+            self._refresh_reference(index, self.doc.storyboard.segments[index])
 
     def set_face_warning(self, text: str | None) -> None:
         self.face_warning.setVisible(bool(text))

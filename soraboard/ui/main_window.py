@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QSettings, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QImageReader, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSplitter,
+    QSystemTrayIcon,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -39,7 +40,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soraboard import __version__
 from soraboard.catalog.cost import Amount, fmt_usd, segment_cost
 from soraboard.catalog.validate import Severity, validate
 from soraboard.document import Document, read_autosave
@@ -54,26 +54,40 @@ from soraboard.model.storyboard import (
     TransitionType,
 )
 from soraboard.model.take import Take
-from soraboard.model.timing import film_length, fmt_seconds, trim_range
+from soraboard.model.timing import (
+    clip_length,
+    film_length,
+    fmt_duration,
+    fmt_seconds,
+    trim_range,
+)
 from soraboard.settings import Settings, load_settings, save_settings
 from soraboard.stitch.plan import ExportPlan
 from soraboard.storage.bundle import Bundle, Project, load_project
 from soraboard.storage.errors import ProjectError
 from soraboard.ui import theme
+from soraboard.ui.about import AboutDialog, app_icon
 from soraboard.ui.actions import ACTIONS, MENUS, ActionSpec
 from soraboard.ui.cost_panel import CostPanel
+from soraboard.ui.frame_picker import FramePickerDialog
 from soraboard.ui.icons import icon
 from soraboard.ui.inspector import SegmentInspector
 from soraboard.ui.panels import JobsPanel, TakesPanel
 from soraboard.ui.player import PlayerWidget
 from soraboard.ui.style_bible import StyleBibleEditor
 from soraboard.ui.timeline import MAX_PPS, MIN_PPS, TimelineView
+from soraboard.workers import prefer_gui_thread
 from soraboard.workers.export import PreviewJob, StitchRunner
 from soraboard.workers.generation import JobManager
 from soraboard.workers.thumbnails import ThumbnailService
 from soraboard.workers.warmup import is_warm, warm_up
 
 log = logging.getLogger(__name__)
+
+#: a batch or an export longer than this ends with a desktop notification
+LONG_TASK_SECONDS = 20
+#: running jobs' progress is shown at most this often (ms)
+TAKE_UPDATE_MS = 100
 
 
 class Banner(QFrame):
@@ -148,7 +162,14 @@ class MainWindow(QMainWindow):
         self.doc = doc
         self.settings = settings or load_settings()[0]
         self.actions_by_id: dict[str, QAction] = {}
-        self.setWindowIcon(icon("film", theme.accent()))
+        prefer_gui_thread()
+        self._resolved_paths: dict[tuple[Path, str], Path] = {}
+        self._pending_takes: dict[str, Take] = {}
+        self._take_flush = QTimer(self)
+        self._take_flush.setSingleShot(True)
+        self._take_flush.setInterval(TAKE_UPDATE_MS)
+        self._take_flush.timeout.connect(self._flush_take_updates)
+        self.setWindowIcon(app_icon())
         self.resize(1440, 900)
         self.setMinimumSize(QSize(960, 600))
         self._last_autosave: float | None = None
@@ -254,6 +275,8 @@ class MainWindow(QMainWindow):
     def _build_dock(self) -> None:
         self.inspector = SegmentInspector(self.doc)
         self.inspector.image_chosen.connect(self._set_reference_image)
+        self.inspector.pick_frame_requested.connect(self.pick_reference_frame)
+        self.inspector.frames = self.thumbnails
         self.style_editor = StyleBibleEditor(self.doc)
         self.takes_panel = TakesPanel(self.doc, self.thumbnails)
         self.takes_panel.play_requested.connect(self._play_take)
@@ -474,6 +497,39 @@ class MainWindow(QMainWindow):
         self.player.load(path, f"Take · segment {idx + 1} of {len(self.doc.storyboard.segments)}",
                          start=seg.trim_in)
 
+    def pick_reference_frame(self, segment_id: str) -> FramePickerDialog | None:
+        """Open the frame picker on the previous segment's chosen take; the picked time
+        becomes this segment's reference frame (one undo step). Returns the open dialog."""
+        sb = self.doc.storyboard
+        index = sb.index_of(segment_id)
+        if index <= 0:
+            return None
+        prev, seg = sb.segments[index - 1], sb.segments[index]
+        take = self.doc.takes.get(prev.chosen_take) if prev.chosen_take else None
+        if take is None or not take.usable or take.file is None:
+            self.statusBar().showMessage(f"Segment {index} has no take to pick a frame from yet.",
+                                         8000)
+            return None
+        try:
+            path = self._resolved(take.file)
+        except ProjectError as e:
+            self.statusBar().showMessage(str(e), 8000)
+            return None
+        length = clip_length(prev, self.doc.takes)
+        at = seg.ref_time if seg.ref_time is not None else max(length - 1 / 30, 0.0)
+        dlg = FramePickerDialog(self.thumbnails, path, length, at,
+                                f"Segment {index + 1} <b>{seg.title or 'Untitled'}</b> will start "
+                                f"from this frame of segment {index}'s take.", self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def use() -> None:
+            if segment_id in {s.id for s in self.doc.storyboard.segments}:
+                self.doc.set_fields(segment_id, ref_mode=RefMode.AT_TIME, ref_time=dlg.value())
+
+        dlg.accepted.connect(use)
+        dlg.open()
+        return dlg
+
     def thumbnail_for(self, segment: Segment) -> QImage | None:
         """A card's picture: the chosen take's frame, else the reference image, else None
         (the card paints the animatic slate)."""
@@ -481,13 +537,22 @@ class MainWindow(QMainWindow):
         try:
             if take is not None and take.usable and take.file:
                 t_in, t_out = trim_range(segment, self.doc.takes)
-                return self.thumbnails.get(self.doc.bundle.resolve(take.file),
+                return self.thumbnails.get(self._resolved(take.file),
                                            round((t_in + t_out) / 2, 2))
             if segment.reference_image:
-                return self.thumbnails.get(self.doc.bundle.resolve(segment.reference_image))
+                return self.thumbnails.get(self._resolved(segment.reference_image))
         except ProjectError:
             return None
         return None
+
+    def _resolved(self, relative: str) -> Path:
+        """``bundle.resolve`` remembered per bundle: cards are painted often and resolving
+        walks the file system."""
+        key = (self.doc.bundle.path, relative)
+        path = self._resolved_paths.get(key)
+        if path is None:
+            path = self._resolved_paths[key] = self.doc.bundle.resolve(relative)
+        return path
 
     def _show_tab(self, index: int) -> None:
         self.dock.show()
@@ -567,6 +632,12 @@ class MainWindow(QMainWindow):
 
     def _set_reference_image(self, segment_id: str, path: str) -> None:
         src = Path(path)
+        reader = QImageReader(str(src))
+        if not reader.canRead():
+            QMessageBox.warning(self, "Not an image",
+                                f"{src.name} cannot be used as a reference image: "
+                                f"{reader.errorString()}. Use a PNG, JPEG or WebP file.")
+            return
         target_dir = self.doc.bundle.media_dir / "references"
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / src.name
@@ -605,14 +676,11 @@ class MainWindow(QMainWindow):
         self.player.mode.set_value("sequence")
         self._on_mode_changed("sequence")
 
-    def show_about(self) -> None:
-        QMessageBox.about(
-            self, "About soraboard",
-            f"<h3>soraboard {__version__}</h3>"
-            "<p>A storyboard editor for long AI-generated videos.</p>"
-            "<p>Free software under the GNU GPL v3 or later.<br>"
-            "Built on Qt for Python (PySide6, LGPL v3) and FFmpeg (GPL build from "
-            "imageio-ffmpeg).</p>")
+    def show_about(self) -> AboutDialog:
+        dlg = AboutDialog(self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
 
     # ------------------------------------------------------------------ files
 
@@ -901,11 +969,11 @@ class MainWindow(QMainWindow):
         except Exception as e:  # e.g. another soraboard is generating into this project
             QMessageBox.warning(self, "Cannot generate", str(e))
             return False
-        self._batch = (time.time(), len(ids))
+        self._batch = (time.time(), list(ids))
         self._show_tab(3)
         return True
 
-    _batch: tuple[float, int] | None = None
+    _batch: tuple[float, list[str]] | None = None
 
     def generate_selected(self) -> None:
         self._generate(self.doc.selection)
@@ -935,12 +1003,25 @@ class MainWindow(QMainWindow):
                                          "jobs it had started.", 10000)
 
     def _on_take_updated(self, take: object) -> None:
+        """Progress of running jobs arrives often and from many jobs at once: it is gathered
+        and shown together at most every ``TAKE_UPDATE_MS`` (one repaint, one cost update)."""
         assert isinstance(take, Take)
-        self.doc.record_take(take)
-        self.jobs_panel.track(take)
+        self._pending_takes[take.id] = take
+        if not self._take_flush.isActive():
+            self._take_flush.start()
+
+    def _flush_take_updates(self) -> None:
+        self._take_flush.stop()
+        pending, self._pending_takes = self._pending_takes, {}
+        if pending:
+            self.doc.record_takes(pending.values())
+            for take in pending.values():
+                self.jobs_panel.track(take)
 
     def _on_take_finished(self, take: object) -> None:
         assert isinstance(take, Take)
+        self._pending_takes.pop(take.id, None)
+        self._flush_take_updates()
         self.doc.record_take(take)
         self.jobs_panel.track(take)
         if take.usable and self.doc.storyboard.has_segment(take.segment_id):
@@ -993,17 +1074,58 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10000)
 
     def _on_jobs_idle(self) -> None:
+        self._flush_take_updates()
         if self._batch is None:
             return
-        started, count = self._batch
+        started, ids = self._batch
         self._batch = None
         took = time.time() - started
+        sb = self.doc.storyboard
+        states = [st.state for seg, st in zip(sb.segments, self.doc.statuses()) if seg.id in ids]
+        done = sum(s is SegmentState.DONE for s in states)
+        failed = sum(s is SegmentState.FAILED for s in states)
+        parts = [f"{done} of {len(ids)} done"]
+        if failed:
+            parts.append(f"{failed} failed")
         rep = self.doc.cost()
-        msg = (f"Generation finished: {count} segment{'s' if count != 1 else ''} in "
-               f"{took:.0f} s · spent so far {fmt_usd(rep.spent)}")
+        msg = (f"Generation finished: {', '.join(parts)} in {fmt_duration(took)} · spent so far "
+               f"{fmt_usd(rep.spent)}")
         self.statusBar().showMessage(msg, 20000)
-        if took > 20:
-            QApplication.alert(self)
+        if took > LONG_TASK_SECONDS:
+            self.notify("Generation finished" if not failed else "Generation finished with "
+                        "failures", msg.removeprefix("Generation finished: "),
+                        warning=bool(failed))
+
+    def notify(self, title: str, text: str, warning: bool = False) -> None:
+        """Tell a creator who is looking elsewhere that a long task ended: a desktop
+        notification through the system tray where there is one, and the window asks for
+        attention in the task bar (both do nothing when the window is in front)."""
+        if self.isActiveWindow():
+            return
+        QApplication.alert(self)
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        if self._tray is None:
+            self._tray = QSystemTrayIcon(self.windowIcon(), self)
+            self._tray.setToolTip("soraboard")
+            self._tray.messageClicked.connect(self._bring_to_front)
+            self._tray.activated.connect(lambda _r: self._bring_to_front())
+        self._tray.show()
+        kind = QSystemTrayIcon.MessageIcon.Warning if warning else \
+            QSystemTrayIcon.MessageIcon.Information
+        self._tray.showMessage(title, text, kind, 10_000)
+
+    _tray: QSystemTrayIcon | None = None
+
+    def _on_export_ended(self, title: str, text: str, warning: bool) -> None:
+        dlg = self.export_dialog
+        if dlg is not None and time.monotonic() - dlg.export_started > LONG_TASK_SECONDS:
+            self.notify(title, text, warning)
+
+    def _bring_to_front(self) -> None:
+        self.showNormal() if self.isMinimized() else self.show()
+        self.raise_()
+        self.activateWindow()
 
     # ------------------------------------------------------------------ takes
 
@@ -1170,6 +1292,7 @@ class MainWindow(QMainWindow):
                 + "\n\nGenerate them first (the sequence preview shows slates for them).")
             return
         self.export_dialog = ExportDialog(self._project_snapshot(), self.thumbnails, self)
+        self.export_dialog.ended.connect(self._on_export_ended)
         self.export_dialog.show()
 
     # ------------------------------------------------------------------ sequence preview

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 WIDTH = 320
 
 
-def _read_frame(path: Path, at: float) -> QImage | None:
+def _read_frame(path: Path, at: float, width: int = WIDTH) -> QImage | None:
     import cv2
 
     cap = cv2.VideoCapture(str(path))
@@ -34,8 +34,8 @@ def _read_frame(path: Path, at: float) -> QImage | None:
         if not ok:
             return None
         h, w = frame.shape[:2]
-        scale = WIDTH / w
-        frame = cv2.resize(frame, (WIDTH, max(int(h * scale), 1)), interpolation=cv2.INTER_AREA)
+        scale = width / w
+        frame = cv2.resize(frame, (width, max(int(h * scale), 1)), interpolation=cv2.INTER_AREA)
         frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         h, w = frame.shape[:2]
         return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
@@ -43,14 +43,14 @@ def _read_frame(path: Path, at: float) -> QImage | None:
         cap.release()
 
 
-def load_thumbnail(path: Path, at: float | None) -> QImage | None:
-    """A ~320 px wide picture: frame ``at`` seconds of a video, or the image itself."""
+def load_thumbnail(path: Path, at: float | None, width: int = WIDTH) -> QImage | None:
+    """A ``width`` px wide picture: frame ``at`` seconds of a video, or the image itself."""
     if at is None:
         img = QImage(str(path))
         if img.isNull():
             return None
-        return img.scaledToWidth(WIDTH)
-    return _read_frame(path, at)
+        return img.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+    return _read_frame(path, at, width)
 
 
 class _Signals(QObject):
@@ -58,14 +58,15 @@ class _Signals(QObject):
 
 
 class _ThumbnailJob(QRunnable):
-    def __init__(self, key: str, path: Path, at: float | None, signals: _Signals) -> None:
+    def __init__(self, key: str, path: Path, at: float | None, width: int,
+                 signals: _Signals) -> None:
         super().__init__()
-        self.key, self.path, self.at, self.signals = key, path, at, signals
+        self.key, self.path, self.at, self.width, self.signals = key, path, at, width, signals
         self.setAutoDelete(True)
 
     def run(self) -> None:
         try:
-            img = load_thumbnail(self.path, self.at)
+            img = load_thumbnail(self.path, self.at, self.width)
         except Exception as e:  # a damaged file must not take the app down
             log.warning("thumbnail of %s failed: %s", self.path, e)
             img = None
@@ -87,17 +88,29 @@ class ThumbnailService(QObject):
         self._signals = _Signals(self)
         self._signals.ready.connect(self._on_ready)
 
-    def get(self, path: Path, at: float | None = None) -> QImage | None:
+    @staticmethod
+    def _key(path: Path, at: float | None, width: int) -> str | None:
         try:
             st = path.stat()
         except OSError:
             return None
-        key = f"{path}|{st.st_size}|{st.st_mtime_ns}|{at}"
+        size = "" if width == WIDTH else f"|{width}"
+        return f"{path}|{st.st_size}|{st.st_mtime_ns}|{at}{size}"
+
+    def pending(self, path: Path, at: float | None = None, width: int = WIDTH) -> bool:
+        """Whether that picture is still being made (False once it arrived or failed)."""
+        key = self._key(path, at, width)
+        return key is not None and key not in self._cache
+
+    def get(self, path: Path, at: float | None = None, width: int = WIDTH) -> QImage | None:
+        key = self._key(path, at, width)
+        if key is None:
+            return None
         if key in self._cache:
             return self._cache[key]
         if key not in self._pending:
             self._pending.add(key)
-            self.pool.start(_ThumbnailJob(key, path, at, self._signals))
+            self.pool.start(_ThumbnailJob(key, path, at, width, self._signals))
         return None
 
     def _on_ready(self, key: str, img: object) -> None:

@@ -21,6 +21,7 @@ from soraboard.model.timing import (
     BeatSyntaxError,
     beat_problems,
     film_length,
+    fmt_duration,
     format_beat,
     parse_beats,
     used_duration,
@@ -154,3 +155,10 @@ def test_chain_after_lists_only_the_continuing_run() -> None:
     assert sb.chain_after(3) == []
     sb2 = edits.set_segment_field(sb, sb.segments[4].id, "continuity", Continuity.CHAIN).apply(sb)
     assert sb2.chain_after(1) == [2, 3, 4]
+
+
+def test_fmt_duration_reads_like_a_person_would_say_it() -> None:
+    assert fmt_duration(0.4) == "0 s"
+    assert fmt_duration(44.6) == "45 s"
+    assert fmt_duration(134) == "2 min 14 s"
+    assert fmt_duration(3780) == "1 h 03 min"
