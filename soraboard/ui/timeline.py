@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QScrollArea, QSizePolicy, QWidget
@@ -107,6 +108,8 @@ class TimelineCanvas(QWidget):
         self._press: tuple[QPoint, str | None] | None = None
         self._drag_target: int | None = None
         self._scaled_cache: dict[tuple[int, int, int, float], QImage] = {}
+        #: segment id → (segment, what the card showed, its picture)
+        self._card_cache: dict[str, tuple[object, tuple[object, ...], QPixmap]] = {}
         self.thumbnail_provider: ThumbnailProvider | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
@@ -230,8 +233,8 @@ class TimelineCanvas(QWidget):
             if c.rect.right() < clip.left() - 80 or c.rect.left() > clip.right() + 80:
                 continue
             seg = sb.segments[c.index]
-            self._paint_card(p, c, seg.id in selected, statuses[c.index].state,
-                             statuses[c.index].progress, take_counts.get(seg.id, 0))
+            self._draw_card(p, c, seg.id in selected, statuses[c.index].state,
+                            statuses[c.index].progress, take_counts.get(seg.id, 0))
         for i in range(len(self.layouts) - 1):
             chip = self.chip_rect(i)
             if chip is not None and chip.intersects(clip.adjusted(-80, 0, 80, 0)):
@@ -285,8 +288,35 @@ class TimelineCanvas(QWidget):
             return None
         return self.thumbnail_provider.thumbnail_for(seg)
 
+    def _draw_card(self, p: QPainter, c: CardLayout, selected: bool, state: SegmentState,
+                   progress: float, take_count: int) -> None:
+        """A card from the cache when nothing it shows has changed, else painted afresh into
+        a pixmap: repaints during generation and scrolling cost a blit per unchanged card."""
+        seg = self.doc.storyboard.segments[c.index]
+        img = self._thumbnail(c.index)
+        dpr = self.devicePixelRatioF()
+        key = (c.index, c.rect.size().toTuple(), selected, seg.id == self.playing_id, state,
+               round(progress * 100), take_count, None if img is None else img.cacheKey(),
+               id(self.doc.catalog), self.palette().cacheKey(), dpr)
+        hit = self._card_cache.get(seg.id)
+        if hit is not None and hit[0] is seg and hit[1] == key:
+            p.drawPixmap(c.rect.topLeft(), hit[2])
+            return
+        pix = QPixmap((QSizeF(c.rect.size()) * dpr).toSize())
+        pix.setDevicePixelRatio(dpr)
+        pix.fill(Qt.GlobalColor.transparent)
+        cp = QPainter(pix)
+        cp.setRenderHint(QPainter.RenderHint.Antialiasing)
+        cp.translate(-c.rect.left(), -c.rect.top())
+        self._paint_card(cp, c, selected, state, progress, take_count, img)
+        cp.end()
+        if len(self._card_cache) > 2 * max(len(self.layouts), 50):
+            self._card_cache.clear()
+        self._card_cache[seg.id] = (seg, key, pix)
+        p.drawPixmap(c.rect.topLeft(), pix)
+
     def _paint_card(self, p: QPainter, c: CardLayout, selected: bool, state: SegmentState,
-                    progress: float, take_count: int) -> None:
+                    progress: float, take_count: int, img: QImage | None = None) -> None:
         sb = self.doc.storyboard
         seg = sb.segments[c.index]
         r = QRectF(c.rect)
@@ -297,7 +327,6 @@ class TimelineCanvas(QWidget):
         thumb = QRectF(r.left(), r.top(), r.width(), THUMB_H)
         p.save()
         p.setClipPath(path)
-        img = self._thumbnail(c.index)
         if img is not None and not img.isNull():
             scaled = self._scaled(img, thumb.size().toSize())
             sx = (scaled.width() / self.devicePixelRatioF() - thumb.width()) / 2
