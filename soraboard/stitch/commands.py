@@ -86,6 +86,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         write_otio(project, Path(args.otio), plan=prepared.plan)
         print(f"Wrote {args.otio}", file=sys.stderr)
+    for report in result.segments:  # the Smart preset: what was copied, what encoded and why
+        print("  " + one_line(report.text), file=sys.stderr)
     for note in result.notes:
         print("note: " + one_line(note), file=sys.stderr)
     print(f"{result.path} — {result.duration:.2f} s, {result.frames} frames, {result.mode}, "

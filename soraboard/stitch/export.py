@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from soraboard.media.ffmpeg import FFmpeg, find_ffmpeg
@@ -37,7 +37,15 @@ from soraboard.stitch.runner import (
     Step,
     run_to_file,
 )
-from soraboard.stitch.smart import SmartPlan, SmartState, analyse, plan_smart, smart_steps
+from soraboard.stitch.smart import (
+    NO_IDR,
+    SegmentReport,
+    SmartPlan,
+    SmartState,
+    analyse,
+    plan_smart,
+    smart_steps,
+)
 from soraboard.storage.bundle import Project
 from soraboard.storage.errors import ProjectError
 
@@ -74,6 +82,8 @@ class PreparedExport:
     warnings: list[str] = field(default_factory=list)
     #: filled in while a smart export runs (avc1 or avc3, and why)
     state: SmartState = field(default_factory=SmartState)
+    #: Smart preset: per segment, copied or encoded and why (empty for the other presets)
+    segments: list[SegmentReport] = field(default_factory=list)
 
     @property
     def mode(self) -> str:
@@ -105,11 +115,19 @@ def prepare_plan(plan: ExportPlan, ffmpeg: FFmpeg | None = None) -> PreparedExpo
     ff = ffmpeg or find_ffmpeg()
     prepared = PreparedExport(plan, ff, warnings=list(plan.notes))
     if plan.preset.smart:
-        reasons, sources = analyse(plan, ff)
-        if reasons:
-            prepared.fallback_reasons = reasons
+        # per segment: the takes in the film's format are copied (outside the windows around
+        # transitions), the others encoded whole to match; a full encode only when nothing
+        # at all can be copied
+        analysis = analyse(plan, ff)
+        smart = plan_smart(plan, analysis.sources, profile=analysis.profile or "",
+                           x264=analysis.x264)
+        prepared.segments = smart.segments()
+        if analysis.profile is not None and smart.copied_frames > 0:
+            prepared.smart = smart
         else:
-            prepared.smart = plan_smart(plan, sources)
+            prepared.segments = [r if not r.copied else replace(r, reason=NO_IDR)
+                                 for r in prepared.segments]
+            prepared.fallback_reasons = [f"{r.label}: {r.reason}" for r in prepared.segments]
     return prepared
 
 
@@ -152,6 +170,8 @@ class ExportResult:
     elapsed: float
     summary: str
     notes: tuple[str, ...] = ()  #: e.g. why the film is tagged avc3
+    #: Smart preset: per segment, copied or encoded and why (``SegmentReport.text``)
+    segments: tuple[SegmentReport, ...] = ()
 
 
 def run_export(prepared: PreparedExport, output: Path | str, *,
@@ -163,7 +183,7 @@ def run_export(prepared: PreparedExport, output: Path | str, *,
     run_to_file(target, prepared.steps, prepared.ffmpeg, on_progress=on_progress, cancel=cancel)
     return ExportResult(target.absolute(), prepared.mode, prepared.plan.duration,
                         prepared.plan.total_frames, time.monotonic() - start, prepared.summary,
-                        tuple(prepared.state.notes))
+                        tuple(prepared.state.notes), tuple(prepared.segments))
 
 
 def takes_of(project: Project) -> Sequence[Take]:

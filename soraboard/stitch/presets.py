@@ -2,8 +2,8 @@
 
 *Final* is the film you share (H.264 High, CRF 18, yuv420p, AAC 192 kb/s, +faststart).
 *Preview* is a quick draft, 640 px wide. *Smart* copies the takes' own frames bit for bit and
-encodes only around transitions (see :mod:`soraboard.stitch.smart`); it falls back to Final's
-settings when the takes cannot be copied.
+encodes only around transitions and the takes in another format (see
+:mod:`soraboard.stitch.smart`); it falls back to Final's settings when nothing can be copied.
 """
 
 from __future__ import annotations

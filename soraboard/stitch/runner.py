@@ -102,6 +102,15 @@ class Step:
     after_parallel: bool = False
     action: Callable[[], None] | None = None
     what: str = ""  #: for error messages; defaults to the label
+    #: may run beside the neighbouring concurrent steps (at most ``jobs`` at once); the next
+    #: step that is not concurrent waits for them all
+    concurrent: bool = False
+
+
+def default_jobs() -> int:
+    """How many concurrent steps run at once: one per core, at most two (an x264 window
+    already uses more than one core; two keep both cores busy between its serial parts)."""
+    return max(1, min(os.cpu_count() or 1, 2))
 
 
 class FFmpegProcess:
@@ -212,10 +221,15 @@ def _wait_a_little(running: Sequence[tuple[int, FFmpegProcess]]) -> None:
 
 def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = None,
               on_progress: ProgressCallback | None = None,
-              cancel: CancelToken | None = None) -> None:
-    """Run ``steps`` in order (``parallel`` ones alongside); raise on failure or cancel."""
+              cancel: CancelToken | None = None, jobs: int | None = None) -> None:
+    """Run ``steps`` in order (``parallel`` ones alongside, runs of ``concurrent`` ones up to
+    ``jobs`` at once); raise on failure or cancel."""
     tracker = _Tracker(steps, on_progress)
     running: list[tuple[int, FFmpegProcess]] = []
+    jobs = jobs or default_jobs()
+
+    def concurrent_running() -> list[tuple[int, FFmpegProcess]]:
+        return [(i, p) for i, p in running if steps[i].concurrent]
 
     def fill(args: Sequence[str]) -> list[str]:
         return [str(output) if a == OUTPUT else a for a in args]
@@ -243,6 +257,16 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
             if s.parallel:
                 continue
             pump(i)
+            if s.concurrent and s.action is None:
+                while len(concurrent_running()) >= jobs:
+                    _wait_a_little(concurrent_running())
+                    pump(i)
+                running.append((i, start(i)))
+                tracker.emit(i, force=True)  # each stage is shown, however fast it starts
+                continue
+            while concurrent_running():  # the steps before this one are done first
+                _wait_a_little(concurrent_running())
+                pump(i)
             while s.after_parallel and running:
                 _wait_a_little(running)
                 pump(i)

@@ -3,33 +3,46 @@
 How (measured facts in the team's smart-render notes):
 
 * every frame outside a transition window is stream-copied; a copy starts only at an IDR
-  frame and ends just before one (or at the end of the stream), and is cut by dropping
-  packets on their pts with the ``noise`` bitstream filter — exact, where ``-ss/-to`` with
-  ``-c copy`` were off by two packets;
-* each window — from the last IDR before a transition to the first IDR after it — is encoded
-  with the source's own x264 settings (read from the SEI x264 writes into every clip), so its
+  frame and ends after a closed run of frames in decode order (a mini-GOP: nothing kept
+  refers to a frame after it) or at the end of the stream, and is cut by dropping packets on
+  their pts with the ``noise`` bitstream filter — exact, where ``-ss/-to`` with ``-c copy``
+  were off by two packets;
+* each window — from just before a transition to the first IDR after it — is encoded with
+  the source's own x264 settings (read from the SEI x264 writes into every clip), so its
   SPS/PPS usually come out byte-identical; when they do not, the film is tagged ``avc3``
   (parameter sets in band) and the summary says so;
 * every piece is MPEG-TS (one 1/90000 time base) and the concat demuxer joins them into MP4;
-  pieces whose B-frame delay differs are evened out with ``setts``;
+  pieces whose B-frame delay differs are evened out with ``setts``; the windows are encoded
+  concurrently (two at a time on two cores);
 * the audio is encoded in one pass over the whole film, in parallel with the video, because
-  copying AAC across joins drifts ~32 ms per join (priming).
+  copying AAC across joins drifts ~32 ms per join (priming);
+* a film of cuts between whole GOPs is joined in one ffmpeg run straight from the takes
+  (concat demuxer with ``inpoint``/``duration``, the unused packets dropped by number), its
+  sound copied packet by packet so that it never drifts more than half an AAC frame.
 
-When the takes cannot be copied (another codec, size, frame rate, pixel format or profile
-than the film) the export falls back to a full encode and says why, segment by segment.
+Per segment: a take in another format than the film (codec, size, pixel shape, frame rate,
+pixel format, H.264 profile — the reference is the film's size and rate and the profile of
+most of the copyable footage) is encoded whole, normalised like the windows and with the
+copied takes' x264 settings, and :meth:`SmartPlan.segments` says why. Only when nothing at
+all can be copied does the export fall back to a full encode, saying why segment by segment.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
-from soraboard.media.ffmpeg import FFmpeg, run_ffmpeg
-from soraboard.media.probe import MediaError, PacketList, list_packets
-from soraboard.stitch.plan import ExportPlan, Join, Part, Source, timeline_graph
+from soraboard.media.ffmpeg import FFmpeg, lower_priority, run_ffmpeg, stderr_tail
+from soraboard.media.probe import MediaError, PacketList, parse_framemd5
+from soraboard.stitch.plan import ExportPlan, Join, OutputFormat, Part, Source, timeline_graph
 from soraboard.stitch.runner import OUTPUT, Step
 
 #: x264 options (as its SEI prints them) that are passed back to x264 for the windows; the
@@ -106,7 +119,12 @@ def x264_params(options: Mapping[str, str], fast: bool = True) -> str:
 
 @dataclass(frozen=True)
 class SmartSource:
-    """What the smart plan needs to know about one take: its frames and where IDRs are."""
+    """What the smart plan needs to know about one take: its frames and where IDRs are.
+
+    A take that cannot be copied into the film (``reason`` says why) has one "frame" per film
+    frame it lasts, no IDR, and ``offset`` = its trim in: it is encoded whole, normalised to
+    the film's format like the transition windows.
+    """
 
     index: int
     pts: tuple[int, ...]  #: presentation timestamps in display order (frame k is pts[k])
@@ -119,14 +137,48 @@ class SmartSource:
     #: AAC packets (pts, in ``audio_time_base``) when the take's sound could be copied
     audio_pts: tuple[int, ...] = ()
     audio_time_base: Fraction = Fraction(1, 48000)
+    #: the video packets' pts in decode (file) order; empty when unknown
+    decode_pts: tuple[int, ...] = ()
+    reason: str = ""  #: why the take is encoded whole rather than copied ("" = copyable)
+    offset: Fraction = Fraction(0)  #: seconds into the file of ``pts[0]``'s frame (see above)
+    #: stream types in file order ("video", "audio", …) for a one-pass concat of the takes
+    streams: tuple[str, ...] = ()
+    file_start: Fraction | None = None  #: the file's start time, seconds (None: unknown)
 
     @property
     def count(self) -> int:
         return len(self.pts)
 
+    @property
+    def copyable(self) -> bool:
+        return not self.reason
+
+    def time(self, frame: int) -> Fraction:
+        """Presentation time of frame ``frame`` (relative to the stream's first frame)."""
+        return self.offset + (self.pts[frame] - self.pts[0]) * self.time_base
+
     def seconds(self, frame: int) -> float:
         """Presentation time of frame ``frame`` (its pts, relative to the stream's start)."""
-        return float((self.pts[frame] - self.pts[0]) * self.time_base)
+        return float(self.time(frame))
+
+    @cached_property
+    def ends(self) -> frozenset[int]:
+        """Frame indices ``k`` where a copy may end: frames ``[…, k)`` are exactly a prefix of
+        the stream in decode order, so none of them refers to a frame after the cut (a frame
+        can only refer to frames decoded before it). Every mini-GOP ends at one; without the
+        decode order, only IDR frames are known to be such points."""
+        if not self.decode_pts or not self.copyable:
+            return self.idr
+        index = {p: k for k, p in enumerate(self.pts)}
+        out, top = set(), -1
+        for seen, p in enumerate(self.decode_pts, start=1):
+            k = index.get(p)
+            if k is None:
+                return self.idr
+            top = max(top, k)
+            if seen == top + 1:
+                out.add(top + 1)
+        return frozenset(out | self.idr)
 
 
 @dataclass(frozen=True)
@@ -170,12 +222,48 @@ Piece = CopyPiece | Window
 
 
 @dataclass(frozen=True)
+class SegmentReport:
+    """What the smart export does with one segment's take: copied, or encoded and why."""
+
+    index: int
+    segment_id: str
+    label: str  #: ``segment 3 “Harbour”``
+    copied_seconds: float
+    encoded_seconds: float  #: whole take, or its share of the windows around transitions
+    reason: str = ""  #: why the take is encoded whole ("" = copied)
+
+    @property
+    def copied(self) -> bool:
+        return not self.reason
+
+    @property
+    def status(self) -> str:
+        """``copied`` or the reason it was encoded, e.g. ``HEVC, the film is H.264``."""
+        return "copied" if self.copied else self.reason
+
+    @property
+    def text(self) -> str:
+        """``segment 2 “Shot 2”: encoded — 1080x1920 portrait, the film is 1280x720``."""
+        if not self.copied:
+            return f"{self.label}: encoded — {self.reason}"
+        extra = (f", {self.encoded_seconds:.1f} s encoded around its transitions"
+                 if self.encoded_seconds > 0 else "")
+        return f"{self.label}: copied ({self.copied_seconds:.1f} s bit for bit{extra})"
+
+
+#: why a take that could be copied was not: no IDR frame outside its transition windows
+NO_IDR = "no IDR frame outside its transitions to start a copy from"
+
+
+@dataclass(frozen=True)
 class SmartPlan:
     """The pieces of a smart export, in film order."""
 
     plan: ExportPlan
     sources: Mapping[int, SmartSource]
     pieces: tuple[Piece, ...]
+    profile: str = ""  #: the film's H.264 profile (the copied takes'); "" = the first part's
+    x264: str = ""  #: ``-x264-params`` for windows without a copied take in them
 
     @property
     def windows(self) -> list[Window]:
@@ -197,6 +285,31 @@ class SmartPlan:
     def encoded_seconds(self) -> float:
         return self.plan.format.seconds(self.encoded_frames)
 
+    @property
+    def encoded_takes(self) -> int:
+        """Takes encoded whole (another format than the film's, or no IDR to copy from)."""
+        return sum(1 for r in self.segments() if not r.copied)
+
+    def segments(self) -> list[SegmentReport]:
+        """Per segment: copied, or encoded and why (for the CLI and the export dialog)."""
+        fmt = self.plan.format
+        copied: dict[int, int] = {}
+        encoded: dict[int, int] = {}
+        for piece in self.pieces:
+            if isinstance(piece, CopyPiece):
+                copied[piece.index] = copied.get(piece.index, 0) + piece.frames
+            else:
+                for part in piece.parts:
+                    encoded[part.index] = encoded.get(part.index, 0) + part.end - part.start
+        out = []
+        for s in self.plan.sources:
+            src = self.sources[s.index]
+            reason = src.reason or ("" if copied.get(s.index) else NO_IDR)
+            out.append(SegmentReport(s.index, s.segment_id, s.label,
+                                     fmt.seconds(copied.get(s.index, 0)),
+                                     fmt.seconds(encoded.get(s.index, 0)), reason))
+        return out
+
     def summary(self) -> str:
         """``copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2 transitions``."""
         if not self.windows:
@@ -205,6 +318,12 @@ class SmartPlan:
             return (f"copies all {self.copied_seconds:.1f} s of the takes bit for bit "
                     f"(stream copy; {sound})")
         n = self.plan.transitions_count
+        whole = self.encoded_takes
+        if whole:
+            total = len(self.plan.sources)
+            around = f", and around {n} transition{'s' if n != 1 else ''}" if n else ""
+            return (f"copies {self.copied_seconds:.1f} s of the takes bit for bit, encodes "
+                    f"{self.encoded_seconds:.1f} s ({whole} of {total} takes whole{around})")
         around = f" around {n} transition{'s' if n != 1 else ''}" if n else " at trim points"
         return (f"copies {self.copied_seconds:.1f} s of the takes bit for bit, encodes "
                 f"{self.encoded_seconds:.1f} s{around}")
@@ -225,15 +344,22 @@ def _next_idr(src: SmartSource, frame: int) -> int | None:
 
 
 def _last_cut_point(src: SmartSource, frame: int) -> int | None:
-    """The last place ≤ ``frame`` where a copy may end: before an IDR, or the stream's end."""
-    cands = [k for k in src.idr if k <= frame]
+    """The last place ≤ ``frame`` where a copy may end: after a closed run of frames in decode
+    order (see :attr:`SmartSource.ends`), or at the stream's end."""
+    cands = [k for k in src.ends if k <= frame]
     if frame >= src.count:
         cands.append(src.count)
     return max(cands) if cands else None
 
 
-def plan_smart(plan: ExportPlan, sources: Mapping[int, SmartSource]) -> SmartPlan:
-    """Split the film into copies and windows (pure: golden-tested)."""
+def plan_smart(plan: ExportPlan, sources: Mapping[int, SmartSource], *, profile: str = "",
+               x264: str = "") -> SmartPlan:
+    """Split the film into copies and windows (pure: golden-tested).
+
+    A take that cannot be copied (``SmartSource.reason``) has no IDR: it is one window with
+    the transitions on either side. ``profile`` and ``x264`` are the film's reference H.264
+    profile and x264 settings, for windows that hold no copyable take.
+    """
     tokens: list[tuple[str, object]] = []
     n = len(plan.sources)
     for i, s in enumerate(plan.sources):
@@ -281,40 +407,153 @@ def plan_smart(plan: ExportPlan, sources: Mapping[int, SmartSource]) -> SmartPla
             pending = None
             parts.append(item)
     close()
-    return SmartPlan(plan, sources, tuple(pieces))
+    return SmartPlan(plan, sources, tuple(pieces), profile, x264)
 
 
 # ---------------------------------------------------------------------------- analysis
 
 
-def compatibility_problems(plan: ExportPlan) -> list[str]:
-    """Why the takes cannot be copied into this film (empty = they can)."""
-    fmt = plan.format
-    problems = []
+_CODEC_NAMES = {"h264": "H.264", "hevc": "HEVC", "prores": "ProRes", "vp9": "VP9",
+                "vp8": "VP8", "av1": "AV1", "mpeg4": "MPEG-4", "mpeg2video": "MPEG-2",
+                "mjpeg": "Motion JPEG", "dnxhd": "DNxHD"}
+
+
+def _fps_text(fps: Fraction) -> str:
+    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
+
+
+def copy_problem(source: Source, fmt: OutputFormat, profile: str | None = None) -> str:
+    """Why this take's frames cannot be copied into a film of format ``fmt`` ("" = they can),
+    film-relative: ``1080x1920 portrait, the film is 1280x720; 25 fps, the film is 30 fps``.
+
+    ``profile``: the film's H.264 profile (the reference), when it is known.
+    """
+    v = source.info.video if source.info is not None else None
+    if source.is_slate or v is None:
+        return "no take to copy"
+    why = []
+    if v.codec != "h264":
+        why.append(f"{_CODEC_NAMES.get(v.codec, v.codec)}, the film is H.264")
+    if (v.width, v.height) != (fmt.width, fmt.height):
+        shape = " portrait" if v.height > v.width and fmt.width >= fmt.height else ""
+        why.append(f"{v.width}x{v.height}{shape}, the film is {fmt.size}")
+    if v.sar != 1:
+        why.append(f"non-square pixels (SAR {v.sar.numerator}:{v.sar.denominator})")
+    if v.fps != fmt.fps:
+        why.append(f"{_fps_text(v.fps)} fps, the film is {_fps_text(fmt.fps)} fps")
+    if v.pix_fmt != fmt.pix_fmt:
+        why.append(f"{v.pix_fmt}, the film is {fmt.pix_fmt}")
+    if not why and profile is not None and v.profile != profile:
+        why.append(f"H.264 {v.profile or 'of an unknown profile'}, the film is {profile}")
+    return "; ".join(why)
+
+
+def reference_profile(plan: ExportPlan) -> str | None:
+    """The H.264 profile of most of the copyable footage (by used length; ties: the first),
+    None when no take matches the film's codec, size, pixel shape, rate and pixel format."""
+    seconds: dict[str, float] = {}
     for s in plan.sources:
-        v = s.info.video if s.info is not None else None
-        if s.is_slate or v is None:
-            problems.append(f"{s.label} has no take to copy")
-            continue
-        why = []
-        if v.codec != "h264":
-            why.append(f"is {v.codec}, not H.264")
-        if (v.width, v.height) != (fmt.width, fmt.height):
-            why.append(f"is {v.width}x{v.height}, the film is {fmt.size}")
-        if v.sar != 1:
-            why.append(f"has non-square pixels (SAR {v.sar})")
-        if v.fps != fmt.fps:
-            why.append(f"runs at {float(v.fps):g} fps, the film at {float(fmt.fps):g}")
-        if v.pix_fmt != fmt.pix_fmt:
-            why.append(f"is {v.pix_fmt}, not {fmt.pix_fmt}")
-        first = plan.sources[0].info
-        p0 = first.video.profile if first is not None and first.video is not None else ""
-        if v.profile != p0 and not why:
-            why.append(f"is H.264 {v.profile or 'unknown profile'}, {plan.sources[0].label} "
-                       f"is {p0}")
+        if copy_problem(s, plan.format) == "":
+            assert s.info is not None and s.info.video is not None
+            seconds[s.info.video.profile] = (seconds.get(s.info.video.profile, 0.0)
+                                             + s.t_out - s.t_in)
+    if not seconds:
+        return None
+    return max(seconds, key=lambda k: seconds[k])
+
+
+def compatibility_problems(plan: ExportPlan) -> list[str]:
+    """Why each take that cannot be copied into this film cannot (empty = all can)."""
+    profile = reference_profile(plan)
+    out = []
+    for s in plan.sources:
+        why = copy_problem(s, plan.format, profile)
         if why:
-            problems.append(f"{s.label} " + " and ".join(why))
-    return problems
+            out.append(f"{s.label}: {why}")
+    return out
+
+
+@dataclass(frozen=True)
+class ClipFacts:
+    """What one ffmpeg run tells about a take file (cached by path, size and mtime)."""
+
+    video: PacketList | None
+    idr: PacketList | None
+    audio: PacketList | None
+    parameter_sets: bytes
+    streams: tuple[str, ...]
+    start: Fraction | None = None  #: the file's start time (the banner's ``start:``)
+
+
+_FACTS: dict[tuple[str, int, int, bool, bool], ClipFacts] = {}
+_FACTS_LOCK = threading.Lock()
+_STREAM_LINE = re.compile(r"^\s*Stream #0:(\d+)\S*: (Video|Audio|Data|Subtitle|Attachment):",
+                          re.MULTILINE)
+
+
+def clip_facts(path: Path, ffmpeg: FFmpeg, *, video: bool = True,
+               audio: bool = False) -> ClipFacts:
+    """Packets (all, IDR only), AAC packets and SPS/PPS of a take, listed in one ffmpeg run
+    without decoding (timestamps as the demuxer gives them: ``-copyts``). Cached while the
+    file keeps its size and modification time, so preparing every preset and then the
+    export lists each take once."""
+    st = path.stat()
+    key = (str(path.absolute()), st.st_size, st.st_mtime_ns, video, audio)
+    with _FACTS_LOCK:
+        hit = _FACTS.get(key)
+    if hit is not None:
+        return hit
+    with tempfile.TemporaryDirectory(prefix="soraboard-smart-") as tmp:
+        d = Path(tmp)
+        args = ["-copyts", "-i", str(path.absolute())]
+        if video:
+            args += ["-map", "0:v:0", "-c", "copy", "-f", "framemd5", str(d / "v.md5"),
+                     "-map", "0:v:0", "-c", "copy", "-bsf:v", "filter_units=pass_types=5",
+                     "-f", "framemd5", str(d / "idr.md5"),
+                     "-map", "0:v:0", "-c", "copy", "-bsf:v",
+                     "h264_mp4toannexb,filter_units=pass_types=7-8", "-frames:v", "1",
+                     "-f", "h264", str(d / "ps.h264")]
+        if audio:
+            args += ["-map", "0:a:0", "-c", "copy", "-f", "framemd5", str(d / "a.md5")]
+        if not video and not audio:
+            args += ["-map", "0", "-c", "copy", "-frames", "0", "-f", "null", "-"]
+        proc = _run_info(args, ffmpeg, f"listing the packets of {path.name}")
+        streams = tuple(m.group(2).lower() for m in _STREAM_LINE.finditer(
+            proc.split("Output #0")[0]))
+
+        def listing(name: str) -> PacketList | None:
+            f = d / name
+            return parse_framemd5(f.read_text("ascii", "replace")) if f.is_file() else None
+
+        ps = d / "ps.h264"
+        m = re.search(r"Duration: [^,]*, start: (-?[\d.]+)", proc)
+        facts = ClipFacts(listing("v.md5"), listing("idr.md5"), listing("a.md5"),
+                          annexb_parameter_sets(ps.read_bytes()) if ps.is_file() else b"",
+                          streams, Fraction(m.group(1)) if m else None)
+    with _FACTS_LOCK:
+        if len(_FACTS) > 512:
+            _FACTS.clear()
+        _FACTS[key] = facts
+    return facts
+
+
+def _run_info(args: Sequence[str], ffmpeg: FFmpeg, what: str) -> str:
+    """Run ffmpeg (log level info: the input's banner is wanted); return its stderr."""
+    cmd = [ffmpeg.path, "-hide_banner", "-nostdin", "-y", *args]
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL,
+                          creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0)) as p:
+        lower_priority(p.pid)
+        try:
+            _, err = p.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise MediaError(f"{what} took too long") from None
+    text = err.decode("utf-8", "replace")
+    if p.returncode != 0:
+        raise MediaError(f"{what} failed: {stderr_tail(text, 3)}")
+    return text
 
 
 def _source_of(s: Source, packets: PacketList, idr: PacketList, x264: str) -> SmartSource:
@@ -325,53 +564,147 @@ def _source_of(s: Source, packets: PacketList, idr: PacketList, x264: str) -> Sm
     first = next((k for k, p in enumerate(pts) if p >= want - half), len(pts))
     idr_pts = set(idr.pts)
     return SmartSource(s.index, pts, tb, frozenset(k for k, p in enumerate(pts) if p in idr_pts),
-                       first, x264)
+                       first, x264, decode_pts=packets.pts)
 
 
-def analyse(plan: ExportPlan, ffmpeg: FFmpeg) -> tuple[list[str], dict[int, SmartSource]]:
-    """List each take's frames and IDRs; return the reasons it cannot be smart, if any."""
-    problems = compatibility_problems(plan)
-    if problems:
-        return problems, {}
+def _constant_rate(src: SmartSource, fps: Fraction) -> bool:
+    """Whether every frame of the take lasts one film frame (within 2 % or a tick)."""
+    step = 1 / (fps * src.time_base)
+    slack = max(Fraction(1), step / 50)
+    return all(abs(b - a - step) <= slack for a, b in zip(src.pts, src.pts[1:]))
+
+
+def encoded_source(s: Source, fmt: OutputFormat, reason: str) -> SmartSource:
+    """A take encoded whole: one "frame" per film frame, starting at its trim in."""
+    return SmartSource(s.index, tuple(range(s.frames)), 1 / fmt.fps, frozenset(), 0,
+                       reason=reason, offset=Fraction(s.t_in).limit_denominator(1_000_000))
+
+
+@dataclass
+class Analysis:
+    """Each take as the smart plan sees it, and the film's reference H.264 parameters."""
+
+    sources: dict[int, SmartSource]
+    profile: str | None  #: None: no take matches the film: nothing can be copied
+    x264: str = ""  #: the reference take's ``-x264-params`` (windows of encoded takes use it)
+    problems: list[str] = field(default_factory=list)  #: ``segment 2 “x”: why`` per encoded take
+
+
+def _audio_copyable(s: Source, fmt: OutputFormat) -> bool:
+    a = s.info.audio if s.info is not None else None
+    return (a is not None and a.codec == "aac" and a.sample_rate == fmt.sample_rate
+            and a.channels == fmt.channels)
+
+
+def analyse(plan: ExportPlan, ffmpeg: FFmpeg) -> Analysis:
+    """List each take's frames and IDRs; say per take whether it can be copied and why not."""
+    fmt = plan.format
+    profile = reference_profile(plan)
     out: dict[int, SmartSource] = {}
+    problems: list[str] = []
+    weight: dict[str, float] = {}
     for s in plan.sources:
-        assert s.path is not None
-        try:
-            packets = list_packets(s.path, ffmpeg)
-            idr = list_packets(s.path, ffmpeg, idr_only=True)
-        except MediaError as e:
-            problems.append(f"{s.label}: {e}")
-            continue
-        src = _source_of(s, packets, idr, x264_params(x264_options(s.path)))
-        audio: PacketList | None = None
-        info = s.info
-        if (info is not None and info.audio is not None and info.audio.codec == "aac"
-                and info.audio.sample_rate == plan.format.sample_rate
-                and info.audio.channels == plan.format.channels):
+        why = copy_problem(s, fmt, profile)
+        audio_ok = s.path is not None and _audio_copyable(s, fmt)
+        facts: ClipFacts | None = None
+        if s.path is not None and (not why or audio_ok):
             try:
-                audio = list_packets(s.path, ffmpeg, stream="a:0")
-            except MediaError:
-                audio = None
-        src = replace(src, delay=packets.first_delay * packets.time_base,
-                      parameter_sets=parameter_sets(s.path, ffmpeg),
-                      audio_pts=tuple(sorted(audio.pts)) if audio else (),
-                      audio_time_base=audio.time_base if audio else Fraction(1, 48000))
-        if src.first + s.frames > src.count:
-            problems.append(f"{s.label} has {src.count - src.first} frames from its trim in, "
-                            f"the plan needs {s.frames}")
+                facts = clip_facts(s.path, ffmpeg, video=not why, audio=audio_ok)
+            except (MediaError, OSError) as e:
+                why = why or f"cannot list its packets ({one_line_error(e)})"
+        src: SmartSource
+        if not why and facts is not None and facts.video and facts.idr and facts.video.pts:
+            assert s.path is not None
+            src = _source_of(s, facts.video, facts.idr, x264_params(x264_options(s.path)))
+            src = replace(src, delay=facts.video.first_delay * facts.video.time_base,
+                          parameter_sets=facts.parameter_sets, streams=facts.streams,
+                          file_start=facts.start)
+            if src.first + s.frames > src.count:
+                why = (f"has {src.count - src.first} frames from its trim in, "
+                       f"the film needs {s.frames}")
+            elif not _constant_rate(src, fmt.fps):
+                why = "a variable frame rate, the film's is constant"
+            else:
+                weight[src.x264] = weight.get(src.x264, 0.0) + s.t_out - s.t_in
+        elif not why:
+            why = "its packets cannot be listed"
+        if why:
+            src = encoded_source(s, fmt, why)
+            problems.append(f"{s.label}: {why}")
+        if facts is not None and facts.audio is not None and facts.audio.pts:
+            src = replace(src, audio_pts=tuple(sorted(facts.audio.pts)),
+                          audio_time_base=facts.audio.time_base)
         out[s.index] = src
-    return problems, out
+    x264 = max(weight, key=lambda k: weight[k]) if weight else ""
+    return Analysis(out, profile if weight else None, x264, problems)
+
+
+def one_line_error(e: BaseException) -> str:
+    return " ".join(str(e).split())[:200]
+
+
+def annexb_parameter_sets(data: bytes) -> bytes:
+    """The SPS and PPS NAL units of an Annex B stream, each behind a 4-byte start code
+    (normalised, so sets read from an MP4 and from an MPEG-TS compare equal)."""
+    out = []
+    for nal in re.split(b"\x00\x00\x01", data):
+        nal = nal.rstrip(b"\x00")
+        if nal and nal[0] & 0x1F in (7, 8):
+            out.append(b"\x00\x00\x00\x01" + nal)
+    return b"".join(out)
+
+
+def _ts_time(b: bytes | bytearray) -> int:
+    return (((b[0] >> 1) & 7) << 30) | (b[1] << 22) | ((b[2] >> 1) << 15) | (b[3] << 7) | (
+        b[4] >> 1)
+
+
+def ts_first_picture(path: Path, limit: int = 4 << 20) -> tuple[Fraction, bytes]:
+    """(B-frame delay in seconds, SPS/PPS) of the first video access unit of an MPEG-TS file,
+    read from its PES header and payload — what the windows need checking, without running
+    ffmpeg."""
+    with open(path, "rb") as f:
+        data = f.read(limit)
+    pid: int | None = None
+    pes = bytearray()
+    for off in range(0, len(data) - 187, 188):
+        if data[off] != 0x47:
+            raise MediaError(f"{path.name}: not an MPEG-TS file")
+        start = data[off + 1] & 0x40
+        this = ((data[off + 1] & 0x1F) << 8) | data[off + 2]
+        control = (data[off + 3] >> 4) & 3
+        i = off + 4
+        if control & 2:
+            i += 1 + data[off + 4]
+        if not control & 1 or i >= off + 188:
+            continue
+        body = data[i:off + 188]
+        if pid is None:
+            if start and body[:3] == b"\x00\x00\x01" and 0xE0 <= body[3] <= 0xEF:
+                pid = this
+            else:
+                continue
+        elif this != pid:
+            continue
+        elif start:
+            break  # the next PES: the first access unit is complete
+        pes += body
+    if pid is None or len(pes) < 14 or not pes[7] & 0x80:
+        raise MediaError(f"{path.name}: no video with timestamps at its start")
+    pts = _ts_time(pes[9:14])
+    dts = _ts_time(pes[14:19]) if pes[7] & 0x40 else pts
+    return Fraction(pts - dts, 90000), annexb_parameter_sets(bytes(pes[9 + pes[8]:]))
 
 
 # ---------------------------------------------------------------------------- running
 
 
 def parameter_sets(path: Path, ffmpeg: FFmpeg) -> bytes:
-    """The SPS and PPS at the start of an H.264 stream (Annex B bytes)."""
+    """The SPS and PPS at the start of an H.264 stream (Annex B bytes, normalised)."""
     proc = run_ffmpeg(["-i", str(path), "-map", "0:v:0", "-c", "copy", "-bsf:v",
                        "h264_mp4toannexb,filter_units=pass_types=7-8", "-frames:v", "1",
                        "-f", "h264", "-"], ffmpeg=ffmpeg, timeout=60, what="reading SPS/PPS")
-    return proc.stdout
+    return annexb_parameter_sets(proc.stdout)
 
 
 @dataclass
@@ -385,9 +718,20 @@ class SmartState:
 AAC_FRAME = 1024
 
 
-def copied_audio_ranges(plan: SmartPlan) -> list[tuple[int, int]] | None:
-    """For a film of cuts only: per source, the AAC packets ``[from, to)`` (pts bounds) whose
-    stream copy keeps the sound in sync with the picture, or None when it cannot be copied.
+@dataclass(frozen=True)
+class AudioRange:
+    """The AAC packets ``[first, first + count)`` of source ``index`` (pts ``[lo, hi)``)."""
+
+    index: int
+    first: int
+    count: int
+    lo: int
+    hi: int
+
+
+def copied_audio(plan: SmartPlan) -> list[AudioRange] | None:
+    """For a film of cuts only: per source, the AAC packets whose stream copy keeps the sound
+    in sync with the picture, or None when it cannot be copied.
 
     Copying whole clips' AAC drifts ~32 ms per join (priming and padding). Instead every
     clip contributes a whole number of packets, chosen so that the running sample count stays
@@ -398,7 +742,7 @@ def copied_audio_ranges(plan: SmartPlan) -> list[tuple[int, int]] | None:
     if p.music is not None or p.loudnorm or p.transitions_count:
         return None
     rate = p.format.sample_rate
-    out: list[tuple[int, int]] = []
+    out: list[AudioRange] = []
     placed = 0  # samples of film audio written so far
     for i, s in enumerate(p.sources):
         src = plan.sources[i]
@@ -407,7 +751,7 @@ def copied_audio_ranges(plan: SmartPlan) -> list[tuple[int, int]] | None:
         start = p.start_frame(i)
         end_samples = p.format.samples(start + s.frames)
         # the source time that should sound at film position ``placed``
-        used_start = round((src.pts[src.first] - src.pts[0]) * src.time_base * rate)
+        used_start = round(src.time(src.first) * rate)
         want = used_start + placed - p.format.samples(start)
         # never the priming packets (negative pts): they only warm the decoder up
         real = [k for k, pts in enumerate(src.audio_pts) if pts >= 0]
@@ -420,9 +764,15 @@ def copied_audio_ranges(plan: SmartPlan) -> list[tuple[int, int]] | None:
         lo = src.audio_pts[k0]
         last = k0 + count
         hi = src.audio_pts[last] if last < len(src.audio_pts) else lo + count * AAC_FRAME
-        out.append((lo, hi))
+        out.append(AudioRange(i, k0, count, lo, hi))
         placed += count * AAC_FRAME
     return out
+
+
+def copied_audio_ranges(plan: SmartPlan) -> list[tuple[int, int]] | None:
+    """:func:`copied_audio` as pts bounds ``[from, to)`` per source."""
+    ranges = copied_audio(plan)
+    return None if ranges is None else [(r.lo, r.hi) for r in ranges]
 
 
 def _drop_outside(lo: int, hi: int | None) -> str:
@@ -433,11 +783,16 @@ def _drop_outside(lo: int, hi: int | None) -> str:
     return f"noise=drop={expr}"
 
 
+def _drop_packets(ranges: Sequence[tuple[int, int]]) -> str:
+    """A ``noise`` expression dropping packets number ``[a, b)`` of the stream, per range."""
+    return "+".join(f"between(n\\,{a}\\,{b - 1})" for a, b in ranges if b > a) or "0"
+
+
 def _copy_step_args(plan: SmartPlan, copies: Sequence[tuple[CopyPiece, Path]],
                     audio: Sequence[tuple[int, int, Path]]) -> list[str]:
     """One ffmpeg run writing every copied piece (video TS, and AAC when copied)."""
     inputs: dict[int, int] = {}
-    args: list[str] = []
+    args: list[str] = ["-copyts"]  # the pts below are the demuxer's, as the analysis listed
     outs: list[str] = []
 
     def input_of(index: int) -> int:
@@ -472,17 +827,23 @@ def x264_profile(probed: str) -> str:
 
 
 def _window_args(plan: SmartPlan, w: Window, out: Path) -> list[str]:
+    """Encode a window: the film's format (scaled and padded, square pixels, its rate and
+    pixel format), the copied takes' profile and x264 settings, so the pieces join cleanly."""
     fmt = plan.plan.format
     parts = []
     for p in w.parts:
         src = plan.sources[p.index]
         parts.append(Part(plan.plan.sources[p.index], src.seconds(p.start), p.end - p.start))
     graph = timeline_graph(parts, [(j.type, j.frames) for j in w.joins], fmt, audio=False)
-    first = plan.plan.sources[w.parts[0].index]
-    v = first.info.video if first.info is not None else None
-    profile = x264_profile(v.profile if v is not None else "")
-    x264 = plan.sources[w.parts[0].index].x264
-    enc = ["-c:v", "libx264", "-profile:v", profile, "-pix_fmt", fmt.pix_fmt]
+    profile = plan.profile
+    if not profile:
+        first = plan.plan.sources[w.parts[0].index]
+        v = first.info.video if first.info is not None else None
+        profile = v.profile if v is not None else ""
+    # the settings of a copied take in the window (its neighbour's SPS/PPS), else the film's
+    copyable = [plan.sources[p.index] for p in w.parts if plan.sources[p.index].copyable]
+    x264 = copyable[0].x264 if copyable else plan.x264
+    enc = ["-c:v", "libx264", "-profile:v", x264_profile(profile), "-pix_fmt", fmt.pix_fmt]
     enc += ["-x264-params", x264] if x264 else ["-preset", "veryfast", "-crf", "18"]
     if x264 and "crf=" not in x264:
         enc += ["-crf", "18"]
@@ -494,8 +855,8 @@ def _even_out(plan: SmartPlan, files: Sequence[tuple[Piece, Path]], ffmpeg: FFmp
               state: SmartState) -> None:
     """Even out B-frame delays between pieces; choose avc1 or avc3.
 
-    Copied pieces have their take's delay and parameter sets (known from the analysis); only
-    the encoded windows are inspected.
+    Copied pieces have their take's delay and parameter sets (known from the analysis); the
+    encoded windows' are read from the head of their MPEG-TS file (no ffmpeg run).
     """
     delays: list[Fraction] = []
     sets: set[bytes] = set()
@@ -505,9 +866,9 @@ def _even_out(plan: SmartPlan, files: Sequence[tuple[Piece, Path]], ffmpeg: FFmp
             delays.append(src.delay)
             sets.add(src.parameter_sets)
         else:
-            packets = list_packets(path, ffmpeg)
-            delays.append(packets.first_delay * packets.time_base)
-            sets.add(parameter_sets(path, ffmpeg))
+            delay, ps = ts_first_picture(path)
+            delays.append(delay)
+            sets.add(ps)
     worst = max(delays)
     for (_, path), d in zip(files, delays):
         if d != worst:  # an earlier DTS keeps decode order and makes the joins monotonic
@@ -517,15 +878,124 @@ def _even_out(plan: SmartPlan, files: Sequence[tuple[Piece, Path]], ffmpeg: FFmp
                         f"setts=dts=DTS-{shift}", "-f", "mpegts", str(fixed)],
                        ffmpeg=ffmpeg, timeout=300, what="aligning the B-frame delay")
             fixed.replace(path)
-    if len(sets) > 1:
+    _choose_tag(sets, state)
+
+
+def _choose_tag(sets: set[bytes], state: SmartState) -> None:
+    if len(sets) > 1 or b"" in sets:
         state.tag = "avc3"
         state.notes.append("the re-encoded windows' parameter sets differ from the takes' "
                            "(or the takes differ); they are carried in band (avc3)")
 
 
+def _concat_path(path: Path, work: Path, k: int) -> str | None:
+    """A path for an ffconcat ``file`` line (quoted), or None when it cannot be written
+    there: a line break in the name — then a link in the work folder stands in for it."""
+    text = str(path.absolute())
+    if "\n" in text or "\r" in text:
+        link = work / f"take{k:04d}{path.suffix if path.suffix.isascii() else ''}"
+        try:
+            os.symlink(path.absolute(), link)
+        except OSError:
+            return None
+        text = str(link)
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+@dataclass(frozen=True)
+class _OnePass:
+    """A cut-only film joined straight from the takes: ffconcat listings and drop rules."""
+
+    video: list[str]
+    video_drop: list[tuple[int, int]]
+    audio: list[str] | None  #: None: the sound is encoded (or absent)
+    audio_drop: list[tuple[int, int]]
+    parameter_sets: set[bytes]
+
+
+def _one_pass(plan: SmartPlan, work: Path) -> _OnePass | None:
+    """The join of a film of whole-GOP copies only, read from the takes by the concat
+    demuxer in one ffmpeg run (no pieces written first), when that is exact.
+
+    Each take is entered with an ``inpoint`` on its first copied IDR (the demuxer seeks
+    there) and its piece's exact ``duration``; the packets after the piece — the rest of the
+    take, in decode order — are dropped by their number with the ``noise`` bitstream filter
+    (the demuxer's ``outpoint`` compares every stream's DTS, the sound's too, so it is not
+    exact). Needs one time base, one B-frame delay and one stream layout across the takes.
+    """
+    if plan.windows or not plan.pieces:
+        return None
+    fmt = plan.plan.format
+    layouts, bases, delays = set(), set(), set()
+    video = ["ffconcat version 1.0"]
+    drops: list[tuple[int, int]] = []
+    sets: set[bytes] = set()
+    n = 0
+    for k, piece in enumerate(plan.pieces):
+        assert isinstance(piece, CopyPiece)
+        src = plan.sources[piece.index]
+        path = plan.plan.sources[piece.index].path
+        if not src.decode_pts or not src.streams or path is None:
+            return None
+        layouts.add(src.streams)
+        bases.add(src.time_base)
+        delays.add(src.delay)
+        sets.add(src.parameter_sets)
+        try:
+            j = src.decode_pts.index(src.pts[piece.start])
+        except ValueError:
+            return None
+        if sorted(src.decode_pts[j:j + piece.frames]) != list(src.pts[piece.start:piece.end]):
+            return None
+        name = _concat_path(path, work, k)
+        if name is None:
+            return None
+        # ceil to the microsecond: the seek then lands on this IDR, never the one before
+        us = -((-src.pts[piece.start] * src.time_base * 1_000_000) // 1)
+        if us < 0:
+            return None
+        video += [f"file {name}", f"inpoint {us // 1_000_000}.{us % 1_000_000:06d}",
+                  f"duration {fmt.seconds(piece.frames):.6f}"]
+        read = len(src.decode_pts) - j
+        drops.append((n + piece.frames, n + read))
+        n += read
+    if len(layouts) != 1 or len(bases) != 1 or len(delays) != 1:
+        return None
+    if next(iter(layouts))[0] != "video":
+        return None
+    audio: list[str] | None = None
+    audio_drops: list[tuple[int, int]] = []
+    ranges = copied_audio(plan)
+    # no piece needs a seek (each starts on its take's first frame, at the file's start):
+    # the takes' sound comes from the same listing; else from a second, seek-free one
+    same = all(isinstance(pc, CopyPiece) and pc.start == 0
+               and plan.sources[pc.index].file_start is not None
+               and plan.sources[pc.index].file_start == plan.sources[pc.index].time_base
+               * plan.sources[pc.index].pts[0] for pc in plan.pieces)
+    if same:
+        video = [line for line in video if not line.startswith("inpoint ")]
+    if ranges is not None and "audio" in next(iter(layouts)):
+        audio = [] if same else ["ffconcat version 1.0"]
+        n = 0
+        for r in ranges:
+            src = plan.sources[r.index]
+            path = plan.plan.sources[r.index].path
+            assert path is not None
+            name = _concat_path(path, work, 1000 + r.index)
+            if name is None:
+                return None
+            if not same:
+                audio.append(f"file {name}")
+            total = len(src.audio_pts)
+            audio_drops += [(n, n + r.first), (n + r.first + r.count, n + total)]
+            n += total
+    return _OnePass(video, drops, audio, audio_drops, sets)
+
+
 def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
                 state: SmartState | None = None) -> list[Step]:
-    """The runner's steps: audio (parallel), pieces, checks, concat into the output.
+    """The runner's steps: audio (parallel), pieces (concurrently), checks, concat into the
+    output; or, for a film of whole-GOP copies only, one concat run straight from the takes.
 
     ``state`` receives what was decided while running (the avc1/avc3 tag and why).
     """
@@ -534,14 +1004,16 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
     p = plan.plan
     steps: list[Step] = []
     total = p.total_frames
+    one_pass = _one_pass(plan, work)
     audio = work / "audio.m4a"
-    audio_ranges = copied_audio_ranges(plan)
+    audio_ranges = copied_audio_ranges(plan) if one_pass is None else None
     audio_pieces: list[tuple[int, int, Path]] = []
     if audio_ranges is not None:  # cuts only: the takes' AAC packets, copied
         audio = work / "audio.aac"
         audio_pieces = [(lo, hi, work / f"audio{i:04d}.aac")
                         for i, (lo, hi) in enumerate(audio_ranges)]
-    else:  # one pass over the whole film, beside the video work
+    elif one_pass is None or one_pass.audio is None:
+        # one pass over the whole film, beside the video work
         agraph = timeline_graph([Part(s, s.t_in, s.frames) for s in p.sources],
                                 [(j.type, j.frames) for j in p.joins], fmt, video=False,
                                 music=p.music, loudnorm=p.loudnorm)
@@ -550,6 +1022,33 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
             *p.preset.audio_args, "-ar", str(fmt.sample_rate), "-ac", str(fmt.channels),
             "-f", "mp4", str(audio)], p.duration, weight=total * 0.15, parallel=True,
             what="the sound"))
+    if one_pass is not None:
+        _choose_tag(one_pass.parameter_sets, state)
+        listing = work / "takes.ffconcat"
+        listing.write_text("\n".join(one_pass.video) + "\n", "utf-8")
+        args = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+        bsf_a: list[str] = []
+        sound_input = 1
+        if one_pass.audio == []:  # the sound from the same listing
+            sound_input = 0
+        if one_pass.audio:
+            sound = work / "sound.ffconcat"
+            sound.write_text("\n".join(one_pass.audio) + "\n", "utf-8")
+            args += ["-f", "concat", "-safe", "0", "-i", str(sound)]
+        if one_pass.audio is not None:
+            # the kept packets, numbered again: contiguous sound, exactly as many samples
+            bsf_a = ["-bsf:a", f"noise=drop={_drop_packets(one_pass.audio_drop)},"
+                               f"setts=pts=N*{AAC_FRAME}:dts=N*{AAC_FRAME}"]
+        else:
+            args += ["-i", str(audio)]
+        args += ["-map", "0:v:0", "-map", f"{sound_input}:a:0", "-c", "copy"]
+        if any(b > a for a, b in one_pass.video_drop):
+            args += ["-bsf:v", f"noise=drop={_drop_packets(one_pass.video_drop)}"]
+        args += [*bsf_a, "-tag:v", state.tag, "-movflags", "+faststart", "-f", "mp4", OUTPUT]
+        steps.append(Step(f"Copying {p.duration:.1f} s of the takes", args, p.duration,
+                          weight=max(total * 0.03, 0.01), after_parallel=True,
+                          what="joining the takes"))
+        return steps
     files: list[tuple[Piece, Path]] = []
     lines = ["ffconcat version 1.0"]
     copies: list[tuple[CopyPiece, Path]] = []
@@ -559,14 +1058,11 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
         lines += [f"file '{out.name}'", f"duration {fmt.seconds(piece.frames):.6f}"]
         if isinstance(piece, CopyPiece):
             copies.append((piece, out))
-    if copies or audio_pieces:
-        copied = sum(c.frames for c, _ in copies)
-        steps.append(Step(f"Copying {fmt.seconds(copied):.1f} s of the takes",
-                          _copy_step_args(plan, copies, audio_pieces), fmt.seconds(copied),
-                          weight=max(copied * 0.02, 0.01), what="copying the takes"))
     windows = plan.windows
     n_trans = p.transitions_count
     t_seen = 0
+    # the longest windows first: with several encoding at once, the last to finish is short
+    encodes: list[Step] = []
     for w_index, (piece, out) in enumerate(
             ((pc, o) for pc, o in files if isinstance(pc, Window)), start=1):
         assert isinstance(piece, Window)
@@ -575,8 +1071,15 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
             label = f"Encoding transition {t_seen} of {n_trans}"
         else:
             label = f"Encoding window {w_index} of {len(windows)}"
-        steps.append(Step(label, _window_args(plan, piece, out), fmt.seconds(piece.frames),
-                          weight=float(piece.frames)))
+        encodes.append(Step(label, _window_args(plan, piece, out), fmt.seconds(piece.frames),
+                            weight=float(piece.frames), concurrent=True))
+    steps += sorted(encodes, key=lambda step: -step.weight)
+    if copies or audio_pieces:
+        copied = sum(c.frames for c, _ in copies)
+        steps.append(Step(f"Copying {fmt.seconds(copied):.1f} s of the takes",
+                          _copy_step_args(plan, copies, audio_pieces), fmt.seconds(copied),
+                          weight=max(copied * 0.02, 0.01), what="copying the takes",
+                          concurrent=True))
     listing = work / "pieces.ffconcat"
     mux = Step("Joining the pieces", [], p.duration, weight=max(total * 0.03, 0.01),
                after_parallel=True, what="joining the pieces")

@@ -8,6 +8,7 @@ sound. Each clip has a white flash and a tone burst starting on the same frame.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ import pytest
 from soraboard.imports import apply_import, check_files
 from soraboard.model.storyboard import Storyboard
 from soraboard.model.timing import film_length
-from soraboard.stitch.export import prepare_export, run_export
+from soraboard.stitch.export import prepare_export, prepare_plan, probe_takes, run_export
+from soraboard.stitch.plan import build_plan
+from soraboard.stitch.presets import SMART
 from soraboard.storage.bundle import Bundle, Project, load_project
 from tests.helpers.clips import make_clip
 from tests.imports.footage import (
@@ -51,18 +54,31 @@ def test_mixed_footage_exports_in_sync_and_unstretched(
     project = import_into_new_project(tmp_path, mixed_footage)
     prepared = prepare_export(project, preset)
     if preset == "smart":
-        # Not one of these clips can be copied into a 320x180 H.264 film as it is: the smart
-        # preset falls back to a full encode and says why, naming each segment.
-        assert prepared.mode == "full"
-        why = " | ".join(prepared.fallback_reasons)
-        assert "segment 2 “camera” is prores, not H.264" in why
-        assert "segment 3 “drone” is hevc, not H.264" in why
-        assert "segment 4 “web” is vp9, not H.264" in why
-        assert "segment 5 “fullrange” " in why and "yuvj420p" in why
-        assert "segment 6 “tenbit” " in why and "yuv420p10le" in why
-        assert "segment 7 “anamorphic” " in why and "non-square pixels" in why
-        assert "segment 8 “portrait” is 180x320" in why
-        assert "full encode:" in prepared.summary
+        # At the footage's most common rate (25 fps) not one clip is in the film's format:
+        # nothing to copy, so a full encode that says why, segment by segment.
+        fallback = prepare_export(project, "smart")
+        assert fallback.mode == "full" and "full encode:" in fallback.summary
+        why = {r.label: r.status for r in fallback.segments}
+        assert why["segment 1 “phone”"] == "30 fps, the film is 25 fps"
+        assert why["segment 2 “camera”"].startswith("ProRes, the film is H.264")
+        assert why["segment 3 “drone”"].startswith("HEVC, the film is H.264")
+        assert why["segment 4 “web”"].startswith("VP9, the film is H.264")
+        assert why["segment 5 “fullrange”"] == "yuvj420p, the film is yuv420p"
+        assert why["segment 6 “tenbit”"] == "yuv420p10le, the film is yuv420p"
+        assert "non-square pixels (SAR 4:3)" in why["segment 7 “anamorphic”"]
+        assert why["segment 8 “portrait”"].startswith("180x320 portrait, the film is 320x180")
+        assert len(fallback.fallback_reasons) == len(MIXED)
+        # At 30 fps the phone clip is in the film's format: it is copied, and every other
+        # clip is encoded whole to match it (the VFR clip too: its frames are irregular).
+        files, probes, _ = probe_takes(project)
+        prepared = prepare_plan(build_plan(project.storyboard, project.takes, files, probes,
+                                           SMART, fps=Fraction(30)))
+        assert prepared.mode == "smart" and prepared.fallback_reasons == []
+        why = {r.label: r.status for r in prepared.segments}
+        assert why["segment 1 “phone”"] == "copied"
+        assert why["segment 8 “portrait”"] == "180x320 portrait, the film is 320x180"
+        assert why["segment 9 “vfr”"].endswith("fps, the film is 30 fps")
+        assert sum(1 for r in prepared.segments if r.copied) == 1
     out = tmp_path / f"film-{preset}.mp4"
     result = run_export(prepared, out)
     plan = prepared.plan
@@ -111,6 +127,7 @@ def test_smart_copies_imported_clips_that_match_the_film(tmp_path: Path) -> None
     prepared = prepare_export(project, "smart")
     assert prepared.fallback_reasons == []
     assert prepared.mode == "copy"
+    assert [r.status for r in prepared.segments] == ["copied", "copied"]
     out = tmp_path / "film.mp4"
     result = run_export(prepared, out)
     assert result.mode == "copy"
@@ -118,10 +135,6 @@ def test_smart_copies_imported_clips_that_match_the_film(tmp_path: Path) -> None
     assert media_duration(out) == pytest.approx(2.0, abs=0.04)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "stitch/smart.py is all-or-nothing: one clip that cannot be copied makes the whole "
-    "export a full encode (analyse → compatibility_problems → fallback), where issue 9 asks "
-    "that the smart preset copy what it can and encode only the rest"))
 def test_smart_copies_the_matching_clips_and_encodes_only_the_others(tmp_path: Path) -> None:
     files = [make_clip(tmp_path / f"shot{i}.mp4", duration=1.0, fps="25", gop=25, color=c)
              for i, c in enumerate(("red", "blue"))]
@@ -130,10 +143,26 @@ def test_smart_copies_the_matching_clips_and_encodes_only_the_others(tmp_path: P
     prepared = prepare_export(project, "smart")
     assert prepared.smart is not None
     assert prepared.smart.copied_seconds >= 1.9
+    assert [r.status for r in prepared.segments] == [
+        "copied", "copied", "180x320 portrait, the film is 320x180"]
+    out = tmp_path / "film.mp4"
+    result = run_export(prepared, out)
+    assert result.mode == "smart" and decode_errors(out) == ""
+    assert media_duration(out) == pytest.approx(3.0, abs=0.04)
+    assert [r.text for r in result.segments] == [
+        "segment 1 “shot0”: copied (1.0 s bit for bit)",
+        "segment 2 “shot1”: copied (1.0 s bit for bit)",
+        "segment 3 “phone”: encoded — 180x320 portrait, the film is 320x180"]
 
 
 def test_the_smart_fallback_summary_does_not_claim_a_copy(
         tmp_path: Path, mixed_footage: list[Path]) -> None:
-    prepared = prepare_export(import_into_new_project(tmp_path, mixed_footage), "smart")
+    # without the phone clip not one take is in the film's format (25 fps, then): nothing to
+    # copy, so a full encode, and every segment says why
+    others = [f for f in mixed_footage if f.name != "phone.mp4"]
+    prepared = prepare_export(import_into_new_project(tmp_path, others), "smart")
     assert prepared.mode == "full"
     assert "bit for bit" not in prepared.summary
+    assert len(prepared.fallback_reasons) == len(others)
+    assert prepared.fallback_reasons[0] == "segment 1 “camera”: ProRes, the film is H.264; " \
+        "23.976 fps, the film is 25 fps; yuv422p10le, the film is yuv420p"

@@ -22,7 +22,14 @@ from soraboard.stitch.smart import (
     x264_params,
     x264_profile,
 )
-from tests.stitch.helpers import ClipSpec, decode_errors, ff, make_project, stream_durations
+from tests.stitch.helpers import (
+    ClipSpec,
+    decode_errors,
+    ff,
+    frame_at,
+    make_project,
+    stream_durations,
+)
 
 MEDIUM = ("-preset", "medium", "-crf", "23")  # B-frames, CABAC: what real takes look like
 
@@ -60,7 +67,9 @@ def test_smart_copies_outside_the_windows_bit_for_bit(tmp_path: Path) -> None:
     ], [(T.CROSSFADE, 0.5), (T.CUT, 0), (T.WIPE_LEFT, 0.5)])
     prepared = prepare_export(project, "smart")
     assert prepared.fallback_reasons == [] and prepared.mode == "smart"
-    assert prepared.summary == ("copies 6.0 s of the takes bit for bit, encodes 3.5 s "
+    # a copy starts on an IDR and ends after any closed run of frames in decode order (a
+    # mini-GOP), so the windows reach from just before each transition to the next IDR
+    assert prepared.summary == ("copies 6.9 s of the takes bit for bit, encodes 2.6 s "
                                 "around 2 transitions")
     out = tmp_path / "smart.mp4"
     seen: list[Progress] = []
@@ -69,7 +78,7 @@ def test_smart_copies_outside_the_windows_bit_for_bit(tmp_path: Path) -> None:
     frames, vdur, adur = stream_durations(out)
     assert frames == prepared.plan.total_frames == 90 + 90 + 75 + 60 - 15 - 15
     assert vdur == pytest.approx(frames / 30, abs=1e-3) and abs(adur - vdur) <= 1 / 30
-    assert _check_copies(prepared, out) == 60 + 60 + 30 + 30
+    assert _check_copies(prepared, out) == 206
     # the windows used the takes' own x264 settings: identical SPS/PPS, plain avc1
     assert result.notes == () and prepared.state.tag == "avc1"
     assert any(p.stage == "Encoding transition 2 of 2" for p in seen)
@@ -77,13 +86,19 @@ def test_smart_copies_outside_the_windows_bit_for_bit(tmp_path: Path) -> None:
 
 
 def test_cut_only_compatible_clips_are_stream_copied(tmp_path: Path) -> None:
-    project = make_project(tmp_path, [ClipSpec("a.mp4", 2.0, None, gop=30, extra=MEDIUM),
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 2.0, None, gop=30, extra=MEDIUM,
+                                               trim_out=1.0),
                                       ClipSpec("b.mp4", 2.0, None, pattern="testsrc", gop=30,
                                                extra=MEDIUM, trim_in=1.0),
-                                      ClipSpec("c.mp4", 1.0, "red", gop=30, extra=MEDIUM)])
+                                      ClipSpec("c.mp4", 2.0, "red", gop=30, extra=MEDIUM)])
     prepared = prepare_export(project, "smart")
     assert prepared.mode == "copy" and prepared.smart is not None
     assert prepared.summary.startswith("copies all 4.0 s of the takes bit for bit")
+    work = tmp_path / "work"
+    work.mkdir()
+    # whole GOPs only: one ffmpeg run joins the takes straight from their files
+    assert [s.label for s in prepared.steps(tmp_path / "x.mp4", work)][-1] == (
+        "Copying 4.0 s of the takes")
     out = tmp_path / "cut.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
@@ -107,18 +122,81 @@ def test_clips_from_different_encoder_settings_still_decode_cleanly(tmp_path: Pa
     assert prepared.state.tag == "avc3" and "in band (avc3)" in result.notes[0]
 
 
-def test_incompatible_clips_fall_back_to_a_full_encode_and_say_why(tmp_path: Path) -> None:
-    project = make_project(tmp_path, [ClipSpec("a.mp4", 1.0, "red"),
-                                      ClipSpec("b.mp4", 1.0, "blue", size="640x360", fps="25")],
+def test_a_crossfade_between_a_copied_and_an_encoded_clip(tmp_path: Path) -> None:
+    # the second clip has another size and rate: it is encoded whole, scaled and at 30 fps,
+    # the crossfade window takes the first clip's tail; the rest of the first is copied
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 1.0, None, extra=MEDIUM),
+                                      ClipSpec("b.mp4", 1.0, "blue", size="640x360", fps="25",
+                                               tone_hz=1000)],
                            [(T.CROSSFADE, 0.5)])
     prepared = prepare_export(project, "smart")
-    assert prepared.mode == "full"
-    assert prepared.fallback_reasons == [
-        "segment 2 “Shot 2” is 640x360, the film is 320x180 and runs at 25 fps, the film at 30"]
-    assert prepared.summary.startswith("full encode: segment 2 “Shot 2” is 640x360")
+    assert prepared.mode == "smart" and prepared.fallback_reasons == []
+    assert [r.status for r in prepared.segments] == [
+        "copied", "640x360, the film is 320x180; 25 fps, the film is 30 fps"]
+    assert prepared.segments[1].text == ("segment 2 “Shot 2”: encoded — 640x360, the film is "
+                                         "320x180; 25 fps, the film is 30 fps")
+    assert prepared.summary.endswith("(1 of 2 takes whole, and around 1 transition)")
     out = tmp_path / "f.mp4"
-    run_export(prepared, out)
-    assert stream_durations(out)[0] == 45 and decode_errors(out) == ""
+    result = run_export(prepared, out)
+    assert decode_errors(out) == ""
+    frames, vdur, adur = stream_durations(out)
+    assert frames == prepared.plan.total_frames == 45 and abs(adur - vdur) <= 1 / 30
+    assert _check_copies(prepared, out) == prepared.smart.copied_frames > 0  # type: ignore[union-attr]
+    assert [r.status for r in result.segments] == [r.status for r in prepared.segments]
+    last = frame_at(out, 44).astype(int)  # the encoded clip, scaled to the film: all blue
+    assert last[90, 5, 2] > 180 and last[90, 314, 2] > 180 and last[90, 160, 0] < 60
+
+
+def test_when_nothing_can_be_copied_the_smart_preset_encodes_all_and_says_why(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 1.0, "red", size="640x360", fps="25"),
+                                      ClipSpec("b.mp4", 1.0, "blue", fps="25")],
+                           [(T.CROSSFADE, 0.5)], size="320x180")
+    prepared = prepare_export(project, "smart")
+    assert prepared.mode == "full" and prepared.smart is None
+    assert prepared.fallback_reasons == [
+        "segment 1 “Shot 1”: 640x360, the film is 320x180",
+        # no IDR after the crossfade: ultrafast's one GOP starts at its first frame
+        "segment 2 “Shot 2”: no IDR frame outside its transitions to start a copy from"]
+    assert prepared.summary.startswith("full encode: segment 1 “Shot 1”: 640x360")
+    assert "bit for bit" not in prepared.summary
+    out = tmp_path / "f.mp4"
+    result = run_export(prepared, out)
+    assert stream_durations(out)[0] == 38 and decode_errors(out) == ""
+    assert result.mode == "full" and [r.copied for r in result.segments] == [False, False]
+
+
+def test_cuts_next_to_encoded_clips_keep_copies_exact_and_sound_in_sync(tmp_path: Path) -> None:
+    # three takes in the film's format, a portrait phone clip and a 25 fps clip between them
+    tones = [500, 1000, 1500, 2000, 2500]
+    project = make_project(tmp_path, [
+        ClipSpec("a.mp4", 1.5, None, gop=15, tone_hz=tones[0], extra=MEDIUM),
+        ClipSpec("phone.mp4", 1.0, "lime", size="180x320", tone_hz=tones[1]),
+        ClipSpec("b.mp4", 1.5, None, pattern="testsrc", gop=15, tone_hz=tones[2], extra=MEDIUM,
+                 trim_in=0.5),
+        ClipSpec("pal.mp4", 1.0, None, pattern="rgbtestsrc", fps="25", tone_hz=tones[3]),
+        ClipSpec("c.mp4", 1.5, None, gop=15, tone_hz=tones[4], extra=MEDIUM, trim_out=1.2)])
+    prepared = prepare_export(project, "smart")
+    assert prepared.mode == "smart"
+    assert [r.status for r in prepared.segments] == [
+        "copied", "180x320 portrait, the film is 320x180", "copied",
+        "25 fps, the film is 30 fps", "copied"]
+    out = tmp_path / "mixed.mp4"
+    result = run_export(prepared, out)
+    assert decode_errors(out) == ""
+    frames, vdur, adur = stream_durations(out)
+    assert frames == prepared.plan.total_frames == 45 + 30 + 30 + 30 + 36
+    assert vdur == pytest.approx(frames / 30, abs=1e-3) and abs(adur - vdur) <= 1 / 30
+    assert _check_copies(prepared, out) >= 45 + 30 + 30
+    # each tone starts where its picture does
+    changes = _tone_changes(out, tones)
+    assert len(changes) == 4
+    for got, want in zip(changes, [1.5, 2.5, 3.5, 4.5]):
+        assert abs(got - want) <= 1 / 30
+    phone = frame_at(out, 60).astype(int)  # pillarboxed, never stretched
+    assert phone[90, 160, 1] > 180 and phone[90, 20].max() < 30 and phone[90, 300].max() < 30
+    assert result.segments[1].text == ("segment 2 “Shot 2”: encoded — 180x320 portrait, the "
+                                       "film is 320x180")
 
 
 def _src(i: int, count: int, idr_every: int, first: int = 0) -> SmartSource:
@@ -192,6 +270,11 @@ def test_cut_only_copies_the_sound_too_and_stays_in_sync(tmp_path: Path) -> None
     assert prepared.mode == "copy"
     assert prepared.summary == ("copies all 5.5 s of the takes bit for bit "
                                 "(stream copy; its sound too)")
+    work = tmp_path / "work"
+    work.mkdir()
+    # one ffmpeg run: picture and sound read straight from the takes, nothing written first
+    assert [s.label for s in prepared.steps(tmp_path / "x.mp4", work)] == [
+        "Copying 5.5 s of the takes"]
     out = tmp_path / "cuts.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
@@ -229,3 +312,26 @@ def test_cancelling_a_smart_export_leaves_nothing_behind(tmp_path: Path) -> None
     assert "Encoding transition 1 of 1" in stages
     assert out.read_bytes() == b"earlier"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_whole_takes_cut_together_are_joined_from_one_listing(tmp_path: Path) -> None:
+    # no trim: picture and sound of every take come from one concat listing, no seek
+    tones = [500, 1500, 1000]
+    project = make_project(tmp_path, [ClipSpec(f"{i}.mp4", 1.5, None, gop=15, tone_hz=hz,
+                                               extra=MEDIUM) for i, hz in enumerate(tones)])
+    prepared = prepare_export(project, "smart")
+    work = tmp_path / "work"
+    work.mkdir()
+    [step] = prepared.steps(tmp_path / "x.mp4", work)
+    assert "inpoint" not in (work / "takes.ffconcat").read_text("utf-8")
+    assert "0:a:0" in step.args and not (work / "sound.ffconcat").exists()
+    out = tmp_path / "whole.mp4"
+    run_export(prepared, out)
+    assert decode_errors(out) == ""
+    frames, vdur, adur = stream_durations(out)
+    assert frames == 135 and abs(adur - vdur) <= 1 / 30
+    assert _check_copies(prepared, out) == 135
+    changes = _tone_changes(out, tones)
+    assert len(changes) == 2
+    for got, want in zip(changes, [1.5, 3.0]):
+        assert abs(got - want) <= 1 / 30
