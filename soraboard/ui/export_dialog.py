@@ -188,7 +188,14 @@ class ExportDialog(QDialog):
         for name, (_radio, detail) in self.preset_rows.items():
             p = prepared.get(name)
             if p is not None:
-                detail.setText(p.summary)
+                text = p.summary
+                encoded = [r for r in getattr(p, "segments", []) if not r.copied]
+                if encoded and name is PresetName.SMART:
+                    # say per segment why it cannot be copied, so the creator can fix the source
+                    text += "".join(f"\n• {r.label}: encoded — {r.reason}" for r in encoded[:6])
+                    if len(encoded) > 6:
+                        text += f"\n• … and {len(encoded) - 6} more"
+                detail.setText(text)
                 notes += [w for w in p.warnings if w not in notes]
         self.notes.setText("\n".join(notes))
         self.export_btn.setEnabled(True)

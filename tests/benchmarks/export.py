@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,12 +111,19 @@ def part_two(project, out, specs, ffmpeg):  # type: ignore[no-untyped-def]
     cut_project = load_project(project.bundle.path)
     listing = out / "list.txt"
     listing.write_text("".join(f"file '{project.bundle.media_dir / s.name}'\n" for s in specs))
-    concat, _ = timed("ffmpeg -f concat -c copy", lambda: subprocess.run(
-        [ffmpeg, "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
-         "-c", "copy", str(out / "concat.mp4")], check=True))
+    # both take a fraction of a second: the median of five runs each, interleaved, so one
+    # scheduling hiccup on a shared machine does not decide the ratio
     cut_prep = prepare_export(cut_project, "smart")
     print(f"  cut-only plan: {cut_prep.summary}")
-    cut, _ = timed("cut-only smart export", lambda: run_export(cut_prep, out / "cut.mp4"))
+    concats, cuts_t = [], []
+    for n in range(5):
+        concats.append(timed(f"ffmpeg -f concat -c copy (run {n + 1})", lambda: subprocess.run(
+            [ffmpeg, "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
+             "-c", "copy", str(out / "concat.mp4")], check=True))[0])
+        cuts_t.append(timed(f"cut-only smart export (run {n + 1})",
+                            lambda: run_export(cut_prep, out / "cut.mp4"))[0])
+    concat, cut = statistics.median(concats), statistics.median(cuts_t)
+    print(f"  medians: concat {concat:.3f} s, cut-only smart {cut:.3f} s")
     _prep, _ = timed("(preparing the cut-only export: probes, not in the ratio)",
                     lambda: prepare_export(cut_project, "smart"))
     project.bundle.save(project.storyboard)
