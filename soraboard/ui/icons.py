@@ -102,6 +102,12 @@ class _SvgIconEngine(QIconEngine):
 
     def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State,
                      scale: float) -> QPixmap:
+        # Qt caches pixmaps only for its own icon engines: without this every repaint of a
+        # toolbar parsed and rendered the SVG again on the GUI thread
+        key = (self.name, self._color(mode).name(), size.width(), size.height(), scale)
+        pm = _PIXMAPS.get(key)
+        if pm is not None:
+            return pm
         pm = QPixmap(size * scale)
         pm.setDevicePixelRatio(scale)
         pm.fill(Qt.GlobalColor.transparent)
@@ -109,6 +115,9 @@ class _SvgIconEngine(QIconEngine):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.paint(p, QRect(0, 0, size.width(), size.height()), mode, state)
         p.end()
+        if len(_PIXMAPS) > 2000:
+            _PIXMAPS.clear()
+        _PIXMAPS[key] = pm
         return pm
 
     def clone(self) -> QIconEngine:
@@ -116,6 +125,8 @@ class _SvgIconEngine(QIconEngine):
 
 
 _CACHE: dict[tuple[str, str], QIcon] = {}
+#: rendered icons by (shape, colour, width, height, scale)
+_PIXMAPS: dict[tuple[str, str, int, int, float], QPixmap] = {}
 
 
 def icon(name: str, color: QColor | None = None) -> QIcon:
