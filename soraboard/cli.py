@@ -41,6 +41,7 @@ _COMMAND_MODULES = (
     "soraboard.stitch.commands",
     "soraboard.imports.commands",
     "soraboard.planner.commands",
+    "soraboard.selftest",
 )
 
 EDITOR_COMMAND = "edit"
