@@ -28,7 +28,7 @@ from pathlib import Path
 from soraboard.catalog.catalog import Catalog, ModelSpec, default_catalog
 from soraboard.generation.backend import JobState, JobStatus, VideoRequest
 from soraboard.generation.errors import ExpiredOrNotFound, GenerationError, Rejected
-from soraboard.media.ffmpeg import FFmpeg, FFmpegError, find_ffmpeg, lower_priority
+from soraboard.media.ffmpeg import FFmpeg, FFmpegError, find_ffmpeg, run_ffmpeg
 
 FPS = 24
 GOP = FPS * 2  # a keyframe every 2 s keeps last-frame extraction cheap
@@ -134,31 +134,13 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
             str(tmp_out.absolute()),
         ]
         try:
-            _run_in(sd, ff, args)
+            # the graph names its font and reference relative to this folder
+            run_ffmpeg(args, ffmpeg=ff, cwd=sd, timeout=600, what="the animatic render")
             tmp_out.replace(dest)
         except FFmpegError as e:
             raise GenerationError(f"the animatic render failed: {e}") from None
         finally:
             tmp_out.unlink(missing_ok=True)
-
-
-def _run_in(cwd: Path, ff: FFmpeg, args: list[str]) -> None:
-    # run_ffmpeg has no cwd parameter; the relative names in the graph need one.
-    import subprocess
-
-    cmd = [ff.path, "-hide_banner", "-nostdin", "-loglevel", "error", *args]
-    with subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          stdin=subprocess.DEVNULL) as proc:
-        lower_priority(proc.pid)
-        try:
-            _out, err = proc.communicate(timeout=600)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise FFmpegError("the animatic render took longer than 600 s") from None
-    if proc.returncode != 0:
-        raise FFmpegError(f"ffmpeg failed (exit {proc.returncode})",
-                          err.decode("utf-8", "replace"), proc.returncode)
 
 
 class AnimaticBackend:

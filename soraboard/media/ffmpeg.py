@@ -170,11 +170,14 @@ def find_ffmpeg(configured: str | None = None) -> FFmpeg:
 
 
 def run_ffmpeg(args: Sequence[str], *, ffmpeg: FFmpeg | None = None, timeout: float | None = None,
-               what: str = "ffmpeg") -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg to completion (no progress, no cancel: for short jobs); raises FFmpegError."""
+               what: str = "ffmpeg", loglevel: str = "error",
+               cwd: Path | str | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg to completion (no progress, no cancel: for short jobs), below the app's
+    priority; raises FFmpegError. ``loglevel="info"`` when the input's banner is wanted on
+    stderr; ``cwd`` for filter graphs that name files relative to a folder."""
     ff = ffmpeg or find_ffmpeg()
-    cmd = [ff.path, "-hide_banner", "-nostdin", "-loglevel", "error", *args]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    cmd = [ff.path, "-hide_banner", "-nostdin", "-loglevel", loglevel, *args]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
                           stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags()) as p:
         lower_priority(p.pid)
         try:

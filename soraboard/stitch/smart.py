@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
@@ -40,7 +39,7 @@ from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
-from soraboard.media.ffmpeg import FFmpeg, lower_priority, run_ffmpeg, stderr_tail
+from soraboard.media.ffmpeg import FFmpeg, FFmpegError, run_ffmpeg, stderr_tail
 from soraboard.media.probe import MediaError, PacketList, parse_framemd5
 from soraboard.stitch.plan import ExportPlan, Join, OutputFormat, Part, Source, timeline_graph
 from soraboard.stitch.runner import OUTPUT, Step
@@ -539,21 +538,13 @@ def clip_facts(path: Path, ffmpeg: FFmpeg, *, video: bool = True,
 
 def _run_info(args: Sequence[str], ffmpeg: FFmpeg, what: str) -> str:
     """Run ffmpeg (log level info: the input's banner is wanted); return its stderr."""
-    cmd = [ffmpeg.path, "-hide_banner", "-nostdin", "-y", *args]
-    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          stdin=subprocess.DEVNULL,
-                          creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0)) as p:
-        lower_priority(p.pid)
-        try:
-            _, err = p.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
+    try:
+        proc = run_ffmpeg(["-y", *args], ffmpeg=ffmpeg, timeout=120, what=what, loglevel="info")
+    except FFmpegError as e:
+        if e.returncode is None:  # stopped by the timeout
             raise MediaError(f"{what} took too long") from None
-    text = err.decode("utf-8", "replace")
-    if p.returncode != 0:
-        raise MediaError(f"{what} failed: {stderr_tail(text, 3)}")
-    return text
+        raise MediaError(f"{what} failed: {stderr_tail(e.stderr, 3)}") from None
+    return proc.stderr.decode("utf-8", "replace")
 
 
 def _source_of(s: Source, packets: PacketList, idr: PacketList, x264: str) -> SmartSource:
