@@ -385,6 +385,6 @@ class ExportDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result_path.parent)))
 
     def done(self, result: int) -> None:
-        self.runner.cancel_all()
-        self.runner.wait(10000)
+        # closing never waits for a cancelled export or seam analysis to wind down
+        self.runner.shut_down()
         super().done(result)

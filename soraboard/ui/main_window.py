@@ -837,6 +837,7 @@ class MainWindow(QMainWindow):
             self.jobs.close(detach=True, msecs=10000)
         self.stitch.cancel_all()
         self.stitch.wait(10000)
+        StitchRunner.wait_for_shut_down(10000)
         self.thumbnails.wait(5000)
         QSettings("soraboard", "soraboard").setValue("geometry", self.saveGeometry())
         event.accept()

@@ -138,3 +138,29 @@ class StitchRunner(QObject):
 
     def wait(self, msecs: int = 30000) -> bool:
         return bool(self.pool.waitForDone(msecs))
+
+    def shut_down(self) -> None:
+        """Cancel the jobs and let them end in the background: whoever closes (a dialog)
+        does not wait for ffmpeg to notice. The runner leaves its parent (whose deletion
+        would otherwise wait for the pool) and stays referenced until its last job ended."""
+        self.cancel_all()
+        if not self._running:
+            return
+        self.setParent(None)
+        _DRAINING.add(self)
+        for job in list(self._running):
+            for sig in (job.signals.done, job.signals.failed, job.signals.cancelled):
+                sig.connect(self._drained)
+
+    def _drained(self, *_args: object) -> None:
+        if not self._running:
+            _DRAINING.discard(self)
+
+    @staticmethod
+    def wait_for_shut_down(msecs: int = 5000) -> bool:
+        """At exit: wait for runners that were shut down with jobs still ending."""
+        return all(r.wait(msecs) for r in list(_DRAINING))
+
+
+#: runners shut down while jobs were still ending (kept alive until they have)
+_DRAINING: set[StitchRunner] = set()
