@@ -24,6 +24,7 @@ from pathlib import Path
 from soraboard.catalog.catalog import Catalog, CatalogError, default_catalog
 from soraboard.imports.check import ImportItem, check_files, shown_name
 from soraboard.media.ffmpeg import FFmpeg
+from soraboard.media.probe import MediaInfo
 from soraboard.model.edits import Edit, insert_segments
 from soraboard.model.storyboard import (
     CUT,
@@ -217,6 +218,30 @@ def apply_import(bundle: Bundle, storyboard: Storyboard, items: list[ImportItem]
     return ImportResult(final, takes, edit, tuple(copies))
 
 
+LANDSCAPE, PORTRAIT = "1280x720", "720x1280"
+
+
+def film_size_for(items: Sequence[ImportItem]) -> str:
+    """The film's shape for a project made from files: portrait when most of the footage
+    (by seconds; images count one second each) is taller than wide, landscape otherwise.
+    Both are sizes every catalog model offers, so later generated segments match."""
+    tall = wide = 0.0
+    for item in items:
+        w, _, h = item.size.partition("x")
+        if not (w.isdigit() and h.isdigit()):
+            continue
+        width = int(w)
+        info = item.info
+        if isinstance(info, MediaInfo) and info.video is not None:
+            width = round(width * float(info.video.sar or 1))  # the shape as displayed
+        weight = item.duration if item.kind == "video" else 1.0
+        if int(h) > width:
+            tall += weight
+        else:
+            wide += weight
+    return PORTRAIT if tall > wide else LANDSCAPE
+
+
 def create_from_files(path: Path | str, files: Sequence[Path | str],
                       transition: Transition | None = None, *,
                       ffmpeg: FFmpeg | None = None) -> Project:
@@ -232,7 +257,7 @@ def create_from_files(path: Path | str, files: Sequence[Path | str],
     items = check_files(files, ffmpeg)
     existed = target.exists()
     name = target.name.removesuffix(".soraboard")
-    bundle = Bundle.create(target, Storyboard(title=name))
+    bundle = Bundle.create(target, Storyboard(title=name, default_size=film_size_for(items)))
     try:
         sb = bundle.load_storyboard()
         result = apply_import(bundle, sb, items, transition=transition)

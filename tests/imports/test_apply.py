@@ -210,6 +210,21 @@ def test_create_from_files_makes_a_project_in_one_step(
     assert len(reopened.bundle.history()) == 1  # created, then saved once with the files
 
 
+def test_a_project_made_from_phone_footage_is_portrait(tmp_path: Path,
+                                                      footage: tuple[Path, Path]) -> None:
+    from tests.helpers.clips import make_clip
+
+    phone = [make_clip(tmp_path / f"phone{n}.mp4", duration=2.0, size="180x320", audio=False)
+             for n in range(2)]
+    made = create_from_files(tmp_path / "Phone", [footage[0], *phone])
+    # 4 s of portrait against the landscape clip: the film (and any shot generated later) is
+    # portrait, so the phone clips are not pillarboxed into a landscape frame
+    assert made.storyboard.default_size == "720x1280"
+    assert {s.size for s in made.storyboard.segments} == {"720x1280"}
+    wide = create_from_files(tmp_path / "Wide", [footage[0]])
+    assert wide.storyboard.default_size == "1280x720"
+
+
 def test_create_from_bad_files_creates_nothing(
         tmp_path: Path, footage: tuple[Path, Path], bad_files: dict[str, Path]) -> None:
     with pytest.raises(ImportRejected) as err:
