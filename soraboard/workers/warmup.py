@@ -4,6 +4,7 @@ the GUI thread for the few hundred milliseconds those imports take."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -49,6 +50,11 @@ class _Warmup(QRunnable):
                 importlib.import_module(name)
             except Exception as e:  # an optional piece missing is reported where it is used
                 log.info("warm-up import of %s failed: %s", name, e)
+        # Everything made so far (Qt, numpy, OpenCV, openai, pydantic: a few hundred thousand
+        # objects) lives as long as the app. A full collection holds the interpreter for all
+        # threads while it walks every object — over 100 ms here with these in the heap, a
+        # visible stall whenever it happens to run. Frozen, they are not walked again.
+        gc.freeze()
         _done.set()
 
 

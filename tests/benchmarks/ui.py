@@ -16,9 +16,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.helpers.sched import thread_sched
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -43,16 +45,6 @@ w = QMainWindow(); w.resize(1200, 800); w.show()
 app.processEvents()
 print(time.perf_counter() - t0)
 """
-
-
-def thread_sched() -> tuple[float, float] | None:
-    """(ms on a CPU, ms runnable but waiting for one) of the calling thread, on Linux."""
-    try:
-        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
-            run, wait, _slices = f.read().split()
-    except (OSError, ValueError):
-        return None
-    return int(run) / 1e6, int(wait) / 1e6
 
 
 def cold(code: str, home: str) -> float:

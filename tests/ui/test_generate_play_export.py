@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from soraboard.media.probe import probe
 from soraboard.model.status import SegmentState
+from tests.helpers.sched import thread_sched
 
 
 class LoopProbe:
@@ -30,21 +30,12 @@ class LoopProbe:
         #: every stall over 50 ms: phase, ms, and (where Linux tells) how much of it the GUI
         #: thread ran and how much it waited for a CPU — so a failure says whose time it was
         self.stalls: list[tuple[str, int, str]] = []
-        self._sched = self._thread_sched()
+        self._sched = thread_sched()
         self.timer.timeout.connect(self._tick)
-
-    @staticmethod
-    def _thread_sched() -> tuple[float, float] | None:
-        try:
-            with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
-                run, wait, _n = f.read().split()
-        except (OSError, ValueError):
-            return None
-        return int(run) / 1e6, int(wait) / 1e6
 
     def start(self) -> None:
         self.clock.start()
-        self._sched = self._thread_sched()
+        self._sched = thread_sched()
         self.timer.start()
 
     @contextlib.contextmanager
@@ -60,7 +51,7 @@ class LoopProbe:
     def _tick(self) -> None:
         late = self.clock.restart() - 10
         self.worst = max(self.worst, late)
-        now, before = self._thread_sched(), self._sched
+        now, before = thread_sched(), self._sched
         self._sched = now
         if late > 50:
             split = "" if now is None or before is None else \
