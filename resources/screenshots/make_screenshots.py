@@ -17,6 +17,23 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def shot(widget):  # type: ignore[no-untyped-def]
+    """What is on the (virtual) screen: QWidget.grab() leaves the video area black, because
+    QVideoWidget draws through its own surface; the screen has the frame. Offscreen, where
+    there is no screen to read, the widget's own rendering is the best there is."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    if QGuiApplication.platformName() == "xcb" and screen is not None:
+        widget.raise_()
+        widget.activateWindow()
+        QGuiApplication.processEvents()
+        pix = screen.grabWindow(widget.winId())
+        if not pix.isNull():
+            return pix
+    return widget.grab()
+
+
 def main() -> int:
     os.environ["SORABOARD_HOME"] = tempfile.mkdtemp(prefix="soraboard-shots-")
     from PySide6.QtCore import QTimer
@@ -47,15 +64,19 @@ def main() -> int:
             win.doc.select([win.doc.storyboard.segments[2].id])
             win._show_tab(0)
             win.thumbnails.wait(10000)
+            # a frame in the player: play a moment from the middle of the take, then pause
+            win.player.player.play()
+            QTimer.singleShot(400, lambda: win.player.player.setPosition(6000))
+            QTimer.singleShot(1100, win.player.player.pause)
             state["stage"] = "shoot"
-            QTimer.singleShot(1500, step)
+            QTimer.singleShot(2500, step)
             return
         elif state["stage"] == "shoot":
             # an edited prompt makes segment 4 stale: every status colour is on screen
             win.doc.set_field(win.doc.storyboard.segments[3].id, "audio",
                               "espresso machine hiss, cups clinking, low chatter")
             app.processEvents()
-            win.grab().save(str(HERE / "main-window.png"))
+            shot(win).save(str(HERE / "main-window.png"))
             print("main window done")
             win.export_film()
             state["stage"] = "export"
@@ -73,7 +94,7 @@ def main() -> int:
             return
         elif state["stage"] == "export-shot":
             app.processEvents()
-            win.export_dialog.grab().save(str(HERE / "export-dialog.png"))
+            shot(win.export_dialog).save(str(HERE / "export-dialog.png"))
             print("export dialog done")
             win.export_dialog.close()
             app.quit()
