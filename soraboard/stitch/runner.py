@@ -121,6 +121,9 @@ class FFmpegProcess:
         self.seconds = max(seconds, 1e-6)
         self.fraction = 0.0
         self._tail: collections.deque[str] = collections.deque(maxlen=60)
+        #: set when ffmpeg closed its stdout, i.e. it is exiting: waiting on this wakes the
+        #: runner at once, where Popen.wait(timeout) polls with sleeps of up to 50 ms
+        self.exiting = threading.Event()
         cmd = [ffmpeg.path, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
                "-progress", "pipe:1", "-nostats", "-stats_period", "0.25", *args]
         self.proc = subprocess.Popen(
@@ -137,13 +140,16 @@ class FFmpegProcess:
             t.start()
 
     def _read_progress(self, stream: IO[bytes]) -> None:
-        for raw in stream:
-            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
-            if key in ("out_time_us", "out_time_ms"):  # both are microseconds
-                with contextlib.suppress(ValueError):
-                    self.fraction = min(max(int(value) / 1e6 / self.seconds, 0.0), 1.0)
-            elif key == "progress" and value == "end":
-                self.fraction = 1.0
+        try:
+            for raw in stream:
+                key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+                if key in ("out_time_us", "out_time_ms"):  # both are microseconds
+                    with contextlib.suppress(ValueError):
+                        self.fraction = min(max(int(value) / 1e6 / self.seconds, 0.0), 1.0)
+                elif key == "progress" and value == "end":
+                    self.fraction = 1.0
+        finally:
+            self.exiting.set()
 
     def _read_stderr(self, stream: IO[bytes]) -> None:
         for raw in stream:
@@ -213,10 +219,13 @@ class _Tracker:
 
 
 def _wait_a_little(running: Sequence[tuple[int, FFmpegProcess]]) -> None:
-    """Block up to 50 ms on the first process (returns early when it exits)."""
+    """Block up to 50 ms on the first process (returns as soon as it exits)."""
     if running:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            running[0][1].proc.wait(0.05)
+        first = running[0][1]
+        if first.exiting.wait(0.05):
+            # its output is closed: the exit is a matter of microseconds, reap it
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                first.proc.wait(5)
 
 
 def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = None,
