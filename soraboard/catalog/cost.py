@@ -13,7 +13,7 @@ from decimal import Decimal
 from soraboard.catalog.catalog import Catalog, ModelSpec
 from soraboard.model.status import SegmentStatus
 from soraboard.model.storyboard import Segment, Storyboard
-from soraboard.model.take import Take
+from soraboard.model.take import Take, TakeSource
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -61,6 +61,9 @@ class SegmentCost:
     seconds: float
     rate: Decimal | None  #: $/s, None when unknown
     cost: Decimal | None
+    #: the segment uses footage the creator brought (an imported take): it costs nothing
+    #: unless regenerated, which :func:`regenerate_cost` prices
+    imported: bool = False
 
     @property
     def amount(self) -> Amount:
@@ -116,6 +119,18 @@ def segment_cost(seg: Segment, catalog: Catalog, index: int = 0) -> SegmentCost:
     return SegmentCost(index, seg.id, seg.model, seg.size, seg.duration, rate, cost)
 
 
+def _planned_cost(seg: Segment, catalog: Catalog, index: int,
+                  takes: Mapping[str, Take]) -> SegmentCost:
+    """What the segment costs in the film as planned: its list price, or nothing when the
+    creator's own footage (an imported take) is what it uses."""
+    own = segment_cost(seg, catalog, index)
+    take = takes.get(seg.chosen_take) if seg.chosen_take else None
+    if take is not None and take.usable and take.source is TakeSource.IMPORTED:
+        return SegmentCost(index, seg.id, seg.model, seg.size, seg.duration, own.rate,
+                           Decimal(0), imported=True)
+    return own
+
+
 def _alternatives(seg: Segment, catalog: Catalog) -> list[tuple[ModelSpec, Decimal]]:
     """Models of the segment's family that allow its duration and size, with their price."""
     spec = catalog.get(seg.model)
@@ -158,15 +173,15 @@ def estimate(
     "Generate missing & stale" would cost; without it that part is zero.
     """
     takes = takes or {}
-    costs = tuple(segment_cost(s, catalog, i) for i, s in enumerate(sb.segments))
+    costs = tuple(_planned_cost(s, catalog, i, takes) for i, s in enumerate(sb.segments))
     total = Amount()
     cheapest = Amount()
     best = Amount()
     by_model: dict[str, tuple[float, Amount]] = {}
     for seg, c in zip(sb.segments, costs):
         total += c.amount
-        cheapest += _what_if(seg, catalog, c, best=False)
-        best += _what_if(seg, catalog, c, best=True)
+        cheapest += c.amount if c.imported else _what_if(seg, catalog, c, best=False)
+        best += c.amount if c.imported else _what_if(seg, catalog, c, best=True)
         secs, amt = by_model.get(seg.model, (0.0, Amount()))
         by_model[seg.model] = (secs + seg.duration, amt + c.amount)
     spent = ZERO

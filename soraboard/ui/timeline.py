@@ -39,6 +39,7 @@ from soraboard.catalog.cost import fmt_usd, segment_cost
 from soraboard.document import Document
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import Segment, TransitionType
+from soraboard.model.take import TakeSource
 from soraboard.model.timing import fmt_seconds, used_duration
 from soraboard.ui import theme
 from soraboard.ui.icons import icon
@@ -345,12 +346,6 @@ class TimelineCanvas(QWidget):
         p.restore()
         p.setFont(self._small)
         fm = QFontMetrics(self._small)
-        # take count, top-left
-        if r.width() > 60:
-            tag = f"take {take_count}" if take_count == 1 else (
-                f"{take_count} takes" if take_count else ("slate" if img is None else "no take"))
-            self._pill(p, QPointF(r.left() + 6, r.top() + 6), tag,
-                       QColor(0, 0, 0, 150), QColor("#ffffff"))
         # status pill, top-right
         status = theme.STATUS_LABEL[state]
         if state is SegmentState.GENERATING:
@@ -362,6 +357,12 @@ class TimelineCanvas(QWidget):
         elif state is SegmentState.FAILED:
             status = "✕ failed"
         w = fm.horizontalAdvance(status) + 12
+        # take count, top-left, where it fits beside the status (the status matters more)
+        tag = f"take {take_count}" if take_count == 1 else (
+            f"{take_count} takes" if take_count else ("slate" if img is None else "no take"))
+        if r.width() > fm.horizontalAdvance(tag) + 12 + w + 18:
+            self._pill(p, QPointF(r.left() + 6, r.top() + 6), tag,
+                       QColor(0, 0, 0, 150), QColor("#ffffff"))
         if r.width() > w + 8:
             col = theme.status_color(state)
             bg = QColor(col)
@@ -393,7 +394,11 @@ class TimelineCanvas(QWidget):
             spec = self.doc.catalog.get(seg.model)
             badges = [(seg.model, spec is not None and spec.retired is not None),
                       (f"{fmt_seconds(seg.duration)} s", False)]
-            cost = fmt_usd(segment_cost(seg, self.doc.catalog).cost, "$?")
+            chosen = self.doc.takes.get(seg.chosen_take) if seg.chosen_take else None
+            if chosen is not None and chosen.usable and chosen.source is TakeSource.IMPORTED:
+                cost = "yours · $0"  # the creator's own footage: nothing to pay unless redone
+            else:
+                cost = fmt_usd(segment_cost(seg, self.doc.catalog).cost, "$?")
             cost_w = fm.horizontalAdvance(cost)
             for text, warn in badges:
                 bw = fm.horizontalAdvance(text) + 10

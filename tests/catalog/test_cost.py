@@ -21,7 +21,7 @@ from soraboard.demos import load_demo
 from soraboard.model import edits
 from soraboard.model.status import storyboard_status
 from soraboard.model.storyboard import Segment, Storyboard
-from soraboard.model.take import RequestSnapshot, Take, TakeStatus
+from soraboard.model.take import RequestSnapshot, Take, TakeSource, TakeStatus
 
 CAT = Catalog.load(use_user_file=False)
 
@@ -93,6 +93,22 @@ def test_regenerating_one_segment_counts_the_chained_segments_it_makes_stale() -
     assert r.amount.exact == Decimal("3.60")
     assert r.describe() == "Regenerate 2 (+ stale 3, 4) · $3.60"
     assert regenerate_cost(sb, CAT, 4).describe() == "Regenerate 5 · $3.60"
+
+
+def test_a_segment_made_of_imported_footage_costs_nothing_until_regenerated() -> None:
+    sb = load_demo("city-morning")  # $10.80: 3.60 + 1.20 + 1.20 + 1.20 + 3.60
+    first = sb.segments[0]
+    req = RequestSnapshot(first.scene, first.model, first.size, first.duration)
+    mine = Take("mine", first.id, "imported", req, TakeStatus.DONE, source=TakeSource.IMPORTED,
+                cost="0", file="media/mine.mp4", media_duration=first.duration)
+    sb = edits.choose_take(sb, first.id, "mine").apply(sb)
+    report = estimate(sb, CAT, {"mine": mine}, storyboard_status(sb, {"mine": mine}))
+    assert report.segments[0].imported and report.segments[0].cost == Decimal(0)
+    assert report.estimate.exact == Decimal("7.20")
+    assert report.what_if_cheapest.exact <= Decimal("7.20")
+    assert report.spent == 0
+    # redoing it with the model is priced as usual
+    assert regenerate_cost(sb, CAT, 0).amount.exact == Decimal("3.60")
 
 
 def test_to_generate_counts_missing_and_stale_only() -> None:

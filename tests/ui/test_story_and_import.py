@@ -51,8 +51,15 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
     picture.fill(QColor("orange"))
     assert picture.save(str(img))
     n = len(win.doc.storyboard.segments)
+    before = win.doc.cost().estimate.exact
     win.import_paths([str(a), str(b), str(img)], 1)  # probed and copied in a worker
     qtbot.waitUntil(lambda: len(win.doc.storyboard.segments) == n + 3, timeout=30_000)
+    # the two clips are the creator's own footage: the estimate grows only by the image's
+    # segment, which still has to be generated
+    image_seg = win.doc.storyboard.segments[3]
+    from soraboard.catalog.cost import segment_cost
+
+    assert win.doc.cost().estimate.exact == before + segment_cost(image_seg, win.doc.catalog).cost
     segs = win.doc.storyboard.segments
     assert len(segs) == n + 3
     clip_seg = segs[1]
