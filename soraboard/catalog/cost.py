@@ -13,7 +13,7 @@ from decimal import Decimal
 from soraboard.catalog.catalog import Catalog, ModelSpec
 from soraboard.model.status import SegmentStatus
 from soraboard.model.storyboard import Segment, Storyboard
-from soraboard.model.take import Take, TakeSource
+from soraboard.model.take import Take, uses_own_footage
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -124,8 +124,7 @@ def _planned_cost(seg: Segment, catalog: Catalog, index: int,
     """What the segment costs in the film as planned: its list price, or nothing when the
     creator's own footage (an imported take) is what it uses."""
     own = segment_cost(seg, catalog, index)
-    take = takes.get(seg.chosen_take) if seg.chosen_take else None
-    if take is not None and take.usable and take.source is TakeSource.IMPORTED:
+    if uses_own_footage(seg, takes):
         return SegmentCost(index, seg.id, seg.model, seg.size, seg.duration, own.rate,
                            Decimal(0), imported=True)
     return own

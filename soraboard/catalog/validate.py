@@ -14,7 +14,7 @@ from soraboard.catalog.catalog import Catalog, default_catalog
 from soraboard.catalog.cost import estimate, fmt_usd
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import RefMode, Storyboard
-from soraboard.model.take import Take, TakeSource
+from soraboard.model.take import Take, TakeSource, chosen_take
 from soraboard.model.timing import beat_problems, clip_length, fmt_seconds, used_duration
 
 
@@ -61,7 +61,7 @@ def validate(
             s = sb.segments[i]
             problems.append(Problem(msg, i, s.id, s.title, field, severity))
 
-        chosen = takes.get(seg.chosen_take) if seg.chosen_take else None
+        chosen = chosen_take(seg, takes)
         imported = chosen is not None and chosen.source is TakeSource.IMPORTED
 
         if seg.prompt_is_empty() and not imported:

@@ -14,7 +14,7 @@ from enum import Enum
 
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take, TakeSource, TakeStatus
+from soraboard.model.take import Take, TakeSource, TakeStatus, chosen_take
 
 
 class SegmentState(str, Enum):
@@ -54,7 +54,7 @@ def takes_of(takes: Mapping[str, Take], segment_id: str) -> list[Take]:
 def stale_reason(sb: Storyboard, takes: Mapping[str, Take], index: int) -> str | None:
     """Why the chosen take no longer matches the segment, or None when it does."""
     seg = sb.segments[index]
-    take = takes.get(seg.chosen_take) if seg.chosen_take else None
+    take = chosen_take(seg, takes)
     if take is None or take.source is TakeSource.IMPORTED:
         return None
     req = take.request
@@ -84,7 +84,7 @@ def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> Seg
         if t.status in (TakeStatus.RUNNING, TakeStatus.DOWNLOADING) or t.progress > 0:
             return SegmentStatus(SegmentState.GENERATING, progress=t.progress)
         return SegmentStatus(SegmentState.QUEUED)
-    chosen = takes.get(seg.chosen_take) if seg.chosen_take else None
+    chosen = chosen_take(seg, takes)
     latest = mine[-1] if mine else None
     if latest is not None and latest is not chosen and latest.status in (
             TakeStatus.FAILED, TakeStatus.EXPIRED, TakeStatus.CANCELLED) and (

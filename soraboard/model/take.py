@@ -8,9 +8,14 @@ history: undo can change which take a segment has chosen, never delete one.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from soraboard.model.storyboard import Segment
 
 
 class TakeStatus(str, Enum):
@@ -115,3 +120,15 @@ class Take:
 
     def with_changes(self, **changes: object) -> Take:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def chosen_take(segment: Segment, takes: Mapping[str, Take]) -> Take | None:
+    """The segment's chosen take, if it has one and its record is known."""
+    return takes.get(segment.chosen_take) if segment.chosen_take else None
+
+
+def uses_own_footage(segment: Segment, takes: Mapping[str, Take]) -> bool:
+    """The segment uses footage the creator brought (a usable imported take): it costs
+    nothing unless it is regenerated."""
+    take = chosen_take(segment, takes)
+    return take is not None and take.usable and take.source is TakeSource.IMPORTED

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from soraboard.model.storyboard import Beat, Segment, Storyboard
-from soraboard.model.take import Take
+from soraboard.model.take import Take, chosen_take
 
 _BEAT_RE = re.compile(
     r"^\s*\[\s*(?P<start>\d+(?:\.\d+)?)\s*s?\s*[-–—]\s*(?P<end>\d+(?:\.\d+)?)\s*s?\s*\]\s*:?\s*(?P<text>.*)$"
@@ -88,7 +88,7 @@ def beat_problems(beats: Iterable[Beat], duration: float) -> list[str]:
 
 def clip_length(segment: Segment, takes: Mapping[str, Take]) -> float:
     """Length of the clip the segment will use: the chosen take's file, else the request."""
-    take = takes.get(segment.chosen_take) if segment.chosen_take else None
+    take = chosen_take(segment, takes)
     if take is not None and take.media_duration:
         return take.media_duration
     return segment.duration

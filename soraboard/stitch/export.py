@@ -20,7 +20,7 @@ from pathlib import Path
 
 from soraboard.media.ffmpeg import FFmpeg, find_ffmpeg
 from soraboard.media.probe import MediaError, MediaInfo, probe
-from soraboard.model.take import Take
+from soraboard.model.take import Take, chosen_take
 from soraboard.stitch.plan import (
     ExportPlan,
     Soundtrack,
@@ -58,7 +58,7 @@ def probe_takes(project: Project, ffmpeg: FFmpeg | None = None,
     probes: dict[str, MediaInfo] = {}
     warnings: list[str] = []
     for seg in project.storyboard.segments:
-        take = project.takes.get(seg.chosen_take) if seg.chosen_take else None
+        take = chosen_take(seg, project.takes)
         if take is None or not take.usable or take.file is None or take.id in files:
             continue
         try:
@@ -190,7 +190,7 @@ def takes_of(project: Project) -> Sequence[Take]:
     """The chosen takes, in film order (for hand-offs such as OTIO)."""
     out = []
     for seg in project.storyboard.segments:
-        t = project.takes.get(seg.chosen_take) if seg.chosen_take else None
+        t = chosen_take(seg, project.takes)
         if t is not None:
             out.append(t)
     return out

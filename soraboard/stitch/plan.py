@@ -18,7 +18,7 @@ from pathlib import Path
 
 from soraboard.media.probe import MediaInfo
 from soraboard.model.storyboard import Segment, Storyboard, TransitionType
-from soraboard.model.take import Take
+from soraboard.model.take import Take, chosen_take
 from soraboard.stitch.presets import FINAL, Preset
 from soraboard.stitch.transitions import AudioJoin, audio_join, xfade_name
 
@@ -223,7 +223,7 @@ def build_plan(
     if not storyboard.segments:
         raise ExportBlocked(["the storyboard has no segments"])
     for i, seg in enumerate(storyboard.segments):
-        take = takes.get(seg.chosen_take) if seg.chosen_take else None
+        take = chosen_take(seg, takes)
         info = probes.get(take.id) if take is not None else None
         why = ""
         if take is None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO
 
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, lower_priority, stderr_tail
+from soraboard.model.timing import fmt_duration
 from soraboard.storage.atomic import fsync_dir
 
 #: in a step's args, replaced by the temp file the film is written to
@@ -79,11 +80,8 @@ class Progress:
 
 
 def format_eta(seconds: float) -> str:
-    s = max(round(seconds), 1)
-    if s < 60:
-        return f"{s} s"
-    m, s = divmod(s, 60)
-    return f"{m} min {s:02d} s" if m < 60 else f"{m // 60} h {m % 60:02d} min"
+    """Time left, never shown as "0 s" while work remains."""
+    return fmt_duration(max(seconds, 1.0))
 
 
 ProgressCallback = Callable[[Progress], None]

@@ -189,7 +189,7 @@ class ExportDialog(QDialog):
             p = prepared.get(name)
             if p is not None:
                 text = p.summary
-                encoded = [r for r in getattr(p, "segments", []) if not r.copied]
+                encoded = [r for r in p.segments if not r.copied]
                 if encoded and name is PresetName.SMART:
                     # say per segment why it cannot be copied, so the creator can fix the source
                     text += "".join(f"\n• {r.label}: encoded — {r.reason}" for r in encoded[:6])

@@ -32,6 +32,7 @@ from soraboard.document import Document
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import Continuity, RefMode, Segment, Transition, TransitionType
+from soraboard.model.take import chosen_take
 from soraboard.model.timing import (
     BeatSyntaxError,
     clip_length,
@@ -543,7 +544,7 @@ class SegmentInspector(QScrollArea):
                 pix = QPixmap()
             text = f"Starts from the image <b>{seg.reference_image.split('/')[-1]}</b>"
         elif chained and prev is not None:
-            mine = self.doc.takes.get(seg.chosen_take) if seg.chosen_take else None
+            mine = chosen_take(seg, self.doc.takes)
             if mine is not None and mine.request.reference_file:
                 try:  # the exact frame this segment's take was sent
                     pix = QPixmap(str(self.doc.bundle.resolve(mine.request.reference_file)))
@@ -553,7 +554,7 @@ class SegmentInspector(QScrollArea):
                      RefMode.AT_TIME: f"frame at {fmt_seconds(seg.ref_time)} s"
                      if seg.ref_time is not None else "last frame until you pick one",
                      RefMode.CUSTOM: "custom image"}[seg.ref_mode]
-            prev_take = self.doc.takes.get(prev.chosen_take) if prev.chosen_take else None
+            prev_take = chosen_take(prev, self.doc.takes)
             ready = "" if prev_take is not None and prev_take.usable else \
                 " — waits for its take"
             text = f"Starts from <b>segment {index}</b>, {where}{ready}"

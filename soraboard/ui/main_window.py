@@ -53,7 +53,7 @@ from soraboard.model.storyboard import (
     Transition,
     TransitionType,
 )
-from soraboard.model.take import Take
+from soraboard.model.take import Take, TakeSource, chosen_take
 from soraboard.model.timing import (
     clip_length,
     film_length,
@@ -481,7 +481,7 @@ class MainWindow(QMainWindow):
             self.player.show_slate("Nothing selected", "Select a segment on the timeline.")
             return
         seg = self.doc.storyboard.segments[idx]
-        take = self.doc.takes.get(seg.chosen_take) if seg.chosen_take else None
+        take = chosen_take(seg, self.doc.takes)
         if take is None or not take.usable or take.file is None:
             self.player.show_slate(f"{idx + 1} · {seg.title}",
                                    "No take yet — generate this segment (Ctrl+G) or drop a clip "
@@ -505,7 +505,7 @@ class MainWindow(QMainWindow):
         if index <= 0:
             return None
         prev, seg = sb.segments[index - 1], sb.segments[index]
-        take = self.doc.takes.get(prev.chosen_take) if prev.chosen_take else None
+        take = chosen_take(prev, self.doc.takes)
         if take is None or not take.usable or take.file is None:
             self.statusBar().showMessage(f"Segment {index} has no take to pick a frame from yet.",
                                          8000)
@@ -533,7 +533,7 @@ class MainWindow(QMainWindow):
     def thumbnail_for(self, segment: Segment) -> QImage | None:
         """A card's picture: the chosen take's frame, else the reference image, else None
         (the card paints the animatic slate)."""
-        take = self.doc.takes.get(segment.chosen_take) if segment.chosen_take else None
+        take = chosen_take(segment, self.doc.takes)
         try:
             if take is not None and take.usable and take.file:
                 t_in, t_out = trim_range(segment, self.doc.takes)
@@ -1180,7 +1180,7 @@ class MainWindow(QMainWindow):
         path = self._take_path(take_id)
         if path is None:
             return
-        cost = "$0.00 (imported)" if take.source.value == "imported" else fmt_usd(take.cost_value)
+        cost = "$0.00 (imported)" if take.source is TakeSource.IMPORTED else fmt_usd(take.cost_value)
         answer = QMessageBox.question(
             self, "Delete the take's file?",
             f"Delete the video file of this take? It cost {cost}; the record of the take "

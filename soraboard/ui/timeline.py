@@ -39,7 +39,7 @@ from soraboard.catalog.cost import fmt_usd, segment_cost
 from soraboard.document import Document
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import Segment, TransitionType
-from soraboard.model.take import TakeSource
+from soraboard.model.take import uses_own_footage
 from soraboard.model.timing import fmt_seconds, used_duration
 from soraboard.ui import theme
 from soraboard.ui.icons import icon
@@ -394,8 +394,7 @@ class TimelineCanvas(QWidget):
             spec = self.doc.catalog.get(seg.model)
             badges = [(seg.model, spec is not None and spec.retired is not None),
                       (f"{fmt_seconds(seg.duration)} s", False)]
-            chosen = self.doc.takes.get(seg.chosen_take) if seg.chosen_take else None
-            if chosen is not None and chosen.usable and chosen.source is TakeSource.IMPORTED:
+            if uses_own_footage(seg, self.doc.takes):
                 cost = "yours · $0"  # the creator's own footage: nothing to pay unless redone
             else:
                 cost = fmt_usd(segment_cost(seg, self.doc.catalog).cost, "$?")
