@@ -64,6 +64,10 @@ class Document(QObject):
     def project(self) -> Project:
         return self._project
 
+    def snapshot(self) -> Project:
+        """The project as it is now, for a worker: later edits do not reach it."""
+        return Project(self.bundle, self.storyboard, dict(self.takes))
+
     @property
     def bundle(self) -> Bundle:
         return self._project.bundle
