@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QKeySequence
 
 StdKey = QKeySequence.StandardKey
+#: one key: a portable string ("Ctrl+G") or a platform's standard key (StdKey.Save)
+Key = str | StdKey
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,8 @@ class ActionSpec:
     menu: str  #: top-level menu title ("" = not in a menu)
     slot: str  #: "owner.method": a controller (or "window") and its method
     icon: str = ""
-    shortcut: str | StdKey | None = None
+    #: one key or several; a StandardKey stands for all of the platform's bindings of it
+    shortcut: Key | tuple[Key, ...] | None = None
     tip: str = ""
     separator_before: bool = False
     needs_selection: bool = False
@@ -50,18 +53,26 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("file.import", "&Import Clips or Images…", "&File", "imports.import_files", "import",
                "Ctrl+I", "Add video clips (as takes) or images (as references)"),
     ActionSpec("file.settings", "Se&ttings…", "&File", "window.open_settings", "settings",
-               StdKey.Preferences, "Providers, keys, defaults, ffmpeg, autosave",
+               (StdKey.Preferences, "Ctrl+,"), "Providers, keys, defaults, ffmpeg, autosave",
                separator_before=True),
-    ActionSpec("file.quit", "&Quit", "&File", "window.close", "quit", StdKey.Quit, "Quit soraboard",
+    ActionSpec("file.quit", "&Quit", "&File", "window.close", "quit", (StdKey.Quit, "Ctrl+Q"), "Quit soraboard",
                separator_before=True),
-    ActionSpec("edit.add", "&Add Segment", "&Edit", "edit.add_segment", "add", "Ctrl+N",
+    ActionSpec("edit.undo", "&Undo", "&Edit", "undo.undo", "undo", StdKey.Undo,
+               "Undo the last change"),
+    # Ctrl+Shift+Z everywhere (it is StdKey.Redo on macOS and Linux, and one of Windows')
+    ActionSpec("edit.redo", "&Redo", "&Edit", "undo.redo", "redo", (StdKey.Redo, "Ctrl+Shift+Z"),
+               "Redo what was undone"),
+    # Ctrl+N is File ▸ New (StdKey.New); Ctrl+T as in "new tab"
+    ActionSpec("edit.add", "&Add Segment", "&Edit", "edit.add_segment", "add", "Ctrl+T",
                "Add a segment after the selected one (or at the end)",
                separator_before=True),
     ActionSpec("edit.insert", "&Insert Segment Before", "&Edit", "edit.insert_segment", "add",
                "Insert", "Insert a segment before the selected one"),
     ActionSpec("edit.duplicate", "&Duplicate", "&Edit", "edit.duplicate", "duplicate", "Ctrl+D",
                "Duplicate the selected segments", needs_selection=True),
-    ActionSpec("edit.delete", "De&lete", "&Edit", "edit.delete_selected", "delete", StdKey.Delete,
+    ActionSpec("edit.delete", "De&lete", "&Edit", "edit.delete_selected", "delete",
+               # not StdKey.Delete: on Linux that includes Ctrl+D (Duplicate)
+               ("Del", "Backspace"),
                "Delete the selected segments (their takes stay in the project)",
                needs_selection=True),
     ActionSpec("edit.select_all", "Select &All", "&Edit", "edit.select_all", "select-all",
@@ -89,7 +100,8 @@ ACTIONS: list[ActionSpec] = [
                "Play or pause the preview", context="media"),
     ActionSpec("view.sequence", "Preview &Sequence", "&View", "preview.preview_sequence", "film",
                "Ctrl+Shift+P", "Play the whole storyboard"),
-    ActionSpec("view.zoom_in", "Zoom &In", "&View", "window.zoom_in", "zoom-in", StdKey.ZoomIn,
+    ActionSpec("view.zoom_in", "Zoom &In", "&View", "window.zoom_in", "zoom-in",
+               (StdKey.ZoomIn, "Ctrl+="),
                "Zoom the timeline in", separator_before=True),
     ActionSpec("view.zoom_out", "Zoom &Out", "&View", "window.zoom_out", "zoom-out", StdKey.ZoomOut,
                "Zoom the timeline out"),
@@ -106,3 +118,16 @@ TOOLBAR: list[str | None] = [
 ]
 #: the toolbar's primary button (filled with the accent colour)
 PRIMARY = "generate.missing"
+
+
+def key_sequences(shortcut: Key | tuple[Key, ...] | None) -> list[QKeySequence]:
+    """The key sequences a shortcut stands for on this platform, first the preferred one,
+    without duplicates (a key bound twice to one action is ambiguous to Qt: it never fires)."""
+    if shortcut is None or shortcut == "":
+        return []
+    keys = shortcut if isinstance(shortcut, tuple) else (shortcut,)
+    out: list[QKeySequence] = []
+    for key in keys:
+        expanded = QKeySequence.keyBindings(key) if isinstance(key, StdKey) else [QKeySequence(key)]
+        out.extend(k for k in expanded if not k.isEmpty() and k not in out)
+    return out

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QPoint, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -52,7 +52,7 @@ from soraboard.storage.bundle import Project
 from soraboard.storage.errors import ProjectError
 from soraboard.ui import theme
 from soraboard.ui.about import AboutDialog, app_icon
-from soraboard.ui.actions import ACTIONS, MENUS, PRIMARY, TOOLBAR, ActionSpec
+from soraboard.ui.actions import ACTIONS, MENUS, PRIMARY, TOOLBAR, ActionSpec, key_sequences
 from soraboard.ui.ask import Ask, DialogAsk
 from soraboard.ui.controllers import plural
 from soraboard.ui.controllers.edit import EditController
@@ -317,22 +317,12 @@ class MainWindow(QMainWindow):
     @property
     def controllers(self) -> dict[str, QObject]:
         """Who owns an action's slot: ``ActionSpec.slot`` is ``"owner.method"``."""
-        return {"window": self, "files": self.files, "edit": self.edit,
+        return {"window": self, "undo": self.doc.undo_stack, "files": self.files, "edit": self.edit,
                 "generation": self.generation, "preview": self.preview,
                 "imports": self.imports}
 
     def _build_actions(self) -> None:
         menus: dict[str, QMenu] = {name: self.menuBar().addMenu(name) for name in MENUS}
-        undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
-        undo.setIcon(icon("undo"))
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        redo.setIcon(icon("redo"))
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        self.actions_by_id["edit.undo"] = undo
-        self.actions_by_id["edit.redo"] = redo
-        menus["&Edit"].addAction(undo)
-        menus["&Edit"].addAction(redo)
         for spec in ACTIONS:
             act = self._make_action(spec)
             if spec.menu:
@@ -391,13 +381,18 @@ class MainWindow(QMainWindow):
         return slot
 
     def _make_action(self, spec: ActionSpec) -> QAction:
-        act = QAction(icon(spec.icon) if spec.icon else icon("info"), spec.text, self)
-        if spec.shortcut:
-            act.setShortcut(QKeySequence(spec.shortcut))
-        act.setToolTip(spec.tip or spec.text.replace("&", ""))
+        if spec.slot == "undo.undo":  # the stack's own actions: their text names the step
+            act = self.doc.undo_stack.createUndoAction(self, spec.text)
+        elif spec.slot == "undo.redo":
+            act = self.doc.undo_stack.createRedoAction(self, spec.text)
+        else:
+            act = QAction(spec.text, self)
+            slot = self.slot_for(spec)
+            act.triggered.connect(lambda _checked=False, s=slot: s())
+            act.setToolTip(spec.tip or spec.text.replace("&", ""))
+        act.setIcon(icon(spec.icon) if spec.icon else icon("info"))
+        act.setShortcuts(key_sequences(spec.shortcut))
         act.setStatusTip(spec.tip)
-        slot = self.slot_for(spec)
-        act.triggered.connect(lambda _checked=False, s=slot: s())
         if spec.context == "media":
             # only while the timeline or the player has focus, never in a text field
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
