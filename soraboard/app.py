@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 from soraboard import __version__, paths
+from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.settings import Settings, load_settings
 from soraboard.storage.bundle import Bundle, Project, load_project
 
@@ -102,6 +103,7 @@ def main(project: str | None = None, demo: str | None = None) -> int:
         settings, notes = load_settings()
         for n in notes:
             log.warning(n)
+        use_ffmpeg(settings.ffmpeg_path)
         proj = load_project(project) if project else demo_project(demo or FIRST_RUN_DEMO)
         open_window(proj, settings)
     except Exception as e:

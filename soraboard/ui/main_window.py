@@ -61,6 +61,7 @@ from soraboard.model.timing import (
     fmt_seconds,
     trim_range,
 )
+from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.settings import Settings, load_settings, save_settings
 from soraboard.stitch.plan import ExportPlan
 from soraboard.storage.bundle import Bundle, Project, load_project
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.doc = doc
         self.settings = settings or load_settings()[0]
+        use_ffmpeg(self.settings.ffmpeg_path)
         self.actions_by_id: dict[str, QAction] = {}
         prefer_gui_thread()
         self._resolved_paths: dict[tuple[Path, str], Path] = {}
@@ -850,6 +852,7 @@ class MainWindow(QMainWindow):
         dlg = SettingsDialog(self.settings, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.settings = dlg.result_settings()
+            use_ffmpeg(self.settings.ffmpeg_path)
             save_settings(self.settings)
             self.banner.setVisible(self.settings.provider is None)
             self._restart_autosave()
