@@ -28,7 +28,7 @@ from typing import IO
 
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, lower_priority, stderr_tail
 from soraboard.model.timing import fmt_duration
-from soraboard.storage.atomic import fsync_dir
+from soraboard.storage.atomic import fsync_dir, new_file_mode
 
 #: in a step's args, replaced by the temp file the film is written to
 OUTPUT = "\x00output"
@@ -301,9 +301,7 @@ def temp_path_for(target: Path) -> Path:
                                 dir=target.parent)
     os.close(fd)
     # mkstemp makes the file private (0600); a finished film gets the usual permissions
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(name, 0o666 & ~mask)
+    os.chmod(name, new_file_mode(target))
     return Path(name)
 
 
