@@ -122,7 +122,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except ProviderError as e:
         raise CliError(str(e)) from None
     bundle = project.bundle
-    lock = BundleLock(bundle)
+    lock = BundleLock(bundle, "soraboard generate")
     try:
         lock.acquire()
     except LockHeld as e:

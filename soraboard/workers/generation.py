@@ -150,7 +150,7 @@ class JobManager(QObject):
     # ------------------------------------------------------------------ starting
     def _ensure_lock(self) -> None:
         if self._lock is None:
-            lock = BundleLock(self.bundle)
+            lock = BundleLock(self.bundle, "the soraboard editor (generating)")
             lock.acquire()  # raises LockHeld: another process is generating into the bundle
             self._lock = lock
 
