@@ -297,8 +297,11 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
 
 def temp_path_for(target: Path) -> Path:
     """A fresh, hidden temp file name beside ``target`` (same file system: rename is atomic)."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:60]}.", suffix=f".part{target.suffix}",
-                                dir=target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem[:60]}.",
+                                    suffix=f".part{target.suffix}", dir=target.parent)
+    except OSError as e:
+        raise ExportError(f"cannot write to {target.parent}: {e.strerror or e}") from None
     os.close(fd)
     # mkstemp makes the file private (0600); a finished film gets the usual permissions
     os.chmod(name, new_file_mode(target))
