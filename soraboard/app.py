@@ -61,7 +61,12 @@ def open_window(project: Project, settings: Settings | None = None) -> object:
     from soraboard.ui.main_window import MainWindow
 
     doc = Document(project)
-    win = MainWindow(doc, settings)
+    doc.hold_lock()  # one writer per bundle: raises LockHeld naming the other one
+    try:
+        win = MainWindow(doc, settings)
+    except BaseException:
+        doc.release_lock()
+        raise
     _windows.append(win)
     win.destroyed.connect(lambda *_a, w=win: _windows.remove(w) if w in _windows else None)
     win.show()

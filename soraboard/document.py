@@ -29,12 +29,15 @@ from soraboard.storage.atomic import atomic_write_json
 from soraboard.storage.bundle import Bundle, Project, load_project
 from soraboard.storage.codec import storyboard_from, storyboard_to_dict
 from soraboard.storage.errors import ProjectError, SchemaError
+from soraboard.storage.lock import BundleLock
 from soraboard.storage.migrations import SCHEMA_VERSION
 from soraboard.undo import EditCommand
 
 log = logging.getLogger(__name__)
 
 AUTOSAVE_FILE = "autosave.json"
+#: how the editor's session names itself in the bundle lock
+EDITOR_COMMAND = "the soraboard editor"
 
 
 class Document(QObject):
@@ -57,6 +60,7 @@ class Document(QObject):
         self._selection: list[str] = []
         self._status_cache: tuple[int, int, list[SegmentStatus]] | None = None
         self._takes_version = 0
+        self._lock: BundleLock | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -224,6 +228,24 @@ class Document(QObject):
 
     # ------------------------------------------------------------------ files
 
+    def hold_lock(self) -> None:
+        """Lock the bundle for this editor session (until :meth:`release_lock`), so no other
+        soraboard writes it meanwhile; raises :class:`~soraboard.storage.lock.LockHeld`
+        naming the process that does."""
+        if self._lock is None:
+            lock = BundleLock(self.bundle, EDITOR_COMMAND)
+            lock.acquire()
+            self._lock = lock
+
+    def release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def holds_lock(self) -> bool:
+        return self._lock is not None
+
     def save(self) -> None:
         """Write storyboard.json (atomically, previous version to history)."""
         self.bundle.save(self.storyboard)
@@ -239,7 +261,14 @@ class Document(QObject):
         if target.path.exists():
             raise ProjectError(target.path, "already exists; choose another name")
         shutil.copytree(self.bundle.path, target.path,
-                        ignore=shutil.ignore_patterns(AUTOSAVE_FILE, "*.lock", ".*.tmp"))
+                        ignore=shutil.ignore_patterns(AUTOSAVE_FILE, "*.lock", ".*.tmp",
+                                                      ".*.part", ".*.part.*"))
+        locked = self._lock is not None
+        if locked:  # the session's lock moves with it
+            lock = BundleLock(target, EDITOR_COMMAND)
+            lock.acquire()
+            self.release_lock()
+            self._lock = lock
         self._project.bundle = target
         self.save()
 

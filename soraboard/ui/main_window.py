@@ -740,14 +740,14 @@ class MainWindow(QMainWindow):
             self.replace_document(Path(path))
 
     def replace_document(self, path: Path) -> None:
+        from soraboard.app import open_window
+        from soraboard.storage.lock import LockHeld
+
         try:
-            project = load_project(path)
-        except ProjectError as e:
+            open_window(load_project(path), self.settings)
+        except (ProjectError, LockHeld) as e:
             QMessageBox.critical(self, "Cannot open the project", str(e))
             return
-        from soraboard.app import open_window
-
-        open_window(project, self.settings)
         self.doc.undo_stack.setClean()  # the user already agreed to discard
         self.close()
 
@@ -842,6 +842,7 @@ class MainWindow(QMainWindow):
         StitchRunner.wait_for_shut_down(10000)
         self.thumbnails.wait(5000)
         QSettings("soraboard", "soraboard").setValue("geometry", self.saveGeometry())
+        self.doc.release_lock()  # other soraboard commands may write the project again
         event.accept()
 
     # ------------------------------------------------------------------ settings
