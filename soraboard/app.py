@@ -14,6 +14,7 @@ from pathlib import Path
 
 from soraboard import __version__, paths
 from soraboard.media.ffmpeg import use_ffmpeg
+from soraboard.redact import install_log_redaction
 from soraboard.settings import Settings, load_settings
 from soraboard.storage.bundle import Bundle, Project, load_project
 
@@ -39,6 +40,7 @@ def setup_logging() -> Path:
                 and root.level >= logging.WARNING:
             h.setLevel(logging.WARNING)
     root.setLevel(min(root.level, logging.INFO) if root.level else logging.INFO)
+    install_log_redaction(root)  # keys never reach the log file or the console
     return file
 
 

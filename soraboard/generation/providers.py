@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from soraboard import paths
+from soraboard.redact import register_secret
 from soraboard.storage.atomic import atomic_write_json
 
 KEYRING_SERVICE = "soraboard"
@@ -153,6 +154,7 @@ def set_key(name: str, key: str) -> None:
         raise KeyringUnavailable(f"{why}; put the key in an environment variable instead, e.g. "
                                  f"'soraboard providers add {name} --base-url "
                                  f"{profile.base_url} --key-env {env}' and export {env}")
+    register_secret(key)
     try:
         keyring.set_password(KEYRING_SERVICE, _keyring_user(name), key)
     except keyring.errors.KeyringError as e:
@@ -163,14 +165,17 @@ def set_key(name: str, key: str) -> None:
 def get_key(profile: ProviderProfile) -> str | None:
     """The profile's key: its environment variable first, then the keyring."""
     if profile.key_env and os.environ.get(profile.key_env):
+        register_secret(os.environ[profile.key_env])  # masked in every error and log line
         return os.environ[profile.key_env]
     import keyring
     import keyring.errors
 
     try:
-        return keyring.get_password(KEYRING_SERVICE, _keyring_user(profile.name))
+        key = keyring.get_password(KEYRING_SERVICE, _keyring_user(profile.name))
     except keyring.errors.KeyringError:
         return None
+    register_secret(key)
+    return key
 
 
 def key_source(profile: ProviderProfile) -> str:

@@ -27,6 +27,7 @@ from soraboard.model.storyboard import (
 )
 from soraboard.model.take import RequestSnapshot, Take, TakeSource, TakeStatus
 from soraboard.model.timing import BeatSyntaxError, format_beat, parse_beat
+from soraboard.redact import redact
 from soraboard.storage.errors import SchemaError
 
 E = TypeVar("E", bound=Enum)
@@ -299,7 +300,7 @@ def take_to_dict(t: Take) -> dict[str, Any]:
         "cost": t.cost,
         "file": t.file,
         "media_duration": t.media_duration,
-        "error": t.error,
+        "error": redact(t.error) if t.error else t.error,
         "error_kind": t.error_kind,
         "label": t.label,
         "request": {
