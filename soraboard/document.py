@@ -26,7 +26,7 @@ from soraboard.model.status import SegmentStatus, storyboard_status
 from soraboard.model.storyboard import Segment, Storyboard, StyleBible, Transition
 from soraboard.model.take import Take
 from soraboard.storage.atomic import atomic_write_json
-from soraboard.storage.bundle import Bundle, Project, load_project
+from soraboard.storage.bundle import Bundle, Project, load_project, read_json_file
 from soraboard.storage.codec import storyboard_from, storyboard_to_dict
 from soraboard.storage.errors import ProjectError, SchemaError
 from soraboard.storage.lock import BundleLock
@@ -308,11 +308,11 @@ def read_autosave(bundle: Bundle) -> Storyboard | None:
     try:
         if f.stat().st_mtime < bundle.storyboard_file.stat().st_mtime:
             return None
-        import json
-
-        doc = json.loads(f.read_text("utf-8"))
+        doc = read_json_file(f)
+        assert isinstance(doc, dict)
         sb = storyboard_from(doc["storyboard"])
-    except (OSError, ValueError, KeyError, TypeError, SchemaError):
+    except (OSError, ValueError, KeyError, TypeError, AssertionError, SchemaError,
+            ProjectError):
         return None
     try:
         current = bundle.load_storyboard()

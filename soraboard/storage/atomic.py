@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
 from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def fsync_dir(folder: Path) -> None:
@@ -80,8 +83,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def dumps_json(obj: Any) -> str:
-    """The one JSON style of soraboard files: indented, UTF-8, sorted where order is meaningless."""
-    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    """The one JSON style of soraboard files: indented, UTF-8, sorted where order is meaningless.
+
+    An unpaired surrogate (a file name that was not valid UTF-8) becomes U+FFFD, so a save
+    can always be encoded."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
