@@ -26,7 +26,7 @@ from pathlib import Path
 
 from soraboard import __version__
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take
+from soraboard.model.take import Take, TakeStatus
 from soraboard.storage.atomic import atomic_write_bytes, atomic_write_json, dumps_json
 from soraboard.storage.codec import (
     check_relative_path,
@@ -310,11 +310,21 @@ class Bundle:
         return Path(os.path.relpath(Path(path).absolute(), self.path)).as_posix()
 
 
+def _file_present(bundle: Bundle, relative: str) -> bool:
+    try:
+        return bundle.resolve(relative).is_file()
+    except (ProjectError, SchemaError, OSError):
+        return False
+
+
 def load_project(path: Path | str) -> Project:
     """Open a bundle: the storyboard, its takes, and any warnings. Never writes."""
     b = Bundle(path)
     sb = b.load_storyboard()
     takes, warnings = b.load_takes()
+    for t in list(takes.values()):
+        if t.status is TakeStatus.DONE and t.file and not _file_present(b, t.file):
+            takes[t.id] = t.with_changes(file_missing=True)
     for i, s in enumerate(sb.segments, start=1):
         if s.chosen_take and s.chosen_take not in takes:
             warnings.append(f"segment {i} chose take {s.chosen_take!r}, whose record is "
