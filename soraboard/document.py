@@ -56,11 +56,16 @@ class Document(QObject):
         self._project = project
         self.catalog = catalog or default_catalog()
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.file_state_changed.emit())
+        # a bound slot, not a lambda: Qt drops the connection with the Document, so a stack
+        # outliving it at exit never emits into a deleted signal source
+        self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
         self._selection: list[str] = []
         self._status_cache: tuple[int, int, list[SegmentStatus]] | None = None
         self._takes_version = 0
         self._lock: BundleLock | None = None
+
+    def _on_undo_clean_changed(self, _clean: bool) -> None:
+        self.file_state_changed.emit()
 
     # ------------------------------------------------------------------ state
 
@@ -303,11 +308,12 @@ class Document(QObject):
 
 
 def read_autosave(bundle: Bundle) -> Storyboard | None:
-    """The autosaved storyboard when it is newer than storyboard.json and differs, else None."""
+    """The autosaved storyboard when its content differs from storyboard.json, else None.
+
+    Content, not file times: a command that wrote storyboard.json after a crash makes the
+    autosave look older, yet the edits in it were never saved."""
     f = bundle.path / AUTOSAVE_FILE
     try:
-        if f.stat().st_mtime < bundle.storyboard_file.stat().st_mtime:
-            return None
         doc = read_json_file(f)
         assert isinstance(doc, dict)
         sb = storyboard_from(doc["storyboard"])
@@ -319,6 +325,47 @@ def read_autosave(bundle: Bundle) -> Storyboard | None:
     except ProjectError:
         return sb
     return None if sb == current else sb
+
+
+def _fields(a: object, b: object, names: Iterable[str]) -> list[str]:
+    return [n.replace("_", " ") for n in names if getattr(a, n) != getattr(b, n)]
+
+
+_SEGMENT_FIELDS = ("title", "scene", "cinematography", "actions", "dialogue", "audio",
+                   "duration", "model", "size", "trim_in", "trim_out", "continuity",
+                   "ref_mode", "ref_time", "reference_image", "chosen_take", "transition_out")
+
+
+def autosave_differences(saved: Storyboard | None, autosaved: Storyboard,
+                         limit: int = 8) -> list[str]:
+    """What recovering the autosave would change, one short line each (at most ``limit``)."""
+    if saved is None:
+        return ["the saved storyboard cannot be read; the autosave replaces it"]
+    lines: list[str] = []
+    changed = _fields(saved, autosaved, ("title", "default_model", "default_size", "budget"))
+    if changed:
+        lines.append("project " + ", ".join(changed))
+    if saved.style != autosaved.style:
+        lines.append("style bible")
+
+    def name(seg: Segment, sb: Storyboard) -> str:
+        return f"{sb.index_of(seg.id) + 1} “{seg.title or 'untitled'}”"
+
+    old = {s.id: s for s in saved.segments}
+    new = {s.id: s for s in autosaved.segments}
+    for seg in autosaved.segments:
+        if seg.id not in old:
+            lines.append(f"segment {name(seg, autosaved)} only in the autosave")
+        elif seg != old[seg.id]:
+            lines.append(f"segment {name(seg, autosaved)}: "
+                         + ", ".join(_fields(old[seg.id], seg, _SEGMENT_FIELDS)))
+    lines += [f"segment {name(seg, saved)} only in the saved file"
+              for seg in saved.segments if seg.id not in new]
+    if not lines and [s.id for s in saved.segments] != [s.id for s in autosaved.segments]:
+        lines.append("the order of the segments")
+    if len(lines) > limit:
+        lines = [*lines[:limit - 1], f"and {len(lines) - limit + 1} more differences"]
+    return lines
 
 
 class _ReplaceStoryboard(Edit):

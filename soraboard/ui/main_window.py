@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from soraboard.catalog.cost import Amount, fmt_usd, segment_cost
 from soraboard.catalog.validate import Severity, validate
-from soraboard.document import Document, read_autosave
+from soraboard.document import Document, autosave_differences, read_autosave
 from soraboard.generation.factory import make_backend
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import (
@@ -801,14 +801,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Autosave failed: {e}", 10000)
 
     def offer_recovery(self) -> None:
-        """After a crash: the autosave is newer than the saved storyboard — offer it."""
+        """After a crash: the autosave differs from the saved storyboard — offer it, saying
+        what differs."""
         sb = read_autosave(self.doc.bundle)
         if sb is None:
             return
+        differs = "\n".join("• " + line
+                            for line in autosave_differences(self.doc.storyboard, sb))
         answer = QMessageBox.question(
             self, "Recover unsaved changes?",
             f"soraboard found changes to “{sb.title}” that were autosaved but never saved "
-            "(the app may have crashed). Recover them? You can undo the recovery.",
+            "(the app may have crashed). Recover them? You can undo the recovery.\n\n"
+            f"The autosave differs from the saved project in:\n{differs}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes)
         if answer == QMessageBox.StandardButton.Yes:
