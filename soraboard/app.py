@@ -94,6 +94,13 @@ def _show_startup_error(message: str, details: str) -> None:
 def main(project: str | None = None, demo: str | None = None) -> int:
     log_file = setup_logging()
     log.info("soraboard %s starting (project=%s, demo=%s)", __version__, project, demo)
+    from soraboard.qt_check import display_problem
+
+    problem = display_problem()
+    if problem:  # else Qt aborts the process with a line that often blames the wrong library
+        log.info("cannot open a window: %s", problem)
+        print(f"soraboard: error: {problem}", file=sys.stderr)
+        return 1
     try:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QGuiApplication

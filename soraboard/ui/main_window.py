@@ -44,6 +44,7 @@ from soraboard.catalog.cost import Amount, fmt_usd, segment_cost
 from soraboard.catalog.validate import Severity, validate
 from soraboard.document import Document, autosave_differences, read_autosave
 from soraboard.generation.factory import make_backend
+from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import (
     Continuity,
@@ -61,7 +62,6 @@ from soraboard.model.timing import (
     fmt_seconds,
     trim_range,
 )
-from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.settings import Settings, load_settings, save_settings
 from soraboard.stitch.plan import ExportPlan
 from soraboard.storage.bundle import Bundle, Project, load_project
