@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soraboard.media.ffmpeg import FFmpeg, FFmpegNotFound, find_ffmpeg
+from soraboard.media.images import (
+    HEADER_BYTES,
+    ImageTooLarge,
+    check_pixels,
+    reduced_flag,
+    reduction_for,
+)
 from soraboard.media.probe import MediaError, MediaInfo, probe
 
 #: image formats a segment may start from (what the providers accept as input_reference)
@@ -116,13 +123,22 @@ def _check_image(path: Path, fmt: str, data: bytes) -> ImageInfo:
         raise _Bad("is a JPEG image that is cut short (no end marker)")
     if fmt == "WebP" and int.from_bytes(data[4:8], "little") + 8 > len(data):
         raise _Bad("is a WebP image that is cut short")
+    # measured before decoding: a few MB of PNG can decode to gigabytes
+    try:
+        size = check_pixels(data[:HEADER_BYTES])
+    except ImageTooLarge as e:
+        raise _Bad(f"is a {fmt} image of {e.detail}") from None
     import cv2
     import numpy as np
 
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    # checking that it decodes does not need every pixel: large ones at a reduced scale
+    reduction = reduction_for(size, (1024, 1024))
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), reduced_flag(reduction))
     if img is None:
         raise _Bad(f"looks like a {fmt} image but cannot be decoded (damaged?)")
     h, w = img.shape[:2]
+    if reduction > 1 and size is not None:  # the real size, turned as the decoder turned it
+        w, h = size if (w >= h) == (size[0] >= size[1]) else (size[1], size[0])
     return ImageInfo(fmt, int(w), int(h))
 
 
