@@ -134,11 +134,16 @@ def _keyring_user(name: str) -> str:
 def keyring_available() -> tuple[bool, str]:
     """Whether an OS keyring is usable here, and its name (or why not)."""
     import keyring
-    from keyring.backends import fail
+    from keyring.backends import chainer, fail, null
 
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
         return False, "no OS keyring is available on this machine"
+    # a backend that accepts a key and keeps nothing ('keyring --disable' selects null)
+    if isinstance(backend, null.Keyring) or (
+            isinstance(backend, chainer.ChainerBackend) and not backend.backends):
+        return False, ("the OS keyring is disabled here (its backend stores nothing: "
+                       f"{type(backend).__module__}.{type(backend).__name__})")
     return True, type(backend).__name__
 
 
