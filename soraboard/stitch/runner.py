@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from soraboard.media.children import dies_with_parent
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, lower_priority, stderr_tail
 from soraboard.model.timing import fmt_duration
 from soraboard.storage.atomic import fsync_dir, new_file_mode
@@ -126,7 +127,7 @@ class FFmpegProcess:
                "-progress", "pipe:1", "-nostats", "-stats_period", "0.25", *args]
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0), **dies_with_parent())
         lower_priority(self.proc.pid)
         assert self.proc.stdout is not None and self.proc.stderr is not None
         # two readers so neither pipe can fill up and stall ffmpeg
