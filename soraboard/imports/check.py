@@ -151,11 +151,30 @@ def _damaged_or_not_media(head: bytes) -> str:
     return "is not a video or image file soraboard can read"
 
 
+#: ffmpeg demuxers that turn any file into "video" (the tty demuxer renders text as a picture)
+_NOT_MEDIA_FORMATS = frozenset({"tty"})
+
+
+def _looks_like_text(start: bytes) -> bool:
+    """Plain text (a story, notes, JSON …): no NUL byte and valid UTF-8 in the first KBs.
+    Every video container has binary headers with NULs in its first bytes."""
+    if not start or b"\x00" in start:
+        return False
+    try:
+        start.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(start) - 3:  # more than a character cut at the end of the sample
+            return False
+    return True
+
+
 def _check_video(path: Path, head: bytes, ff: FFmpeg) -> MediaInfo:
     try:
         header = probe(path, ff, count_frames=False)
     except MediaError:
         raise _Bad(_damaged_or_not_media(head)) from None
+    if header.format_name in _NOT_MEDIA_FORMATS:
+        raise _Bad("is not a video or image file (ffmpeg could only read it as text)")
     if header.video is None:
         if header.audio is not None:
             raise _Bad("has sound but no picture (audio only); import a video or an image")
@@ -190,7 +209,8 @@ def _check_one(path: Path, ff: FFmpeg | None) -> ImportItem:
         if size == 0:
             raise _Bad("is empty (0 bytes)")
         with path.open("rb") as f:
-            head = f.read(64)
+            start = f.read(4096)
+        head = start[:64]
     except OSError as e:
         raise _Bad(f"cannot be read ({e.strerror or e})") from None
     kind = _sniff_image(head, path.suffix.lower())
@@ -204,6 +224,9 @@ def _check_one(path: Path, ff: FFmpeg | None) -> ImportItem:
             raise _Bad(f"cannot be read ({e.strerror or e})") from None
         img = _check_image(path, kind, data)
         return ImportItem(path, "image", 0.0, f"{img.width}x{img.height}", img, size)
+    if _looks_like_text(start):
+        raise _Bad("is a text file, not a video or image; import clips (MP4, MOV, MKV, WebM …) "
+                   "or images (PNG, JPEG, WebP)")
     if ff is None:
         raise _Bad("cannot be checked: no usable ffmpeg was found")
     info = _check_video(path, head, ff)
