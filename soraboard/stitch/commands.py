@@ -61,6 +61,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     except DestinationError as e:
         raise CliError(str(e)) from None
     output = dest.path
+    otio_path: Path | None = None
+    if args.otio:  # the same rules for the timeline beside it, checked before any work
+        try:
+            otio_path = check_destination(args.otio, overwrite=args.overwrite).path
+        except DestinationError as e:
+            raise CliError("--otio: " + str(e)) from None
     # a film written into a bundle is a write to it: the editor or another command must not
     # be writing it (the lock is this process's already when the bundle is its own)
     lock = BundleLock(dest.bundle, "soraboard export") if dest.bundle is not None else None
@@ -87,11 +93,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         bars.finish()
         if lock is not None:
             lock.release()
-    if args.otio:
+    if otio_path is not None:
         from soraboard.stitch.otio import write_otio
 
-        write_otio(project, Path(args.otio), plan=prepared.plan)
-        print(f"Wrote {args.otio}", file=sys.stderr)
+        write_otio(project, otio_path, plan=prepared.plan)
+        print(f"Wrote {otio_path}", file=sys.stderr)
     for report in result.segments:  # the Smart preset: what was copied, what encoded and why
         print("  " + one_line(report.text), file=sys.stderr)
     for note in result.notes:

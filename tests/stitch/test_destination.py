@@ -43,6 +43,10 @@ def test_export_never_writes_over_the_project_or_its_takes(
     (tmp_path / "link").symlink_to(b.path)
     code, _, err = run(capsys, "export", str(b.path), "-o", str(tmp_path / "link" / "storyboard.json"))
     assert code == 1 and "inside the project" in err
+    code, _, err = run(capsys, "export", str(b.path), "-o", str(tmp_path / "ok.mp4"),
+                       "--otio", str(b.storyboard_file), "--overwrite")
+    assert code == 1 and err.startswith("soraboard: error: --otio: ") and "inside the project" in err
+    assert not (tmp_path / "ok.mp4").exists()  # refused before any work
     assert b.storyboard_file.read_bytes() == story and media.read_bytes() == paid
     assert load_project(b.path).storyboard == project.storyboard
 
