@@ -30,6 +30,7 @@ from soraboard.model.status import storyboard_status
 from soraboard.model.storyboard import Storyboard
 from soraboard.model.take import Take
 from soraboard.model.timing import film_length, fmt_seconds, used_duration
+from soraboard.redact import install_log_redaction, redact
 from soraboard.storage.bundle import Bundle, bundle_path_for, load_project
 from soraboard.storage.errors import ProjectError
 
@@ -283,24 +284,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_route_editor(argv, parser.commands))
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     try:
         _use_configured_ffmpeg()
         code: int = args.func(args)
         return code
     except CliError as e:
         if args.debug:
-            raise
-        print(f"soraboard: error: {one_line(str(e))}", file=sys.stderr)
+            _print_traceback()
+        print(f"soraboard: error: {one_line(redact(str(e)))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("soraboard: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # one line for the user; the traceback with --debug
         if args.debug:
-            raise
-        print(f"soraboard: error: {one_line(type(e).__name__ + ': ' + str(e))} "
-              "(run with --debug for details)", file=sys.stderr)
+            _print_traceback()
+        print(f"soraboard: error: {one_line(redact(type(e).__name__ + ': ' + str(e)))}"
+              + ("" if args.debug else " (run with --debug for details)"), file=sys.stderr)
         return 1
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback of the error being handled, with every key masked."""
+    import traceback
+
+    print(redact(traceback.format_exc()), file=sys.stderr, end="")
 
 
 if __name__ == "__main__":  # pragma: no cover

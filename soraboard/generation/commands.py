@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from soraboard.console import CliError, ProgressBars, ellipsize, one_line, table
+from soraboard.redact import redact
 
 if TYPE_CHECKING:
     from soraboard.storage.bundle import Bundle
@@ -122,7 +123,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except ProviderError as e:
         raise CliError(str(e)) from None
     bundle = project.bundle
-    lock = BundleLock(bundle)
+    lock = BundleLock(bundle, "soraboard generate")
     try:
         lock.acquire()
     except LockHeld as e:
@@ -284,7 +285,9 @@ def _check(profile: object, key: str | None) -> str:
     try:
         backend.check()
     except GenerationError as e:
-        return f"{e.kind}: {one_line(e.message)}"
+        return f"{e.kind}: {one_line(redact(e.message))}"
+    except Exception as e:  # the client library's own errors may quote the request
+        return f"error: {one_line(redact(f'{type(e).__name__}: {e}'))}"
     return "ok"
 
 

@@ -205,7 +205,7 @@ class GenerationEngine:
 
         w, h = parse_size(job.size)
         if job.reference_image and (job.ref_mode is RefMode.CUSTOM or not job.chained):
-            image = frames.read_image(self.bundle.resolve(job.reference_image))
+            image = frames.read_image(self.bundle.resolve(job.reference_image), (w, h))
         elif job.chained:
             up = job.upstream
             if up is None or not up.usable or up.file is None:

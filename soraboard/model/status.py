@@ -99,6 +99,9 @@ def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> Seg
         if why:
             return SegmentStatus(SegmentState.STALE, why)
         return SegmentStatus(SegmentState.DONE)
+    if chosen is not None and chosen.file_missing:
+        return SegmentStatus(SegmentState.FAILED, f"the chosen take's file {chosen.file} is "
+                                                  "missing")
     if chosen is not None:
         return SegmentStatus(SegmentState.FAILED, f"the chosen take is {chosen.status.value}")
     return SegmentStatus(SegmentState.DRAFT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -86,6 +86,9 @@ class Take:
     error: str | None = None
     error_kind: str | None = None  #: transient | rejected | auth | quota | expired | ...
     label: str = ""  #: e.g. the original file name of an imported clip
+    #: set when the project was opened and the take's file was not there (never stored):
+    #: the take is kept, but the segment counts as missing
+    file_missing: bool = field(default=False, compare=False)
 
     @property
     def model(self) -> str:
@@ -94,7 +97,7 @@ class Take:
     @property
     def usable(self) -> bool:
         """Has a file that the exporter and player can use."""
-        return self.status is TakeStatus.DONE and self.file is not None
+        return self.status is TakeStatus.DONE and self.file is not None and not self.file_missing
 
     @property
     def cost_value(self) -> Decimal | None:

@@ -639,8 +639,14 @@ class MainWindow(QMainWindow):
 
     def _open_in_new_window(self, project: Project) -> None:
         from soraboard.app import open_window
+        from soraboard.storage.lock import LockHeld
 
-        open_window(project, self.settings)
+        try:
+            open_window(project, self.settings)
+        except LockHeld as e:  # another soraboard writes that project: it says which
+            self.ask.error("Cannot open the project", str(e))
+            return
+        self.doc.undo_stack.setClean()  # the user already agreed to discard
         self.close()
 
     def offer_recovery(self) -> None:
@@ -667,6 +673,7 @@ class MainWindow(QMainWindow):
         StitchRunner.wait_for_shut_down(10000)
         self.thumbnails.wait(5000)
         QSettings("soraboard", "soraboard").setValue("geometry", self.saveGeometry())
+        self.doc.release_lock()  # other soraboard commands may write the project again
         event.accept()
 
     # ------------------------------------------------------------------ export, notifications

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
+from soraboard.redact import redact
+
 
 class CheckSignals(QObject):
     done = Signal(str, bool, str)  #: profile name, ok, message
@@ -25,6 +27,6 @@ class ProviderCheckJob(QRunnable):
             if check is not None:
                 check()
         except Exception as e:  # every failure is an answer to show, not a crash
-            self.signals.done.emit(self.name, False, str(e))
+            self.signals.done.emit(self.name, False, redact(str(e)))
         else:
             self.signals.done.emit(self.name, True, "answers")

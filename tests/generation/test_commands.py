@@ -166,3 +166,16 @@ def test_make_backend_animatic_litellm_without_key_and_a_missing_key(monkeypatch
     assert litellm.base_url == "http://localhost:4000"
     with pytest.raises(ProviderError, match="needs an API key"):
         make_backend("openai")
+
+
+def test_a_keyring_that_stores_nothing_is_refused(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """What `keyring --disable` selects (issue 15 item 9): set-key must not say "Stored"."""
+    from keyring.backends import null
+
+    keyring.set_keyring(null.Keyring())
+    monkeypatch.setattr("sys.stdin", io.StringIO("sk-thrown-away-123\n"))
+    code, out, err = run(capsys, "providers", "set-key", "litellm")
+    assert code == 1 and "Stored" not in out
+    assert "keyring is disabled" in err and "stores nothing" in err and "--key-env" in err
+    assert get_key(get_profile("litellm")) is None

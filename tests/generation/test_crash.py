@@ -56,7 +56,7 @@ def test_sigkill_while_polling_then_rerun_creates_each_segment_once(tmp_path: Pa
         second = subprocess.run(_generate_cmd(bundle.path), capture_output=True, text=True,
                                 env=os.environ.copy(), timeout=120)
         assert second.returncode == 0, second.stderr + second.stdout
-        assert "taking over the generation lock" in second.stderr
+        assert "taking over the lock of soraboard generate" in second.stderr
 
         # Exactly one create per segment, ever.
         assert sorted(srv.state.creates.values()) == [1, 1, 1, 1]

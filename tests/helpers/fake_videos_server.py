@@ -55,6 +55,8 @@ class Faults:
     list_broken: bool = False  #: GET /videos answers 404 (a gateway without a list)
     require_key: str | None = None  #: Authorization must be "Bearer <key>"
     quota_exceeded: bool = False  #: creates answer 429 insufficient_quota
+    #: every request answers 401 quoting the Authorization header back (a careless gateway)
+    echo_key: bool = False
 
 
 @dataclass
@@ -158,6 +160,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def _authorised(self) -> bool:
+        if self.state.faults.echo_key:
+            self._error(401, f"Invalid credentials in header Authorization: "
+                             f"{self.headers.get('Authorization')!r}", "invalid_request_error",
+                        "invalid_api_key")
+            return False
         key = self.state.faults.require_key
         if key is None:
             return True
