@@ -196,7 +196,7 @@ class BudgetCheck:
     """What a run would cost against the budget and the caller's cap."""
 
     cost: Amount  #: the planned segments at list price
-    committed: Decimal  #: already spent plus in flight
+    committed: Decimal  #: already spent, in flight or possibly billed
     budget: Decimal | None
     max_cost: Decimal | None
     needs_confirmation: bool  #: over the storyboard's budget, or a price is unknown
@@ -220,7 +220,7 @@ def check_budget(sb: Storyboard, takes: Mapping[str, Take], catalog: Catalog,
             if seg.id in set(ids):
                 cost += segment_cost(seg, catalog, i).amount
     report = estimate(sb, catalog, takes)
-    committed = report.spent + report.in_flight
+    committed = report.committed
     budget = report.budget
     over_budget = budget is not None and committed + cost.known > budget
     needs = over_budget or cost.unknown > 0
