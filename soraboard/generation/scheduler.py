@@ -166,14 +166,22 @@ def unknown_takes(takes: Mapping[str, Take]) -> dict[str, Take]:
     return {sid: t for sid, t in newest.items() if t.status is TakeStatus.UNKNOWN}
 
 
+def unknown_parts(take: Take, index: int, project: str | None = None) -> tuple[str, str, str]:
+    """What to say about a segment whose take may be billed, as (head, reason, tail): the
+    head and the tail (the commands) must survive when a line is shortened; the reason may
+    be cut."""
+    price = f"${take.cost}" if take.cost is not None else "its price"
+    where = project or "PROJECT"
+    why = (take.error or "").removeprefix("outcome unknown — may be billed: ")
+    head = f"outcome unknown — may be billed ({price}, take {take.id} on {take.provider}): "
+    tail = (f"; check the provider, then 'soraboard generate {where} --send-again "
+            f"{index + 1}' (pays again, {price}) or '--forget {index + 1}'")
+    return head, why, tail
+
+
 def unknown_message(take: Take, index: int, project: str | None = None) -> str:
     """One line for a segment whose take may be billed: what happened and what to run."""
-    price = f"${take.cost}" if take.cost is not None else "its price"
-    where = f"'{project}'" if project else "PROJECT"
-    why = (take.error or "").removeprefix("outcome unknown — may be billed: ")
-    return (f"outcome unknown — may be billed ({take.provider}, take {take.id}): {why}; check "
-            f"the provider, then 'soraboard generate {where} --send-again {index + 1}' "
-            f"(pays again, {price}) or '--forget {index + 1}'")
+    return "".join(unknown_parts(take, index, project))
 
 
 def critical_path(sb: Storyboard, ids: Sequence[str]) -> list[list[str]]:
