@@ -11,6 +11,7 @@ every piece end on the same instant and the planned frame count is exact.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -249,6 +250,13 @@ def build_plan(
         t_out = length if seg.trim_out is None else min(max(seg.trim_out, t_in), length)
         if info is None and seg.trim_out is None:
             t_out = seg.duration
+        if info is not None and info.video is not None and info.video.fps and t_in > 0:
+            # on the first frame used (the nearest): the sound then starts with the picture,
+            # not up to half a frame off it (0.3 s into a 29.97 fps clip is frame 8.99)
+            fps = info.video.fps
+            # (a tie goes to the earlier frame, as the half-frame-early seek does)
+            frame = math.ceil(Fraction(t_in).limit_denominator(1_000_000) * fps - Fraction(1, 2))
+            t_in = min(float(frame / fps), t_out)
         return t_in, t_out
 
     rate = fps or _choose_fps([(info, used(seg, info)[1] - used(seg, info)[0])

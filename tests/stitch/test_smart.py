@@ -261,20 +261,20 @@ def _tone_changes(path: Path, tones: list[int]) -> list[float]:
     return times
 
 
-def test_cut_only_copies_the_sound_too_and_stays_in_sync(tmp_path: Path) -> None:
+def test_cut_only_copies_the_picture_and_encodes_the_sound_in_sync(tmp_path: Path) -> None:
     tones = [500, 1000, 1500, 2000]
     project = make_project(tmp_path, [
         ClipSpec(f"{i}.mp4", 1.5, None, gop=15, tone_hz=hz, extra=MEDIUM,
                  trim_in=0.5 if i == 2 else 0.0) for i, hz in enumerate(tones)])
     prepared = prepare_export(project, "smart")
     assert prepared.mode == "copy"
-    assert prepared.summary == ("copies all 5.5 s of the takes bit for bit "
-                                "(stream copy; its sound too)")
+    assert prepared.summary == ("copies all 5.5 s of the takes bit for bit (stream copy; the "
+                                "sound is encoded in one pass, in sync at every cut)")
     work = tmp_path / "work"
     work.mkdir()
-    # one ffmpeg run: picture and sound read straight from the takes, nothing written first
+    # the sound encoded beside one ffmpeg run reading the picture straight from the takes
     assert [s.label for s in prepared.steps(tmp_path / "x.mp4", work)] == [
-        "Copying 5.5 s of the takes"]
+        "Mixing the sound", "Copying 5.5 s of the takes"]
     out = tmp_path / "cuts.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
@@ -315,16 +315,17 @@ def test_cancelling_a_smart_export_leaves_nothing_behind(tmp_path: Path) -> None
 
 
 def test_whole_takes_cut_together_are_joined_from_one_listing(tmp_path: Path) -> None:
-    # no trim: picture and sound of every take come from one concat listing, no seek
+    # no trim: the picture of every take comes from one concat listing, no seek
     tones = [500, 1500, 1000]
     project = make_project(tmp_path, [ClipSpec(f"{i}.mp4", 1.5, None, gop=15, tone_hz=hz,
                                                extra=MEDIUM) for i, hz in enumerate(tones)])
     prepared = prepare_export(project, "smart")
     work = tmp_path / "work"
     work.mkdir()
-    [step] = prepared.steps(tmp_path / "x.mp4", work)
+    sound, step = prepared.steps(tmp_path / "x.mp4", work)
+    assert sound.parallel and step.after_parallel
     assert "inpoint" not in (work / "takes.ffconcat").read_text("utf-8")
-    assert "0:a:0" in step.args and not (work / "sound.ffconcat").exists()
+    assert "1:a:0" in step.args and str(work / "audio.m4a") in step.args
     out = tmp_path / "whole.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
