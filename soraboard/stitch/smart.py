@@ -435,6 +435,9 @@ def copy_problem(source: Source, fmt: OutputFormat, profile: str | None = None) 
         why.append(f"{v.width}x{v.height}{shape}, the film is {fmt.size}")
     if v.sar != 1:
         why.append(f"non-square pixels (SAR {v.sar.numerator}:{v.sar.denominator})")
+    if v.rotation:
+        # its frames are stored turned: copied, they would play sideways or mixed sizes
+        why.append(f"stored rotated ({v.rotation}° display matrix)")
     if v.fps != fmt.fps:
         why.append(f"{_fps_text(v.fps)} fps, the film is {_fps_text(fmt.fps)} fps")
     if v.pix_fmt != fmt.pix_fmt:

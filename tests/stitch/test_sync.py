@@ -11,7 +11,6 @@ when one is installed at /usr/bin, by the system's (Debian's 5.1).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,12 +21,11 @@ import pytest
 
 from soraboard.media.ffmpeg import find_ffmpeg
 from soraboard.media.probe import parse_framemd5
-from soraboard.model.storyboard import Storyboard, Transition
+from soraboard.model.storyboard import Transition
 from soraboard.model.storyboard import TransitionType as T
-from soraboard.model.take import RequestSnapshot, Take, TakeSource, TakeStatus
 from soraboard.stitch.export import PreparedExport, prepare_export, run_export
-from soraboard.storage.bundle import Bundle, load_project
 from tests.stitch.flashbeep import Measured, make_flash_clip, measure, second_decoder
+from tests.stitch.helpers import project_of_files
 
 PERIOD = 15
 AAC_FRAME = 1024 / 48000
@@ -107,26 +105,9 @@ def film_of(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., 
         if key in films:
             return films[key]
         root = tmp_path_factory.mktemp("film")
-        sb = Storyboard(title="Sync", default_size="320x180")
-        bundle = Bundle.create(root / "Sync.soraboard", sb)
-        segs = []
-        for i, clip in enumerate(clips):
-            seg = sb.new_segment(title=f"Shot {i + 1}", duration=4.0)
-            file = bundle.media_dir / f"take{i}.mp4"
-            shutil.copyfile(_clip(cache, fps, clip), file)
-            seconds = float(clip.frames / Fraction(fps))
-            take = Take(f"take_{i}", seg.id, "import",
-                        RequestSnapshot("p", "sora-2", "320x180", seconds),
-                        TakeStatus.DONE, TakeSource.IMPORTED, file=bundle.relative(file),
-                        media_duration=seconds)
-            bundle.write_take(take)
-            seg = seg.with_changes(chosen_take=take.id, trim_in=clip.trim_in,
-                                   trim_out=clip.trim_out)
-            if i < len(joins):
-                seg = seg.with_changes(transition_out=joins[i])
-            segs.append(seg)
-        bundle.save(Storyboard(title="Sync", default_size="320x180", segments=tuple(segs)))
-        prepared = prepare_export(load_project(bundle.path), preset)
+        project = project_of_files(root, [_clip(cache, fps, c) for c in clips], joins,
+                                   trims=[(c.trim_in, c.trim_out) for c in clips], name="Sync")
+        prepared = prepare_export(project, preset)
         out = root / "film.mp4"
         run_export(prepared, out)
         r = Fraction(fps)
