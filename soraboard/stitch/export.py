@@ -3,7 +3,7 @@
 ::
 
     prepared = prepare_export(project, "smart", music=Soundtrack(Path("theme.m4a")))
-    prepared.summary   # "copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2 …"
+    prepared.summary   # "copies 55.4 s of the takes frame-exact, encodes 4.6 s around 2 …"
     result = run_export(prepared, Path("film.mp4"), on_progress=show, cancel=token)
 
 ``prepare_export`` probes the take files (a few tens of ms each) and builds the plan; it

@@ -1,4 +1,4 @@
-"""Smart render: copy the takes' frames bit for bit, encode only around transitions.
+"""Smart render: copy the takes' frames unchanged (frame-exact), encode only around transitions.
 
 How (measured facts in the team's smart-render notes):
 
@@ -246,7 +246,7 @@ class SegmentReport:
             return f"{self.label}: encoded — {self.reason}"
         extra = (f", {self.encoded_seconds:.1f} s encoded around its transitions"
                  if self.encoded_seconds > 0 else "")
-        return f"{self.label}: copied ({self.copied_seconds:.1f} s bit for bit{extra})"
+        return f"{self.label}: copied ({self.copied_seconds:.1f} s frame-exact{extra})"
 
 
 #: why a take that could be copied was not: no IDR frame outside its transition windows
@@ -309,19 +309,19 @@ class SmartPlan:
         return out
 
     def summary(self) -> str:
-        """``copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2 transitions``."""
+        """``copies 55.4 s of the takes frame-exact, encodes 4.6 s around 2 transitions``."""
         if not self.windows:
-            return (f"copies all {self.copied_seconds:.1f} s of the takes bit for bit "
+            return (f"copies all {self.copied_seconds:.1f} s of the takes frame-exact "
                     "(stream copy; the sound is encoded in one pass, in sync at every cut)")
         n = self.plan.transitions_count
         whole = self.encoded_takes
         if whole:
             total = len(self.plan.sources)
             around = f", and around {n} transition{'s' if n != 1 else ''}" if n else ""
-            return (f"copies {self.copied_seconds:.1f} s of the takes bit for bit, encodes "
+            return (f"copies {self.copied_seconds:.1f} s of the takes frame-exact, encodes "
                     f"{self.encoded_seconds:.1f} s ({whole} of {total} takes whole{around})")
         around = f" around {n} transition{'s' if n != 1 else ''}" if n else " at trim points"
-        return (f"copies {self.copied_seconds:.1f} s of the takes bit for bit, encodes "
+        return (f"copies {self.copied_seconds:.1f} s of the takes frame-exact, encodes "
                 f"{self.encoded_seconds:.1f} s{around}")
 
     def window_ranges(self) -> list[tuple[int, int]]:
@@ -804,6 +804,17 @@ def _choose_tag(sets: set[bytes], state: SmartState) -> None:
                            "(or the takes differ); they are carried in band (avc3)")
 
 
+def strip_added_units(tag: str) -> str:
+    """The bitstream filter that gives the copied samples back their takes' exact bytes.
+
+    The way through MPEG-TS and the concat demuxer's Annex B conversion adds an access unit
+    delimiter to every sample and the SPS/PPS before every IDR. With one set of parameter
+    sets (``avc1``: they are in the header) both go again, so a copied sample is the take's
+    packet unchanged; with several (``avc3``) the parameter sets must stay in band.
+    """
+    return "filter_units=remove_types=7|8|9" if tag == "avc1" else "filter_units=remove_types=9"
+
+
 def _concat_path(path: Path, work: Path, k: int) -> str | None:
     """A path for an ffconcat ``file`` line (quoted), or None when it cannot be written
     there: a line break in the name — then a link in the work folder stands in for it."""
@@ -921,9 +932,11 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
         # packet's pts), and ffmpeg would shift the picture by that much
         args = ["-copyts", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
                 "-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]
+        bsf = [strip_added_units(state.tag)]
         if any(b > a for a, b in one_pass.video_drop):
-            args += ["-bsf:v", f"noise=drop={_drop_packets(one_pass.video_drop)}"]
-        args += ["-tag:v", state.tag, "-movflags", "+faststart", "-f", "mp4", OUTPUT]
+            bsf.insert(0, f"noise=drop={_drop_packets(one_pass.video_drop)}")
+        args += ["-bsf:v", ",".join(bsf), "-tag:v", state.tag, "-movflags", "+faststart",
+                 "-f", "mp4", OUTPUT]
         steps.append(Step(f"Copying {p.duration:.1f} s of the takes", args, p.duration,
                           weight=max(total * 0.03, 0.01), after_parallel=True,
                           what="joining the takes"))
@@ -968,7 +981,8 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
         _even_out(plan, files, ffmpeg, state)
         listing.write_text("\n".join(lines) + "\n", "utf-8")
         mux.args = ["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
-                    "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-tag:v", state.tag,
+                    "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
+                    "-bsf:v", strip_added_units(state.tag), "-tag:v", state.tag,
                     "-movflags", "+faststart", "-f", "mp4", OUTPUT]
 
     steps.append(Step("Checking the joins", action=check_joins, weight=max(total * 0.01, 0.01)))
