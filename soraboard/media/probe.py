@@ -47,6 +47,15 @@ class VideoStream:
     #: the display matrix's rotation, degrees counter-clockwise (0, 90, 180 or 270); the
     #: stored frames are turned by it when decoded, so only an unrotated stream can be copied
     rotation: int = 0
+    #: colour as the banner prints it: ``bt709`` (matrix, primaries and transfer alike) or
+    #: ``bt470bg/bt470bg/smpte170m``; "" when the file does not say
+    color_space: str = ""
+
+    @property
+    def color_matrix(self) -> str:
+        """The YUV matrix (``bt709``, ``bt470bg`` …), "" when the file does not say."""
+        m = self.color_space.split("/")[0]
+        return "" if m in ("unknown", "reserved") else m
 
     @property
     def display_width(self) -> int:
@@ -119,7 +128,7 @@ def _parse_video(desc: str) -> VideoStream:
     codec = head.split()[0]
     pm = re.search(r"\(([^)]*)\)", head)
     profile = pm.group(1) if pm and "/" not in pm.group(1) else ""
-    pix_fmt, color_range, width, height = "", "", 0, 0
+    pix_fmt, color_range, color_space, width, height = "", "", "", 0, 0
     sar = Fraction(1)
     fps = Fraction(0)
     for p in parts[1:]:
@@ -134,6 +143,13 @@ def _parse_video(desc: str) -> VideoStream:
             pix_fmt = p.split("(")[0]
             rm = re.search(r"\((tv|pc)\b", p)
             color_range = rm.group(1) if rm else ""
+            inner = p.partition("(")[2].rstrip(")").split(", ")
+            for token in inner:
+                if token not in ("tv", "pc", "progressive") and re.match(
+                        r"^[a-z0-9-]+(/[a-z0-9-]+/[a-z0-9-]+)?$", token) and not re.match(
+                        r"^(top|bottom) ", token):
+                    color_space = token
+                    break
             continue
         m = re.match(r"^([\d.]+) fps$", p)
         if m:
@@ -142,7 +158,8 @@ def _parse_video(desc: str) -> VideoStream:
         m = re.match(r"^([\d.]+k?) tbr$", p)
         if m and not fps and not m.group(1).endswith("k"):
             fps = _KNOWN_RATES.get(m.group(1)) or Fraction(m.group(1)).limit_denominator(1001)
-    return VideoStream(codec, profile, pix_fmt, width, height, sar, fps, color_range)
+    return VideoStream(codec, profile, pix_fmt, width, height, sar, fps, color_range,
+                       color_space=color_space)
 
 
 def _parse_audio(desc: str) -> AudioStream:

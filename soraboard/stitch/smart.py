@@ -435,13 +435,18 @@ def copy_problem(source: Source, fmt: OutputFormat, profile: str | None = None) 
         why.append(f"{v.width}x{v.height}{shape}, the film is {fmt.size}")
     if v.sar != 1:
         why.append(f"non-square pixels (SAR {v.sar.numerator}:{v.sar.denominator})")
+    if v.color_range == "pc" and not v.pix_fmt.startswith("yuvj"):  # yuvj: said below
+        why.append("full-range colour, the film is limited (TV) range")
+    if v.color_matrix not in ("", "bt709"):
+        why.append(f"{v.color_matrix} colour, the film is BT.709")
     if v.rotation:
         # its frames are stored turned: copied, they would play sideways or mixed sizes
         why.append(f"stored rotated ({v.rotation}° display matrix)")
     if v.fps != fmt.fps:
         why.append(f"{_fps_text(v.fps)} fps, the film is {_fps_text(fmt.fps)} fps")
     if v.pix_fmt != fmt.pix_fmt:
-        why.append(f"{v.pix_fmt}, the film is {fmt.pix_fmt}")
+        full = " (full range)" if v.pix_fmt.startswith("yuvj") else ""
+        why.append(f"{v.pix_fmt}{full}, the film is {fmt.pix_fmt}")
     if not why and profile is not None and v.profile != profile:
         why.append(f"H.264 {v.profile or 'of an unknown profile'}, the film is {profile}")
     return "; ".join(why)
@@ -750,14 +755,22 @@ def _window_args(plan: SmartPlan, w: Window, out: Path) -> list[str]:
     for p in w.parts:
         src = plan.sources[p.index]
         parts.append(Part(plan.plan.sources[p.index], src.seconds(p.start), p.end - p.start))
-    graph = timeline_graph(parts, [(j.type, j.frames) for j in w.joins], fmt, audio=False)
+    # the copied takes' own colour tags (so the SPS can come out identical); the film's go
+    # into the joined stream's SPS at the end, for windows and copies alike
+    graph = timeline_graph(parts, [(j.type, j.frames) for j in w.joins], fmt, audio=False,
+                           colour_tags=False)
+    copyable = [plan.sources[p.index] for p in w.parts if plan.sources[p.index].copyable]
+    ref = plan.plan.sources[copyable[0].index if copyable else w.parts[0].index]
+    tags = _colour_of(ref)
+    if tags:
+        graph = replace(graph, filters=[*graph.filters[:-1],
+                                        graph.filters[-1].replace("null[vout]", tags + "[vout]")])
     profile = plan.profile
     if not profile:
         first = plan.plan.sources[w.parts[0].index]
         v = first.info.video if first.info is not None else None
         profile = v.profile if v is not None else ""
     # the settings of a copied take in the window (its neighbour's SPS/PPS), else the film's
-    copyable = [plan.sources[p.index] for p in w.parts if plan.sources[p.index].copyable]
     x264 = copyable[0].x264 if copyable else plan.x264
     enc = ["-c:v", "libx264", "-profile:v", x264_profile(profile), "-pix_fmt", fmt.pix_fmt]
     enc += ["-x264-params", x264] if x264 else ["-preset", "veryfast", "-crf", "18"]
@@ -765,6 +778,21 @@ def _window_args(plan: SmartPlan, w: Window, out: Path) -> list[str]:
         enc += ["-crf", "18"]
     return [*graph.inputs, "-filter_complex", graph.filter_complex, "-map", graph.video or "",
             *enc, "-frames:v", str(w.frames), "-f", "mpegts", str(out)]
+
+
+def _colour_of(source: Source) -> str:
+    """A ``setparams`` filter giving frames the colour tags ``source`` carries ("" = none)."""
+    v = source.info.video if source.info is not None else None
+    if v is None:
+        return ""
+    opts = [f"range={v.color_range}"] if v.color_range else []
+    parts = v.color_space.split("/") if v.color_space else []
+    if len(parts) == 1:
+        parts = parts * 3
+    for key, value in zip(("colorspace", "color_primaries", "color_trc"), parts):
+        if value not in ("unknown", "reserved", ""):
+            opts.append(f"{key}={value}")
+    return "setparams=" + ":".join(opts) if opts else ""
 
 
 def _even_out(plan: SmartPlan, files: Sequence[tuple[Piece, Path]], ffmpeg: FFmpeg,
@@ -813,6 +841,14 @@ def strip_added_units(tag: str) -> str:
     packet unchanged; with several (``avc3``) the parameter sets must stay in band.
     """
     return "filter_units=remove_types=7|8|9" if tag == "avc1" else "filter_units=remove_types=9"
+
+
+#: the film's colour (BT.709, limited range) written into the SPS of the joined stream (the
+#: slices are untouched) and into the MP4 header, like the other presets' encodes
+COLOUR_BSF = ("h264_metadata=colour_primaries=1:transfer_characteristics=1"
+              ":matrix_coefficients=1:video_full_range_flag=0")
+COLOUR_ARGS = ("-color_range", "tv", "-colorspace", "bt709", "-color_primaries", "bt709",
+               "-color_trc", "bt709")
 
 
 def _concat_path(path: Path, work: Path, k: int) -> str | None:
@@ -932,10 +968,11 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
         # packet's pts), and ffmpeg would shift the picture by that much
         args = ["-copyts", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
                 "-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]
-        bsf = [strip_added_units(state.tag)]
+        bsf = [COLOUR_BSF, strip_added_units(state.tag)]
         if any(b > a for a, b in one_pass.video_drop):
             bsf.insert(0, f"noise=drop={_drop_packets(one_pass.video_drop)}")
-        args += ["-bsf:v", ",".join(bsf), "-tag:v", state.tag, "-movflags", "+faststart",
+        args += ["-bsf:v", ",".join(bsf), *COLOUR_ARGS, "-tag:v", state.tag,
+                 "-movflags", "+faststart",
                  "-f", "mp4", OUTPUT]
         steps.append(Step(f"Copying {p.duration:.1f} s of the takes", args, p.duration,
                           weight=max(total * 0.03, 0.01), after_parallel=True,
@@ -982,7 +1019,8 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
         listing.write_text("\n".join(lines) + "\n", "utf-8")
         mux.args = ["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
                     "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
-                    "-bsf:v", strip_added_units(state.tag), "-tag:v", state.tag,
+                    "-bsf:v", f"{COLOUR_BSF},{strip_added_units(state.tag)}", *COLOUR_ARGS,
+                    "-tag:v", state.tag,
                     "-movflags", "+faststart", "-f", "mp4", OUTPUT]
 
     steps.append(Step("Checking the joins", action=check_joins, weight=max(total * 0.01, 0.01)))

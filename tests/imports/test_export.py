@@ -63,7 +63,7 @@ def test_mixed_footage_exports_in_sync_and_unstretched(
         assert why["segment 2 “camera”"].startswith("ProRes, the film is H.264")
         assert why["segment 3 “drone”"].startswith("HEVC, the film is H.264")
         assert why["segment 4 “web”"].startswith("VP9, the film is H.264")
-        assert why["segment 5 “fullrange”"] == "yuvj420p, the film is yuv420p"
+        assert why["segment 5 “fullrange”"] == "yuvj420p (full range), the film is yuv420p"
         assert why["segment 6 “tenbit”"] == "yuv420p10le, the film is yuv420p"
         assert "non-square pixels (SAR 4:3)" in why["segment 7 “anamorphic”"]
         assert why["segment 8 “portrait”"].startswith("180x320 portrait, the film is 320x180")

@@ -63,7 +63,8 @@ def test_crossfade_plan_and_its_golden_argument_list() -> None:
         "[1:v:0]setpts=PTS-STARTPTS,setsar=1,fps=30,tpad=stop_mode=clone:stop=2,trim=end_frame=60,"
         "setpts=PTS-STARTPTS,format=yuv420p[v1];"
         "anullsrc=r=48000:cl=stereo,atrim=end_sample=96000[a1];"
-        "[v0][v1]xfade=transition=fade:duration=0.5:offset=1.266667[vj0];[vj0]null[vout];"
+        "[v0][v1]xfade=transition=fade:duration=0.5:offset=1.266667[vj0];"
+        "[vj0]setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709[vout];"
         "[a0][a1]acrossfade=ns=24000:c1=tri:c2=tri[aj0];[aj0]anull[aout]",
         "-map", "[vout]", "-map", "[aout]",
         "-c:v", "libx264", "-profile:v", "high", "-preset", "medium", "-crf", "18",
