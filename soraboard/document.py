@@ -53,7 +53,9 @@ class Document(QObject):
         self._project = project
         self.catalog = catalog or default_catalog()
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.file_state_changed.emit())
+        # signal to signal: Qt drops the connection with the Document. A Python lambda here
+        # outlived it and raised "Signal source has been deleted" when the stack was freed.
+        self.undo_stack.cleanChanged.connect(self.file_state_changed)
         self._selection: list[str] = []
         self._status_cache: tuple[int, int, list[SegmentStatus]] | None = None
         self._takes_version = 0
@@ -63,6 +65,10 @@ class Document(QObject):
     @property
     def project(self) -> Project:
         return self._project
+
+    def snapshot(self) -> Project:
+        """The project as it is now, for a worker: later edits do not reach it."""
+        return Project(self.bundle, self.storyboard, dict(self.takes))
 
     @property
     def bundle(self) -> Bundle:
