@@ -66,6 +66,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         output = default_output(project)
         output.parent.mkdir(parents=True, exist_ok=True)
     print(f"{prepared.plan.preset.label}: {prepared.summary}", file=sys.stderr)
+    nle = _nle_notes(args, prepared.plan)
     bars = ProgressBars(sys.stderr)
 
     def show(p: Progress) -> None:
@@ -86,6 +87,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         write_otio(project, Path(args.otio), plan=prepared.plan)
         print(f"Wrote {args.otio}", file=sys.stderr)
+    if nle is not None:
+        from soraboard.stitch.otio import write_nle
+
+        path = write_nle(project, output.with_suffix(nle.suffix), nle, plan=prepared.plan)
+        print(f"Wrote {path} for {nle.editor}", file=sys.stderr)
     for report in result.segments:  # the Smart preset: what was copied, what encoded and why
         print("  " + one_line(report.text), file=sys.stderr)
     for note in result.notes:
@@ -93,6 +99,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"{result.path} — {result.duration:.2f} s, {result.frames} frames, {result.mode}, "
           f"{result.elapsed:.1f} s")
     return 0
+
+
+def _nle_notes(args: argparse.Namespace, plan: Any) -> Any:
+    """``--nle``: the target, after saying what it cannot express (before anything runs)."""
+    if not getattr(args, "nle", None):
+        return None
+    from soraboard.stitch.otio import nle_losses, nle_target
+
+    target = nle_target(args.nle)
+    for line in nle_losses(plan, target):
+        print("note: " + one_line(line), file=sys.stderr)
+    return target
 
 
 def cmd_seams(args: argparse.Namespace) -> int:
@@ -118,6 +136,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--loudnorm", action="store_true",
                    help="normalise loudness to -14 LUFS (EBU R128, for the web)")
     p.add_argument("--otio", metavar="FILE", help="also write an OpenTimelineIO timeline")
+    p.add_argument("--nle", choices=["resolve", "premiere", "fcpx", "kdenlive", "edl"],
+                   help="also write the timeline for this editor beside the film (FCP 7 XML, "
+                        "FCPXML, OTIO or a CMX 3600 EDL); says first what it cannot express")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser(

@@ -13,10 +13,17 @@ frame: the handles stay inside each file.
 Rates: the timeline has the film's; each clip's source range and each file's available range
 are at the file's own rate (a 30 fps take in a 24 fps film keeps 30 fps frame numbers); the
 references carry the picture's bounds (its displayed aspect ratio) too.
+
+:func:`write_nle` writes the file an editor imports (``resolve`` and ``premiere``: FCP 7 XML;
+``fcpx``: FCPXML; ``edl``: CMX 3600; ``kdenlive``: the ``.otio`` itself, which Kdenlive reads
+since 25.04 — its OTIO adapter is deprecated) through OpenTimelineIO's adapter for it, each
+transition renamed to the editor's nearest effect; :func:`nle_losses` says beforehand which
+boundaries the target cannot express as they are and what they become.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -168,3 +175,161 @@ def write_otio(project: Project, path: Path, plan: ExportPlan | None = None) -> 
     atomic_write_text(Path(path), text)
     return Path(path)
 
+
+
+# ---------------------------------------------------------------------------- editors
+
+
+@dataclass(frozen=True)
+class NleTarget:
+    """An editor soraboard hands the film to, through one OTIO adapter."""
+
+    name: str  #: what ``--nle`` takes
+    editor: str  #: for messages
+    adapter: str  #: the OTIO adapter's name
+    suffix: str  #: the file's extension
+
+
+NLE_TARGETS: dict[str, NleTarget] = {t.name: t for t in (
+    NleTarget("resolve", "DaVinci Resolve", "fcp_xml", ".xml"),
+    NleTarget("premiere", "Premiere Pro", "fcp_xml", ".xml"),
+    NleTarget("fcpx", "Final Cut Pro", "fcpx_xml", ".fcpxml"),
+    # Kdenlive reads OTIO itself since 25.04; its adapter is deprecated by its authors
+    NleTarget("kdenlive", "Kdenlive", "otio_json", ".otio"),
+    NleTarget("edl", "a CMX 3600 EDL", "cmx_3600", ".edl"),
+)}
+
+#: Final Cut Pro 7 XML effects (what Resolve and Premiere import): (name, category) per
+#: transition, and what the effect's default parameters leave out
+_FCP7: dict[TransitionType, tuple[str, str, str]] = {
+    TransitionType.CROSSFADE: ("Cross Dissolve", "Dissolve", ""),
+    TransitionType.FADE_BLACK: ("Dip to Color Dissolve", "Dissolve", ""),
+    TransitionType.FADE_WHITE: ("Dip to Color Dissolve", "Dissolve",
+                                "its colour is the effect's default, black, not white"),
+    TransitionType.WIPE_LEFT: ("Edge Wipe", "Wipe", "its direction is the effect's default"),
+    TransitionType.WIPE_RIGHT: ("Edge Wipe", "Wipe", "its direction is the effect's default"),
+    TransitionType.SLIDE_LEFT: ("Push Slide", "Slide", "its direction is the effect's default"),
+    TransitionType.SLIDE_RIGHT: ("Push Slide", "Slide",
+                                 "its direction is the effect's default"),
+    TransitionType.CIRCLE_OPEN: ("Oval Iris", "Iris", ""),
+}
+_FCP7_AUDIO = {AudioJoin.CROSSFADE: ("Cross Fade (+3dB)", "KGAudioTransCrossFade3dB"),
+               AudioJoin.DIP: ("Cross Fade (0dB)", "KGAudioTransCrossFade0dB")}
+
+
+class UnknownNle(ValueError):
+    """``--nle`` named no editor soraboard writes for."""
+
+
+def nle_target(name: str) -> NleTarget:
+    """The target called ``name`` (``resolve``, ``premiere``, ``fcpx``, ``kdenlive``, ``edl``)."""
+    try:
+        return NLE_TARGETS[name.strip().lower()]
+    except KeyError:
+        raise UnknownNle(f"unknown editor {name!r}; choose one of "
+                         + ", ".join(NLE_TARGETS)) from None
+
+
+def nle_mapping(target: NleTarget, kind: TransitionType) -> tuple[str, str]:
+    """(what a transition becomes in the target, what is lost — "" when nothing is)."""
+    if target.adapter == "fcp_xml":
+        name, _, lost = _FCP7[kind]
+        return name, lost
+    if target.adapter == "cmx_3600":
+        if kind is TransitionType.CROSSFADE:
+            return "a dissolve (D)", ""
+        return "a dissolve (D)", "an EDL written through OpenTimelineIO has only dissolves"
+    if target.adapter == "otio_json":
+        if kind is TransitionType.CROSSFADE:
+            return "an SMPTE dissolve", ""
+        return (f"OTIO's custom transition “{kind.label}”",
+                "an editor that does not know it may make it a dissolve")
+    return ("a cut at the middle of the overlap",
+            f"the {target.adapter} adapter of OpenTimelineIO writes no transitions")
+
+
+def nle_losses(plan: ExportPlan, target: NleTarget) -> list[str]:
+    """Per boundary the target cannot express as it is: which, and what it becomes."""
+    out = []
+    if target.adapter == "cmx_3600":
+        for s in plan.sources:
+            if s.src_fps != plan.format.fps:
+                out.append(f"{s.label}: its source timecodes are counted at the film's "
+                           f"{plan.format.fps_text} fps, not its own {s.src_fps} fps "
+                           "(an EDL has one rate)")
+    for j in plan.joins:
+        if j.is_cut:
+            continue
+        became, lost = nle_mapping(target, j.type)
+        if lost:
+            a, b = plan.sources[j.index], plan.sources[j.index + 1]
+            out.append(f"{a.label} → {b.label}: the {j.type.label.lower()} becomes {became} "
+                       f"in {target.editor} ({lost})")
+    return out
+
+
+def nle_timeline(plan: ExportPlan, target: NleTarget) -> Any:
+    """The film's timeline as the target's adapter should write it: each transition renamed
+    to the editor's effect, or (targets without transitions) turned into a cut."""
+    import opentimelineio as otio
+
+    timeline = build_timeline(plan)
+    for track in timeline.tracks:
+        audio = track.kind == otio.schema.TrackKind.Audio
+        for k in reversed(range(len(track))):
+            item = track[k]
+            if not isinstance(item, otio.schema.Transition):
+                continue
+            kind = TransitionType(item.metadata["soraboard"]["type"])
+            if target.adapter == "fcp_xml":
+                if audio:
+                    name, effect_id = _FCP7_AUDIO[audio_join(kind)]
+                    category, media = "", "audio"
+                else:
+                    name, category, _ = _FCP7[kind]
+                    effect_id, media = name, "video"
+                item.name = name
+                item.metadata["fcp_xml"] = {"effect": {
+                    "name": name, "effectid": effect_id, "effectcategory": category,
+                    "effecttype": "transition", "mediatype": media}}
+            elif target.adapter == "cmx_3600":
+                item.transition_type = otio.schema.TransitionTypes.SMPTE_Dissolve
+            elif target.adapter != "otio_json":
+                # a cut where the overlap's middle is: the neighbours keep their ranges
+                del track[k]
+        for item in track:
+            if isinstance(item, otio.schema.Clip):
+                # whole frames of each file (a take at another rate than the film's can have
+                # a fractional share of an overlap): editors' formats count frames
+                r = item.source_range
+                if target.adapter == "cmx_3600":  # an EDL counts every timecode at one rate
+                    rate = float(plan.format.fps)
+                    r = otio.opentime.TimeRange(r.start_time.rescaled_to(rate),
+                                                r.duration.rescaled_to(rate))
+                    ref = item.media_reference
+                    if ref.available_range is not None:
+                        a = ref.available_range
+                        ref.available_range = otio.opentime.TimeRange(
+                            a.start_time.rescaled_to(rate), a.duration.rescaled_to(rate))
+                start = round(r.start_time.value)
+                end = round(r.start_time.value + r.duration.value)
+                item.source_range = otio.opentime.TimeRange(
+                    otio.opentime.RationalTime(start, r.start_time.rate),
+                    otio.opentime.RationalTime(end - start, r.start_time.rate))
+    return timeline
+
+
+def write_nle(project: Project, path: Path, target: NleTarget | str,
+              plan: ExportPlan | None = None) -> Path:
+    """Write the file ``target``'s editor imports (atomically) and return it."""
+    import opentimelineio as otio
+
+    t = target if isinstance(target, NleTarget) else nle_target(target)
+    if plan is None:
+        from soraboard.stitch.export import probe_takes
+
+        files, probes, _ = probe_takes(project)
+        plan = build_plan(project.storyboard, project.takes, files, probes, FINAL)
+    text: str = otio.adapters.write_to_string(nle_timeline(plan, t), t.adapter)
+    atomic_write_text(Path(path), text)
+    return Path(path)
