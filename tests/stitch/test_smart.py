@@ -359,3 +359,15 @@ def test_whole_takes_cut_together_are_joined_from_one_listing(tmp_path: Path) ->
     assert len(changes) == 2
     for got, want in zip(changes, [1.5, 3.0]):
         assert abs(got - want) <= 1 / 30
+
+
+def test_the_result_says_where_the_time_went(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 2.0, None, gop=30, extra=MEDIUM),
+                                      ClipSpec("b.mp4", 2.0, None, gop=30, extra=MEDIUM)],
+                           [(T.CROSSFADE, 0.5)])
+    prepared = prepare_export(project, "smart")
+    result = run_export(prepared, tmp_path / "film.mp4")
+    labels = [label for label, _ in result.timings]
+    assert labels == ["Mixing the sound", "Encoding transition 1 of 1",
+                      "Copying 2.4 s of the takes", "Checking the joins", "Joining the pieces"]
+    assert all(0 <= took <= result.elapsed for _, took in result.timings)
