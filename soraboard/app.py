@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 from soraboard import __version__, paths
+from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.settings import Settings, load_settings
 from soraboard.storage.bundle import Bundle, Project, load_project
 
@@ -86,6 +87,13 @@ def _show_startup_error(message: str, details: str) -> None:
 def main(project: str | None = None, demo: str | None = None) -> int:
     log_file = setup_logging()
     log.info("soraboard %s starting (project=%s, demo=%s)", __version__, project, demo)
+    from soraboard.qt_check import display_problem
+
+    problem = display_problem()
+    if problem:  # else Qt aborts the process with a line that often blames the wrong library
+        log.info("cannot open a window: %s", problem)
+        print(f"soraboard: error: {problem}", file=sys.stderr)
+        return 1
     try:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QGuiApplication
@@ -102,6 +110,7 @@ def main(project: str | None = None, demo: str | None = None) -> int:
         settings, notes = load_settings()
         for n in notes:
             log.warning(n)
+        use_ffmpeg(settings.ffmpeg_path)
         proj = load_project(project) if project else demo_project(demo or FIRST_RUN_DEMO)
         open_window(proj, settings)
     except Exception as e:

@@ -269,6 +269,14 @@ def _route_editor(argv: list[str], commands: frozenset[str]) -> list[str]:
     return argv
 
 
+def _use_configured_ffmpeg() -> None:
+    """The ffmpeg chosen in Settings reaches every command (animatic, probe, export, seams)."""
+    from soraboard.media.ffmpeg import use_ffmpeg
+    from soraboard.settings import load_settings
+
+    use_ffmpeg(load_settings()[0].ffmpeg_path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -276,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        _use_configured_ffmpeg()
         code: int = args.func(args)
         return code
     except CliError as e:

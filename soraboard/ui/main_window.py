@@ -44,6 +44,7 @@ from soraboard.catalog.cost import Amount, fmt_usd, segment_cost
 from soraboard.catalog.validate import Severity, validate
 from soraboard.document import Document, read_autosave
 from soraboard.generation.factory import make_backend
+from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import (
     Continuity,
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.doc = doc
         self.settings = settings or load_settings()[0]
+        use_ffmpeg(self.settings.ffmpeg_path)
         self.actions_by_id: dict[str, QAction] = {}
         prefer_gui_thread()
         self._resolved_paths: dict[tuple[Path, str], Path] = {}
@@ -850,6 +852,7 @@ class MainWindow(QMainWindow):
         dlg = SettingsDialog(self.settings, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.settings = dlg.result_settings()
+            use_ffmpeg(self.settings.ffmpeg_path)
             save_settings(self.settings)
             self.banner.setVisible(self.settings.provider is None)
             self._restart_autosave()

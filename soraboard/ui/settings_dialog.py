@@ -228,14 +228,17 @@ class SettingsDialog(QDialog):
             self._check_ffmpeg()
 
     def _check_ffmpeg(self) -> None:
-        from soraboard.media.ffmpeg import FFmpegNotFound, check_ffmpeg, find_ffmpeg
+        from soraboard.media.ffmpeg import FFmpegNotFound, find_ffmpeg
 
         path = self.ffmpeg.text().strip()
         try:
-            ff = check_ffmpeg(path, "settings") if path else find_ffmpeg()
-            self.ffmpeg_status.setText(f"✓ {ff.describe()}")
-        except (ValueError, FFmpegNotFound) as e:
+            ff = find_ffmpeg(path or None)
+        except FFmpegNotFound as e:
             self.ffmpeg_status.setText(f"✕ {e}")
+            return
+        # a path that fails the version and feature check is not used: say so, and why
+        mark = "⚠" if path and ff.source != "settings" else "✓"
+        self.ffmpeg_status.setText(f"{mark} {ff.explain()}")
 
     def result_settings(self) -> Settings:
         budget = self.budget.text().strip().lstrip("$") or None
