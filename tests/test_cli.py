@@ -40,9 +40,9 @@ def test_new_then_cost_and_validate(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, _ = run(capsys, "new", str(tmp_path / "Film"), "--demo", "goal")
     assert code == 0 and "Film.soraboard" in out
     code, out, _ = run(capsys, "cost", str(tmp_path / "Film.soraboard"))
-    assert code == 0 and "Estimate   $6.00" in out
+    assert code == 0 and "Estimate   $4.00" in out  # 5 × 8 s at $0.10/s
     code, out, err = run(capsys, "validate", str(tmp_path / "Film.soraboard"))
-    assert code == 0 and out.startswith("Storyboard: warning: sora-2 (segments 1–5) was retired")
+    assert code == 0 and out == "OK — 5 segments\n"  # a current model: no retirement warning
     # a second `new` at the same place refuses, exit 1, one line
     code, _, err = run(capsys, "new", str(tmp_path / "Film"))
     assert code == 1 and err.count("\n") == 1 and "already exists" in err
@@ -53,14 +53,17 @@ def test_validate_exits_1_and_lists_problems(tmp_path: Path, capsys: pytest.Capt
     f = tmp_path / "P.soraboard" / "storyboard.json"
     doc = json.loads(f.read_text())
     doc["storyboard"]["segments"][0]["duration"] = 10
+    doc["storyboard"]["segments"][0]["prompt"]["actions"][1] = \
+        "[6–12 s] it accelerates down a long straight towards the valley"
     doc["storyboard"]["segments"][0]["continuity"] = "chain"
     f.write_text(json.dumps(doc))
     code, out, err = run(capsys, "validate", str(tmp_path / "P.soraboard"))
     assert code == 1
-    assert "Segment 1 “Winding road”: duration 10 s is not allowed by sora-2 (4, 8 or 12 s)" in out
+    assert ("Segment 1 “Winding road”: duration 10 s is not allowed by "
+            "vertex_ai/veo-3.1-fast-generate-001 (4, 6 or 8 s)") in out
     assert "the first segment is chained" in out
     assert "beat '[6–12 s] it accelerates down a long straight towards the valley' is outside" in out
-    assert err.strip() == "3 problems, 1 warning"
+    assert err.strip() == "3 problems"
 
 
 def test_errors_are_one_line_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -182,7 +182,7 @@ class Storyboard:
     """The whole film: ordered segments, their transitions, the style bible and the budget."""
 
     title: str = "Untitled"
-    default_model: str = "sora-2"
+    default_model: str = "vertex_ai/veo-3.1-fast-generate-001"  #: catalog.DEFAULT_MODEL
     default_size: str = "1280x720"
     style: StyleBible = field(default_factory=StyleBible)
     budget: str | None = None  #: US dollars as a decimal string, None = no budget

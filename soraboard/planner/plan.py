@@ -41,7 +41,7 @@ class PlanResult:
 def resolve_model(model: str | None, size: str | None, catalog: Catalog
                   ) -> tuple[ModelSpec, str]:
     """The catalog entry and size to plan for; raises :class:`PlanError` for bad choices."""
-    model = model or "sora-2"
+    model = model or catalog.current_model()
     spec = catalog.get(model)
     if spec is None:
         raise PlanError(f"unknown model {model!r}; the catalog has: {', '.join(catalog)}")

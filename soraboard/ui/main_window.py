@@ -693,7 +693,8 @@ class MainWindow(QMainWindow):
                                               "soraboard project (*.soraboard)")
         if path:
             sb = Storyboard(title=Path(path).name.removesuffix(".soraboard"),
-                            default_model=self.settings.default_model,
+                            default_model=self.doc.catalog.current_model(
+                                self.settings.default_model),
                             default_size=self.settings.default_size, budget=self.settings.budget)
             self._create_and_open(path, replace(sb, segments=(sb.new_segment(title="Segment 1"),)))
 

@@ -80,3 +80,31 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
                     timeout=30_000)
     assert "notes.mp4" in no_modal_dialogs[-1]
     assert len(win.doc.storyboard.segments) == n
+
+
+def test_file_new_and_the_planner_start_on_a_current_model(qtbot: QtBot, window, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                           monkeypatch) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from soraboard.catalog.catalog import DEFAULT_MODEL
+    from soraboard.ui.story_dialog import StoryDialog
+
+    win = window
+    dlg = StoryDialog(win.doc.catalog, "sora-2", "1280x720", win)  # a project on sora-2
+    qtbot.addWidget(dlg)
+    assert dlg.model.currentData() == DEFAULT_MODEL
+    win.settings = replace(win.settings, default_model="sora-2")  # saved before it retired
+    target = tmp_path / "Fresh.soraboard"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    from soraboard import app
+    from soraboard.storage.bundle import load_project
+
+    win.new_project()  # opens the new project in a window of its own
+    for other in list(app._windows):
+        other.doc.undo_stack.setClean()  # type: ignore[attr-defined]
+        other.close()  # type: ignore[attr-defined]
+    sb = load_project(target).storyboard
+    assert sb.default_model == DEFAULT_MODEL and sb.segments[0].model == DEFAULT_MODEL
