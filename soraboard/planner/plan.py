@@ -36,6 +36,8 @@ class PlanResult:
     planner: str = "offline"  #: which planner made it: "offline" or "llm"
     #: validation problems of the plan (never errors; warnings such as a retired model)
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    #: set when the length asked for is too short for the story: the shortest honest length
+    shortest_length: float | None = None
 
 
 def resolve_model(model: str | None, size: str | None, catalog: Catalog
@@ -111,16 +113,18 @@ def plan_story(
         plan = plan_offline(story, length_s, spec, size, style, title)
     except ValueError as e:
         raise PlanError(str(e)) from None
-    return _checked(plan.storyboard, notes + plan.notes, "offline", catalog)
+    return _checked(plan.storyboard, notes + plan.notes, "offline", catalog,
+                    plan.shortest_length)
 
 
-def _checked(sb: Storyboard, notes: list[str], planner: str, catalog: Catalog) -> PlanResult:
+def _checked(sb: Storyboard, notes: list[str], planner: str, catalog: Catalog,
+             shortest: float | None = None) -> PlanResult:
     problems = validate(sb, catalog)
     bad = errors(problems)
     if bad:  # a planner bug, not the user's: say exactly what
         raise PlanError("the planned storyboard does not validate: "
                         + "; ".join(str(p) for p in bad[:3]))
-    return PlanResult(sb, tuple(notes), planner, tuple(problems))
+    return PlanResult(sb, tuple(notes), planner, tuple(problems), shortest)
 
 
 def plan_story_file(path: Path | str, length_s: float, model: str | None = None,

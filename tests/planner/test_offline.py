@@ -114,9 +114,9 @@ def test_the_city_morning_shot_list_keeps_its_shots_and_framings() -> None:
     assert sb.segments[2].transition_out.type is TransitionType.CROSSFADE
     assert sb.segments[2].transition_out.duration == 0.5
     assert sb.segments[3].transition_out.is_cut
-    # a one-line shot of 12 s is timed as its clauses
+    # a one-line shot stays one whole beat: "Steam rising." alone would be a fragment
     assert [(b.start, b.end, b.text) for b in sb.segments[3].actions] == [
-        (0, 7, "Barista preparing coffee."), (7, 12, "Steam rising.")]
+        (0, 12, "Barista preparing coffee, steam rising.")]
 
 
 def test_a_fountain_screenplay_scenes_cues_and_transitions() -> None:
