@@ -149,6 +149,9 @@ class Segment:
     reference_image: str | None = None  #: bundle-relative path of an image
     chosen_take: str | None = None
     transition_out: Transition = CUT
+    #: fingerprint of what a planner wrote here; a re-plan replaces the segment only while its
+    #: content still matches (see soraboard.planner.replan). None: not a planner's segment.
+    planned: str | None = None
 
     def __post_init__(self) -> None:
         continuity: object = self.continuity

@@ -16,6 +16,7 @@ from soraboard.catalog.validate import Problem, errors, validate
 from soraboard.model.storyboard import Storyboard
 from soraboard.planner.config import PlannerConfig, load_planner_config
 from soraboard.planner.offline import plan_offline
+from soraboard.planner.replan import mark_planned
 from soraboard.planner.shaping import durations_text
 from soraboard.planner.story import StoryFormat, parse_story, read_story_file
 
@@ -119,6 +120,7 @@ def plan_story(
 
 def _checked(sb: Storyboard, notes: list[str], planner: str, catalog: Catalog,
              shortest: float | None = None) -> PlanResult:
+    sb = mark_planned(sb)  # so a later re-plan knows which segments are still untouched
     problems = validate(sb, catalog)
     bad = errors(problems)
     if bad:  # a planner bug, not the user's: say exactly what

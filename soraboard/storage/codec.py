@@ -183,6 +183,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "reference": {"mode": s.ref_mode.value, "time": s.ref_time, "image": s.reference_image},
         "chosen_take": s.chosen_take,
         "transition_out": transition_to_dict(s.transition_out),
+        **({"planned": s.planned} if s.planned else {}),
     }
 
 
@@ -250,6 +251,7 @@ def segment_from(v: Any, where: str) -> Segment:
         reference_image=ref.path("image"),
         chosen_take=o.opt_text("chosen_take"),
         transition_out=Transition() if tr is None else transition_from(tr.d, tr.where),
+        planned=o.opt_text("planned"),
     )
 
 
