@@ -103,6 +103,20 @@ class Beat:
 
 
 @dataclass(frozen=True)
+class DialogueLine:
+    """One spoken line: who says it, the words, and when in the segment (seconds)."""
+
+    speaker: str
+    text: str
+    start: float
+    end: float
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
 class Character:
     name: str
     description: str
@@ -139,7 +153,7 @@ class Segment:
     scene: str = ""
     cinematography: str = ""
     actions: tuple[Beat, ...] = ()
-    dialogue: str = ""
+    dialogue: tuple[DialogueLine, ...] = ()
     audio: str = ""
     trim_in: float = 0.0
     trim_out: float | None = None  #: None = the end of the clip
@@ -171,7 +185,7 @@ class Segment:
     def prompt_is_empty(self) -> bool:
         return not (self.scene.strip() or self.cinematography.strip()
                     or any(b.text.strip() for b in self.actions)
-                    or self.dialogue.strip() or self.audio.strip())
+                    or any(d.text.strip() for d in self.dialogue) or self.audio.strip())
 
 
 #: Fields of :class:`Segment` a user may set through an edit (``id`` may not change).

@@ -32,7 +32,7 @@ def _words(text: str) -> list[str]:
 
 
 def _segment_text(seg: Segment) -> str:
-    return " ".join([seg.scene, seg.dialogue, *(b.text for b in seg.actions)])
+    return " ".join([seg.scene, *(d.text for d in seg.dialogue), *(b.text for b in seg.actions)])
 
 
 def _in_plan(beat_text: str, segments: tuple[Segment, ...]) -> bool:
@@ -136,7 +136,8 @@ def test_dialogue_is_kept_with_its_speaker_and_the_last_line_ends_the_film() -> 
     _, plan = _plan("the-last-bus.txt", 30, "sora-2")
     sb = plan.storyboard
     assert sb.title == "The Last Bus"
-    assert 'Priya: "Same time."' in sb.segments[-1].dialogue
+    assert [(d.speaker, d.text) for d in sb.segments[-1].dialogue][-1:] == [
+        ("Priya", "Same time.")]
     # the next morning is a new scene: a fresh shot in the morning light, not a chained one
     morning = next(s for s in sb.segments if "morning" in s.scene)
     assert morning is not sb.segments[0] and morning.continuity is Continuity.INDEPENDENT

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from soraboard.catalog import default_catalog, errors, validate
+from soraboard.model.dialogue import format_dialogue
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import Continuity, TransitionType
 from soraboard.planner import PlanError, PlannerConfig, plan_story, save_planner_config
@@ -97,7 +98,8 @@ def test_a_valid_plan_becomes_the_storyboard(server_factory: Any) -> None:
     assert sb.segments[0].continuity is Continuity.INDEPENDENT
     assert sb.segments[1].continuity is Continuity.CHAIN
     assert sb.style.characters[0].description == "a footballer in a red jersey with the number 9"
-    assert sb.segments[3].dialogue == 'Striker: "Did you see that?"\nStriker: "Top corner!"'
+    assert format_dialogue(sb.segments[3].dialogue, timed=False) == \
+        'Striker: "Did you see that?"\nStriker: "Top corner!"'
     assert errors(validate(sb)) == []
     assert "- Striker: a footballer in a red jersey with the number 9" in compose_prompt(sb, 0).text
     assert result.notes == ()
