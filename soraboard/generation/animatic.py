@@ -3,11 +3,13 @@
 It renders with ffmpeg a clip of exactly the requested size and duration — the segment's
 title and timed beats as text in the shipped DejaVu font, a progress bar with a tick at every
 beat, over a colour derived from the segment (or over the reference image with a slow
-push-in, so chaining is visible), with a quiet stereo 48 kHz tone bed. H.264 yuv420p + AAC,
-faststart. Titles and beats are wrapped to the title-safe area (the central 80 %), shrunk if
-they need more than a few lines; the last half second of every clip is the bare picture, so a
-chained shot, which starts from that last frame, never inherits the previous shot's text.
-The same request gives the same bytes (bitexact flags, fixed threads, no
+push-in, so chaining is visible), with a quiet stereo 48 kHz tone bed. The dialogue is shown
+mid-frame while it is said and spoken over the bed, at its times, by the offline scratch
+voice (eSpeak NG, one voice per speaker), so pacing can be judged by ear. H.264 yuv420p +
+AAC, faststart. Titles and beats are wrapped to the title-safe area (the central 80 %),
+shrunk if they need more than a few lines; the last half second of every clip is the bare
+picture, so a chained shot, which starts from that last frame, never inherits the previous
+shot's text. The same request gives the same bytes (bitexact flags, fixed threads, no
 metadata), so a rehearsal can be compared run to run.
 
 Text goes to drawtext through ``textfile=`` with ``expansion=none`` and ffmpeg runs in a
@@ -19,11 +21,13 @@ a title need no escaping at all.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
@@ -34,6 +38,8 @@ from soraboard.generation.backend import Beat, JobState, JobStatus, VideoRequest
 from soraboard.generation.captions import SAFE_MARGIN, fit_caption, font_metrics
 from soraboard.generation.errors import ExpiredOrNotFound, GenerationError, Rejected
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, find_ffmpeg, run_ffmpeg
+
+log = logging.getLogger(__name__)
 
 FPS = 24
 GOP = FPS * 2  # a keyframe every 2 s keeps last-frame extraction cheap
@@ -61,6 +67,9 @@ def colour_for(key: str) -> str:
 CLEAN_TAIL_FRAMES = 12
 TITLE_LINES = 2
 CAPTION_LINES = 3
+SPOKEN_LINES = 2
+#: the scratch voice over the tone bed (the bed is at 0.08)
+VOICE_GAIN = 1.0
 
 
 def clean_tail(seconds: float) -> float:
@@ -92,12 +101,23 @@ def _layout(request: VideoRequest, beats: list[Beat]) -> list[_Text]:
     top, bottom = round(h * SAFE_MARGIN) + pad, round(h * (1 - SAFE_MARGIN)) - pad
     visible = f"lt(t,{request.seconds - clean_tail(request.seconds):.4f})"
     out: list[_Text] = []
+    actions = [b for b in beats if b.speaker is None]
+    spoken = [b for b in beats if b.speaker is not None]
     title = fit_caption(request.title.strip() or "(untitled)", font_metrics(font_path(True)),
                         max(h // 12, 10), safe_w, TITLE_LINES)
     for k, line in enumerate(title.lines):
         out.append(_Text(f"title{k}.txt", line, True, title.size,
                          top + k * title.line_height, visible))
-    for i, b in enumerate(beats):
+    for i, b in enumerate(spoken):  # what is said, mid-frame, while it is said
+        said = f"{b.speaker}: “{b.text.strip()}”" if b.speaker else f"“{b.text.strip()}”"
+        cap = fit_caption(said, font_metrics(font_path()), max(h // 18, 8), safe_w,
+                          SPOKEN_LINES)
+        y0 = round(h * 0.5 - cap.height / 2)
+        when = f"between(t,{b.start:g},{b.end:g})*{visible}"
+        for k, line in enumerate(cap.lines):
+            out.append(_Text(f"said{i}_{k}.txt", line, False, cap.size,
+                             y0 + k * cap.line_height, when))
+    for i, b in enumerate(actions):
         cap = fit_caption(b.text.strip(), font_metrics(font_path()), max(h // 18, 8), safe_w,
                           CAPTION_LINES)
         y0 = bottom - cap.height
@@ -108,7 +128,9 @@ def _layout(request: VideoRequest, beats: list[Beat]) -> list[_Text]:
     return out
 
 
-def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool) -> str:
+def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool,
+                  voice_track: bool = False) -> str:
+    """The whole graph; ``voice_track``: the audio is input 1 (bed and voices, mixed)."""
     w, h, d = request.width, request.height, request.seconds
     frames = round(d * FPS)
     bar_h = max(h // 40, 3)
@@ -130,6 +152,8 @@ def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool) -> s
              f":fontsize={t.size}:x=(w-text_w)/2:y={t.y}:enable='{t.enable}'" for t in texts]
     # Beat ticks on the bar, then the bar itself (a white strip sliding in from the left).
     for b in request.beats:
+        if b.speaker is not None:
+            continue
         x = round(w * min(max(b.start / d, 0.0), 1.0))
         steps.append(f"drawbox=x={x}:y={h - 2 * bar_h}:w=2:h={2 * bar_h}:color=white@0.8:t=fill"
                      f":enable='{visible}'")
@@ -137,10 +161,74 @@ def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool) -> s
     parts.append(f"color=c=white:s={w}x{bar_h}:r={FPS}:d={d:g}[bar]")
     parts.append(f"[txt][bar]overlay=x='-{w}+{w}*t/{d:g}':y={h - bar_h}:eval=frame"
                  f":enable='{visible}',format=yuv420p[v]")
-    tone = 110 + int(hashlib.sha256(request.key.encode()).hexdigest()[:4], 16) % 220
-    parts.append(f"sine=frequency={tone}:sample_rate=48000:duration={d:g},volume=0.08,"
-                 f"aformat=sample_fmts=fltp:channel_layouts=stereo[a]")
+    if voice_track:
+        # the bed and the voices, mixed in Python into one file (input 1): ffmpeg's amix
+        # framed its output by when each input's thread delivered, so bytes varied run to run
+        parts.append("[1:a]aformat=sample_fmts=fltp:channel_layouts=stereo[a]")
+    else:
+        parts.append(f"sine=frequency={tone_for(request.key)}:sample_rate=48000:duration={d:g},"
+                     f"volume=0.08,aformat=sample_fmts=fltp:channel_layouts=stereo[a]")
     return ";".join(parts)
+
+
+def tone_for(key: str) -> int:
+    """The bed's frequency: a quiet tone of its own for every segment."""
+    return 110 + int(hashlib.sha256(key.encode()).hexdigest()[:4], 16) % 220
+
+
+#: the bed's amplitude: ffmpeg's sine source (1/8) at volume 0.08
+BED_AMPLITUDE = 0.08 / 8
+RATE = 48000
+
+
+def mix_voice_track(lines: Sequence[tuple[Path, float]], seconds: float, tone: int,
+                    dest: Path) -> None:
+    """The clip's audio as a 48 kHz stereo WAV: the tone bed with every spoken line (a mono
+    WAV, resampled) added at its start, cut at the clip's end."""
+    import wave
+
+    import numpy as np
+
+    n = round(seconds * RATE)
+    t = np.arange(n) / RATE
+    mix = BED_AMPLITUDE * np.sin(2 * np.pi * tone * t)
+    for path, start in lines:
+        with wave.open(str(path), "rb") as w:
+            rate = w.getframerate()
+            pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64) / 32768
+        if not len(pcm):
+            continue
+        out_len = int(len(pcm) * RATE / rate)
+        voice = np.interp(np.arange(out_len) * rate / RATE, np.arange(len(pcm)), pcm)
+        at = max(round(start * RATE), 0)
+        end = min(at + out_len, n)
+        if end > at:
+            mix[at:end] += VOICE_GAIN * voice[: end - at]
+    samples = (np.clip(mix, -1.0, 1.0) * 32767).round().astype("<i2")
+    stereo = np.repeat(samples, 2)
+    with wave.open(str(dest), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(stereo.tobytes())
+
+
+def _speak(beats: list[Beat], folder: Path) -> list[tuple[str, float]]:
+    """Say every spoken line into a WAV in ``folder``: [(file name, start)] — or nothing
+    (with a log line) when the scratch voice cannot run: the picture still renders."""
+    from soraboard.generation.scratch_voice import VoiceUnavailable, speak_lines, voice_name
+
+    spoken = [b for b in beats if b.speaker is not None and b.start < b.end]
+    if not spoken:
+        return []
+    jobs = [(b.text.strip(), voice_name(b.voice), folder / f"voice{i}.wav")
+            for i, b in enumerate(spoken)]
+    try:
+        speak_lines(jobs)
+    except VoiceUnavailable as e:
+        log.warning("the animatic is silent where people speak: %s", e)
+        return []
+    return [(f"voice{i}.wav", b.start) for i, b in enumerate(spoken)]
 
 
 def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = None, *,
@@ -177,7 +265,13 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
             inputs = ["-f", "lavfi", "-i",
                       f"color=c={colour_for(request.key or request.title)}:s={w}x{h}"
                       f":r={FPS}:d={d:g}"]
-        graph = _filter_graph(req if overlay else replace(req, beats=()), texts, has_ref)
+        spoken = _speak(beats, sd)
+        if spoken:
+            mix_voice_track([(sd / wav, start) for wav, start in spoken], d,
+                            tone_for(request.key), sd / "audio.wav")
+            inputs += ["-i", "audio.wav"]
+        graph = _filter_graph(req if overlay else replace(req, beats=()), texts, has_ref,
+                              bool(spoken))
         (sd / "graph.txt").write_text(graph, "utf-8")
         args = [
             "-y", *inputs,

@@ -186,3 +186,83 @@ def test_ten_chained_shots_never_stack_text_and_keep_the_picture(tmp_path: Path)
     last = _frame(shown[9], 3.9).astype(int)
     left, right = last[:, : W // 5].mean(axis=(0, 1)), last[:, -W // 5:].mean(axis=(0, 1))
     assert left[1] > left[0] + 60 and right[0] > right[1] + 60
+
+
+# ----------------------------------------------------------------- the scratch voice (18.5)
+
+
+def _audio(path: Path, rate: int = 8000) -> np.ndarray:
+    from soraboard.media.ffmpeg import find_ffmpeg, run_ffmpeg
+
+    proc = run_ffmpeg(["-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
+                      ffmpeg=find_ffmpeg(), what="decoding the test audio")
+    return np.frombuffer(proc.stdout, np.int16).astype(float) / 32768
+
+
+def _rms(a: np.ndarray, start: float, end: float, rate: int = 8000) -> float:
+    part = a[int(start * rate):int(end * rate)]
+    return float(np.sqrt((part ** 2).mean()))
+
+
+SPOKEN = (Beat(0, 8, "Nadia walks the line of containers."),
+          Beat(2, 4, "Hello? Harbour security.", "Nadia", 0),
+          Beat(5, 7, "Please don't tell them I'm here.", "Tomas", 1))
+
+
+def test_the_scratch_voice_is_heard_at_the_dialogue_times_and_only_then(tmp_path: Path) -> None:
+    out = tmp_path / "v.mp4"
+    render_animatic(VideoRequest("p", "sora-2", "320x180", 8.0, title="Harbour", beats=SPOKEN,
+                                 key="seg_v"), out)
+    a = _audio(out)
+    bed = _rms(a, 0.2, 1.8)
+    assert bed > 0  # the tone bed is still there, under the voice
+    for start, end in ((2, 4), (5, 7)):
+        assert _rms(a, start, end) > 5 * bed, (start, end)
+    assert _rms(a, 7.4, 7.9) < 1.5 * bed  # quiet again after the last line
+    # the spoken line is on screen while it is said
+    bare = tmp_path / "b.mp4"
+    render_animatic(VideoRequest("p", "sora-2", "320x180", 8.0, title="Harbour", beats=SPOKEN,
+                                 key="seg_v"), bare, overlay=False)
+    mid = _text_mask(_frame(out, 3.0), _frame(bare, 3.0))[int(0.35 * H):int(0.62 * H)]
+    assert mid.sum() > 200
+    # and a clip with dialogue is still the same bytes run to run
+    again = tmp_path / "v2.mp4"
+    render_animatic(VideoRequest("p", "sora-2", "320x180", 8.0, title="Harbour", beats=SPOKEN,
+                                 key="seg_v"), again)
+    assert hashlib.sha256(out.read_bytes()).digest() == hashlib.sha256(again.read_bytes()).digest()
+
+
+def test_a_segment_without_dialogue_stays_silent_apart_from_the_bed(tmp_path: Path) -> None:
+    out = tmp_path / "s.mp4"
+    render_animatic(VideoRequest("p", "sora-2", "320x180", 8.0, title="Quiet",
+                                 beats=SPOKEN[:1], key="seg_v"), out)
+    a = _audio(out)
+    levels = [_rms(a, s + 0.1, s + 0.9) for s in range(8)]
+    assert max(levels) < 1.5 * min(levels)  # the bed alone, level all the way
+
+
+def test_one_voice_per_speaker_the_same_in_every_segment(tmp_path: Path) -> None:
+    from soraboard.generation.engine import job_for
+    from soraboard.generation.scratch_voice import speak_lines, voice_name
+    from soraboard.model.storyboard import Character, DialogueLine, Storyboard, StyleBible
+
+    sb = Storyboard(style=StyleBible(characters=(Character("Nadia", "a dock inspector"),
+                                                 Character("Tomas", "a boy"))))
+    segs = (sb.new_segment(duration=4.0, scene="x",
+                           dialogue=(DialogueLine("Tomas", "Please.", 0, 1),)),
+            sb.new_segment(duration=4.0, scene="y",
+                           dialogue=(DialogueLine("Nadia", "Hello?", 0, 1),
+                                     DialogueLine("Tomas", "Here.", 2, 3),
+                                     DialogueLine("Stranger", "Who?", 3, 4))))
+    from dataclasses import replace
+
+    sb = replace(sb, segments=segs)
+    spoken = [[(b.speaker, b.voice) for b in job_for(sb, i).beats if b.speaker]
+              for i in range(2)]
+    assert spoken == [[("Tomas", 1)], [("Nadia", 0), ("Tomas", 1), ("Stranger", 2)]]
+    assert len({voice_name(v) for v in (0, 1, 2)}) == 3
+    # two voices saying the same words sound different
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    speak_lines([("Same time tomorrow?", voice_name(0), a),
+                 ("Same time tomorrow?", voice_name(1), b)])
+    assert a.read_bytes() != b.read_bytes()
