@@ -30,28 +30,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 from soraboard.catalog.catalog import Catalog, ModelSpec, default_catalog
 from soraboard.generation.backend import Beat, JobState, JobStatus, VideoRequest
-from soraboard.generation.captions import SAFE_MARGIN, fit_caption, font_metrics
 from soraboard.generation.errors import ExpiredOrNotFound, GenerationError, Rejected
+from soraboard.media.captions import SAFE_MARGIN, fit_caption, font_metrics
+from soraboard.media.captions import font_path as font_path
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, find_ffmpeg, run_ffmpeg
 
 log = logging.getLogger(__name__)
 
 FPS = 24
 GOP = FPS * 2  # a keyframe every 2 s keeps last-frame extraction cheap
-FONT = "DejaVuSans.ttf"
-FONT_BOLD = "DejaVuSans-Bold.ttf"
 NAME = "animatic"
-
-
-def font_path(bold: bool = False) -> Path:
-    """The shipped font (a real file: ffmpeg needs a path)."""
-    ref = resources.files("soraboard") / "resources" / "fonts" / (FONT_BOLD if bold else FONT)
-    return Path(str(ref))
 
 
 def colour_for(key: str) -> str:

@@ -1,5 +1,6 @@
-"""Caption layout for the animatic: exact text widths from the shipped font, word wrapping,
-and a font size that keeps every line inside the title-safe area.
+"""Caption layout — the animatic's text and burned-in subtitles: the shipped font, exact text
+widths from it, word wrapping, and a font size that keeps every line inside the title-safe
+area.
 
 ffmpeg's drawtext does not wrap, so a long beat ran off both edges of the frame. The widths
 come from the TrueType file itself (``cmap`` format 4 + ``hmtx``; no kerning, which DejaVu's
@@ -11,10 +12,19 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 #: the title-safe area is the central 80 % of the frame (SMPTE RP 2046-1 / EBU R 95)
 SAFE_MARGIN = 0.10
+FONT = "DejaVuSans.ttf"
+FONT_BOLD = "DejaVuSans-Bold.ttf"
+
+
+def font_path(bold: bool = False) -> Path:
+    """The shipped font (a real file: ffmpeg needs a path)."""
+    ref = resources.files("soraboard") / "resources" / "fonts" / (FONT_BOLD if bold else FONT)
+    return Path(str(ref))
 
 
 @dataclass(frozen=True)
