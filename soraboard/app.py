@@ -14,6 +14,7 @@ from pathlib import Path
 
 from soraboard import __version__, paths
 from soraboard.media.ffmpeg import use_ffmpeg
+from soraboard.redact import install_log_redaction
 from soraboard.settings import Settings, load_settings
 from soraboard.storage.bundle import Bundle, Project, load_project
 
@@ -39,6 +40,7 @@ def setup_logging() -> Path:
                 and root.level >= logging.WARNING:
             h.setLevel(logging.WARNING)
     root.setLevel(min(root.level, logging.INFO) if root.level else logging.INFO)
+    install_log_redaction(root)  # keys never reach the log file or the console
     return file
 
 
@@ -61,7 +63,12 @@ def open_window(project: Project, settings: Settings | None = None) -> object:
     from soraboard.ui.main_window import MainWindow
 
     doc = Document(project)
-    win = MainWindow(doc, settings)
+    doc.hold_lock()  # one writer per bundle: raises LockHeld naming the other one
+    try:
+        win = MainWindow(doc, settings)
+    except BaseException:
+        doc.release_lock()
+        raise
     _windows.append(win)
     win.destroyed.connect(lambda *_a, w=win: _windows.remove(w) if w in _windows else None)
     win.show()

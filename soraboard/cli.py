@@ -30,6 +30,7 @@ from soraboard.model.status import storyboard_status
 from soraboard.model.storyboard import Storyboard
 from soraboard.model.take import Take
 from soraboard.model.timing import film_length, fmt_seconds, used_duration
+from soraboard.redact import install_log_redaction, redact
 from soraboard.storage.bundle import Bundle, bundle_path_for, load_project
 from soraboard.storage.errors import ProjectError
 
@@ -102,8 +103,10 @@ def format_cost(sb: Storyboard, report: CostReport, catalog: Catalog,
         "",
         f"Estimate   {report.estimate.describe()}",
     ]
-    if report.spent or report.in_flight:
-        lines.append(f"Spent      {fmt_usd(report.spent)}   in flight {fmt_usd(report.in_flight)}")
+    if report.spent or report.in_flight or report.possibly_billed:
+        lines.append(f"Spent      {fmt_usd(report.spent)}   in flight {fmt_usd(report.in_flight)}"
+                     + (f"   possibly billed {fmt_usd(report.possibly_billed)} (creates of "
+                        "unknown outcome)" if report.possibly_billed else ""))
     if report.budget is not None:
         state = " — OVER BUDGET" if report.over_budget else (
             " — close to the budget" if report.near_budget else "")
@@ -316,24 +319,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(routed)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     try:
         _use_configured_ffmpeg()
         code: int = args.func(args)
         return code
     except CliError as e:
         if args.debug:
-            raise
-        print(f"soraboard: error: {one_line(str(e))}", file=sys.stderr)
+            _print_traceback()
+        print(f"soraboard: error: {one_line(redact(str(e)))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("soraboard: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # one line for the user; the traceback with --debug
         if args.debug:
-            raise
-        print(f"soraboard: error: {one_line(type(e).__name__ + ': ' + str(e))} "
-              "(run with --debug for details)", file=sys.stderr)
+            _print_traceback()
+        print(f"soraboard: error: {one_line(redact(type(e).__name__ + ': ' + str(e)))}"
+              + ("" if args.debug else " (run with --debug for details)"), file=sys.stderr)
         return 1
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback of the error being handled, with every key masked."""
+    import traceback
+
+    print(redact(traceback.format_exc()), file=sys.stderr, end="")
 
 
 if __name__ == "__main__":  # pragma: no cover

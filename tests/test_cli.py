@@ -81,11 +81,11 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, capsys: pytest.Ca
     assert ".soraboard" not in err  # about the path as typed
 
 
-def test_debug_shows_the_traceback(tmp_path: Path) -> None:
-    from soraboard.console import CliError
-
-    with pytest.raises(CliError):
-        main(["--debug", "cost", str(tmp_path / "missing")])
+def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--debug", "cost", str(tmp_path / "missing"))
+    assert code == 1
+    assert err.startswith("Traceback (most recent call last):") and "CliError" in err
+    assert err.splitlines()[-1].startswith("soraboard: error:") and "no such project" in err
 
 
 def test_headless_commands_never_import_qt(tmp_path: Path) -> None:

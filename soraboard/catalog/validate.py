@@ -64,6 +64,10 @@ def validate(
 
         chosen = chosen_take(seg, takes)
         imported = chosen is not None and chosen.source is TakeSource.IMPORTED
+        if chosen is not None and chosen.file_missing:
+            add(f"the chosen take's file {chosen.file} is missing: generate the segment again "
+                "or choose another take", "chosen_take")
+            imported = False  # its footage is gone: judged as the prompt it would generate
 
         if seg.prompt_is_empty() and not imported:
             add("the prompt is empty: describe the scene or add an action", "scene")

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from soraboard.media.children import dies_with_parent
+
 ENV_VAR = "SORABOARD_FFMPEG"
 #: filters the exporter and the animatic backend use
 REQUIRED_FILTERS = ("xfade", "acrossfade", "drawtext", "afade", "amix", "loudnorm", "scale",
@@ -248,7 +250,8 @@ def run_ffmpeg(args: Sequence[str], *, ffmpeg: FFmpeg | None = None, timeout: fl
     ff = ffmpeg or find_ffmpeg()
     cmd = [ff.path, "-hide_banner", "-nostdin", "-loglevel", loglevel, *args]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-                          stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags()) as p:
+                          stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags(),
+                          **dies_with_parent()) as p:
         lower_priority(p.pid)
         try:
             out, err_bytes = p.communicate(timeout=timeout)

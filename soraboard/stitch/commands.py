@@ -11,10 +11,12 @@ from typing import Any
 from soraboard.console import CliError, ProgressBars, one_line
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, FFmpegNotFound, find_ffmpeg
 from soraboard.media.probe import MediaError
+from soraboard.stitch.destination import DestinationError, check_destination, default_destination
 from soraboard.stitch.plan import ExportBlocked, Soundtrack
 from soraboard.stitch.runner import ExportCancelled, Progress, format_eta
 from soraboard.storage.bundle import Project, load_project
 from soraboard.storage.errors import ProjectError
+from soraboard.storage.lock import BundleLock, LockHeld
 
 
 def _ffmpeg() -> FFmpeg:
@@ -35,12 +37,6 @@ def _project(path: str) -> Project:
     for w in project.warnings:
         print("warning: " + one_line(w), file=sys.stderr)
     return project
-
-
-def default_output(project: Project) -> Path:
-    """``exports/<title>.mp4`` in the bundle, with a safe file name."""
-    name = re.sub(r"[^\w .()-]+", "_", project.storyboard.title).strip(" ._-") or "film"
-    return project.bundle.exports_dir / f"{name}.mp4"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -66,11 +62,26 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     for w in prepared.warnings:
         print("warning: " + one_line(w), file=sys.stderr)
-    if args.output:
-        output = Path(args.output)
-    else:
-        output = default_output(project)
-        output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest = check_destination(args.output or default_destination(project, args.preset),
+                                 overwrite=args.overwrite, create_folder=not args.output)
+    except DestinationError as e:
+        raise CliError(str(e)) from None
+    output = dest.path
+    otio_path: Path | None = None
+    if args.otio:  # the same rules for the timeline beside it, checked before any work
+        try:
+            otio_path = check_destination(args.otio, overwrite=args.overwrite).path
+        except DestinationError as e:
+            raise CliError("--otio: " + str(e)) from None
+    # a film written into a bundle is a write to it: the editor or another command must not
+    # be writing it (the lock is this process's already when the bundle is its own)
+    lock = BundleLock(dest.bundle, "soraboard export") if dest.bundle is not None else None
+    if lock is not None:
+        try:
+            lock.acquire()
+        except LockHeld as e:
+            raise CliError(str(e)) from None
     print(f"{prepared.plan.preset.label}: {prepared.summary}", file=sys.stderr)
     bars = ProgressBars(sys.stderr)
 
@@ -87,11 +98,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     finally:
         bars.finish()
-    if args.otio:
+        if lock is not None:
+            lock.release()
+    if otio_path is not None:
         from soraboard.stitch.otio import write_otio
 
-        write_otio(project, Path(args.otio), plan=prepared.plan)
-        print(f"Wrote {args.otio}", file=sys.stderr)
+        write_otio(project, otio_path, plan=prepared.plan)
+        print(f"Wrote {otio_path}", file=sys.stderr)
     for report in result.segments:  # the Smart preset: what was copied, what encoded and why
         print("  " + one_line(report.text), file=sys.stderr)
     for note in result.notes:
@@ -120,7 +133,10 @@ def register(subparsers: Any) -> None:
     """Add ``export`` and ``seams`` to the ``soraboard`` command."""
     p = subparsers.add_parser("export", help="stitch the chosen takes into one film")
     p.add_argument("project", help="a project folder (Name.soraboard)")
-    p.add_argument("-o", "--output", help="the film to write (default: the bundle's exports/)")
+    p.add_argument("-o", "--output", help="the film to write (default: the bundle's "
+                   "exports/<title> - <preset>.mp4); never a file of a project outside exports/")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the film if the output file already exists")
     p.add_argument("--preset", choices=["final", "preview", "smart"], default="final")
     p.add_argument("--music", metavar="FILE", help="a soundtrack for the whole film")
     p.add_argument("--loudnorm", action="store_true",

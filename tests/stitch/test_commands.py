@@ -26,7 +26,7 @@ def test_export_defaults_to_the_bundle_exports_folder(tmp_path: Path,
     otio_file = tmp_path / "film.otio"
     code, out, err = run(capsys, "export", str(project.bundle.path), "--otio", str(otio_file))
     assert code == 0, err
-    film = project.bundle.exports_dir / "My_ film.mp4"
+    film = project.bundle.exports_dir / "My_ film - final.mp4"
     assert film.is_file() and str(film) in out and "45 frames, full" in out
     assert "Final: H.264 High CRF 18" in err and "export: 100 %" in err
     assert otio_file.is_file()

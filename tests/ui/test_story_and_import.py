@@ -51,7 +51,7 @@ def test_story_dialog_plans_in_a_worker_and_applying_is_one_undo_step(qtbot: QtB
     dlg.table.item(0, 0).setText("Descent")  # the user edits before accepting
     planned = dlg.edited_storyboard()
     assert planned is not None and sum(s.duration for s in planned.segments) == 24
-    win.apply_plan(planned)
+    win.imports.apply_plan(planned)
     assert win.doc.storyboard.segments[0].title == "Descent"
     assert win.doc.undo_stack.undoText() == "Plan from story"
     win.doc.undo_stack.undo()
@@ -64,26 +64,26 @@ def test_a_replan_shows_its_diff_and_keeps_edited_segments(qtbot: QtBot, tmp_pat
 
     from soraboard.planner import plan_story
     from soraboard.storage.codec import segment_to_dict
+    from tests.ui.scripted_ask import ScriptedAsk
 
     win = _fresh_window(qtbot, tmp_path)
-    asked: list[str] = []
-    win._confirm = lambda _title, text: asked.append(text) or True
+    win.imports.ask = ScriptedAsk([])  # no question over an empty placeholder
     first = plan_story(STORY, 24, "sora-2", planner="offline").storyboard
-    win.apply_plan(first)  # over an empty placeholder: applied without a question
-    assert asked == [] and len(win.doc.storyboard.segments) == len(first.segments)
+    win.imports.apply_plan(first)  # over an empty placeholder: applied without a question
+    assert win.imports.ask.asked == [] and len(win.doc.storyboard.segments) == len(first.segments)
     edited_id = win.doc.storyboard.segments[0].id
     win.doc.set_field(edited_id, "title", "My descent")
     mine = json.dumps(segment_to_dict(win.doc.storyboard.segments[0]))
     before = win.doc.storyboard
     depth = win.doc.undo_stack.count()
 
-    win._confirm = lambda _title, text: asked.append(text) and False  # the user says no
-    win.apply_plan(plan_story(STORY, 48, "sora-2", planner="offline").storyboard)
+    win.imports.ask = ScriptedAsk([False, True])  # first the user says no, then yes
+    win.imports.apply_plan(plan_story(STORY, 48, "sora-2", planner="offline").storyboard)
+    asked = win.imports.ask.asked
     assert len(asked) == 1 and win.doc.storyboard == before  # asked first, nothing changed
     assert "keep     1. My descent — you edited it" in asked[0]
 
-    win._confirm = lambda _title, text: asked.append(text) or True
-    win.apply_plan(plan_story(STORY, 48, "sora-2", planner="offline").storyboard)
+    win.imports.apply_plan(plan_story(STORY, 48, "sora-2", planner="offline").storyboard)
     sb = win.doc.storyboard
     assert json.dumps(segment_to_dict(sb.segments[0])) == mine  # byte-identical
     assert sum(s.duration for s in sb.segments) > sum(s.duration for s in before.segments)
@@ -106,7 +106,7 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
     assert picture.save(str(img))
     n = len(win.doc.storyboard.segments)
     before = win.doc.cost().estimate.exact
-    win.import_paths([str(a), str(b), str(img)], 1)  # probed and copied in a worker
+    win.imports.import_paths([str(a), str(b), str(img)], 1)  # probed and copied in a worker
     qtbot.waitUntil(lambda: len(win.doc.storyboard.segments) == n + 3, timeout=30_000)
     # the two clips are the creator's own footage: the estimate grows only by the image's
     # segment, which still has to be generated
@@ -129,18 +129,15 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
     # a bad file: nothing changes, the user is told
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
-    win.import_paths([str(a), str(bad)], None)
+    win.imports.import_paths([str(a), str(bad)], None)
     qtbot.waitUntil(lambda: any("Nothing was imported" in m for m in no_modal_dialogs),
                     timeout=30_000)
     assert "notes.mp4" in no_modal_dialogs[-1]
     assert len(win.doc.storyboard.segments) == n
 
 
-def test_file_new_and_the_planner_start_on_a_current_model(qtbot: QtBot, window, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                           monkeypatch) -> None:
+def test_file_new_and_the_planner_start_on_a_current_model(qtbot: QtBot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
-
-    from PySide6.QtWidgets import QFileDialog
 
     from soraboard.catalog.catalog import DEFAULT_MODEL
     from soraboard.ui.story_dialog import StoryDialog
@@ -151,14 +148,14 @@ def test_file_new_and_the_planner_start_on_a_current_model(qtbot: QtBot, window,
     assert dlg.model.currentData() == DEFAULT_MODEL
     win.settings = replace(win.settings, default_model="sora-2")  # saved before it retired
     target = tmp_path / "Fresh.soraboard"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "")))
-    from soraboard import app
     from soraboard.storage.bundle import load_project
+    from tests.ui.scripted_ask import ScriptedAsk
 
-    win.new_project()  # opens the new project in a window of its own
-    for other in list(app._windows):
-        other.doc.undo_stack.setClean()  # type: ignore[attr-defined]
-        other.close()  # type: ignore[attr-defined]
+    win.files.settings = lambda: win.settings
+    win.files.ask = ScriptedAsk([str(target)])
+    opened: list[object] = []
+    win.files.project_loaded.connect(opened.append)  # the window would open it
+    win.files.new_project()
+    assert len(opened) == 1
     sb = load_project(target).storyboard
     assert sb.default_model == DEFAULT_MODEL and sb.segments[0].model == DEFAULT_MODEL
