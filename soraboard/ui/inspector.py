@@ -293,6 +293,7 @@ class SegmentInspector(QScrollArea):
         self.ref_time.valueChanged.connect(lambda v: self._set("ref_time", round(v, 3)))
         self.ref_image_btn.clicked.connect(self._choose_image)
         self.beat_strip.beats_edited.connect(lambda beats: self._set("actions", beats))
+        self.beat_strip.dialogue_edited.connect(lambda lines: self._set("dialogue", lines))
         self.beats_text.textChanged.connect(self._beats_timer.start)
         self.transition.activated.connect(self._on_transition)
         self.transition_duration.valueChanged.connect(lambda _v: self._on_transition())
@@ -456,7 +457,7 @@ class SegmentInspector(QScrollArea):
 
         self._refresh_reference(index, seg)
 
-        self.beat_strip.set_beats(seg.actions, seg.duration)
+        self.beat_strip.set_beats(seg.actions, seg.duration, seg.dialogue)
         if not self.beats_text.hasFocus() or not self._beats_timer.isActive():
             try:
                 current = parse_beats(self.beats_text.toPlainText())

@@ -217,3 +217,27 @@ def test_dialogue_lines_are_typed_as_timed_lines_and_warn_when_too_fast(qtbot: Q
     qtbot.keyClicks(insp.dialogue, "[0-1 s] Barista: one two three four five six seven")
     qtbot.waitUntil(lambda: "needs about" in insp.dialogue_note.text(), timeout=3000)
     assert win.doc.storyboard.segments[3].dialogue[0].text.startswith("one two")
+
+
+def test_dialogue_lines_are_dragged_on_the_beat_strip_in_their_own_lane(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.model.storyboard import DialogueLine
+
+    win = window
+    _click_card(qtbot, win, 3)
+    strip = win.inspector.beat_strip
+    assert strip.dialogue == (DialogueLine("Barista", "One flat white, coming up.", 0.0, 2.0),)
+    qtbot.waitUntil(lambda: strip.height() >= strip.sizeHint().height() - 1, timeout=3000)
+    line = strip._rect(strip.dialogue[0], "dialogue")
+    action = strip._rect(strip.beats[0], "actions")
+    assert line.top() > action.bottom()  # a lane of its own, below the actions
+    y = int(line.center().y())
+    qtbot.mousePress(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(strip._x(1.0)), y))
+    qtbot.mouseMove(strip, QPoint(int(strip._x(3.0)), y))
+    qtbot.mouseRelease(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(strip._x(3.0)), y))
+    seg = win.doc.storyboard.segments[3]
+    assert seg.dialogue == (DialogueLine("Barista", "One flat white, coming up.", 2.0, 4.0),)
+    assert seg.actions == win.doc.storyboard.segments[3].actions  # the actions stayed put
+    assert win.inspector.dialogue.toPlainText() == '[2–4 s] Barista: "One flat white, coming up."'
+    assert win.doc.undo_stack.count() == 1
+    win.doc.undo_stack.undo()
+    assert win.doc.storyboard.segments[3].dialogue[0].start == 0.0
