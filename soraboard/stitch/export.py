@@ -168,6 +168,7 @@ def prepare_export(project: Project, preset: str | Preset = "final", *,
 
 def preset_summaries(project: Project, *, music: Soundtrack | None = None,
                      loudnorm: bool = False, ffmpeg: FFmpeg | None = None,
+                     subtitles: SubtitleOptions | None = DEFAULT_SUBTITLES,
                      ) -> dict[PresetName, PreparedExport]:
     """Every preset prepared for this film (probing the takes once), for the export dialog's
     preset list: ``summaries[PresetName.SMART].summary`` → "copies 55.4 s of the takes …"."""
@@ -179,6 +180,8 @@ def preset_summaries(project: Project, *, music: Soundtrack | None = None,
                           loudnorm=loudnorm)
         out[name] = prepare_plan(plan, ff)
         out[name].warnings[:0] = warnings
+        out[name].subtitles = subtitles
+        out[name].cues = film_cues(plan, project.storyboard) if subtitles is not None else []
     return out
 
 
