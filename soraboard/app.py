@@ -20,7 +20,7 @@ from soraboard.storage.bundle import Bundle, Project, load_project
 
 log = logging.getLogger("soraboard")
 
-FIRST_RUN_DEMO = "city-morning"
+FIRST_RUN_DEMO = "goal"  # on a current model: the first screen has no retired-model warnings
 
 _windows: list[object] = []  # open main windows, kept referenced
 

@@ -209,6 +209,12 @@ def open_editor(project: str | None, demo: str | None = None) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    if args.project:
+        # a path that is not a project is a one-line error here, not a window with a traceback
+        try:
+            Bundle(args.project).load_storyboard()
+        except ProjectError as e:
+            raise CliError(str(e)) from None
     return open_editor(args.project, getattr(args, "demo", None))
 
 
@@ -263,7 +269,11 @@ def build_parser() -> _Parser:
 
 
 def _route_editor(argv: list[str], commands: frozenset[str]) -> list[str]:
-    """``soraboard`` and ``soraboard PATH`` mean ``soraboard edit [PATH]``."""
+    """``soraboard`` and ``soraboard PATH`` mean ``soraboard edit [PATH]``.
+
+    A first word that is no command and names nothing on disk is a mistyped command: it is
+    refused (:func:`unknown_command`) rather than opened as a project that does not exist.
+    """
     positional = [a for a in argv if not a.startswith("-")]
     if not positional:
         if any(a in ("-h", "--help", "--version") for a in argv):
@@ -271,9 +281,27 @@ def _route_editor(argv: list[str], commands: frozenset[str]) -> list[str]:
         return [*argv, EDITOR_COMMAND]
     first = positional[0]
     if first not in commands:
+        problem = unknown_command(first, commands)
+        if problem:
+            raise CliError(problem, 2)
         i = argv.index(first)
         return [*argv[:i], EDITOR_COMMAND, *argv[i:]]
     return argv
+
+
+def unknown_command(word: str, commands: frozenset[str]) -> str:
+    """The error for a first word that looks like a command, "" when it may be a path."""
+    import difflib
+    from pathlib import Path
+
+    if Path(word).exists() or bundle_path_for(word).exists():
+        return ""
+    if any(sep in word for sep in ("/", "\\", ".")) or word.startswith("~"):
+        return ""  # looks like a path: the editor says it is not a project
+    close = difflib.get_close_matches(word, sorted(commands), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return (f"unknown command {word!r}{hint} (the commands: {', '.join(sorted(commands))}; "
+            "a project is a folder ending in .soraboard)")
 
 
 def _use_configured_ffmpeg() -> None:
@@ -287,7 +315,12 @@ def _use_configured_ffmpeg() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(_route_editor(argv, parser.commands))
+    try:
+        routed = _route_editor(argv, parser.commands)
+    except CliError as e:
+        print(f"soraboard: error: {one_line(str(e))}", file=sys.stderr)
+        return e.exit_code
+    args = parser.parse_args(routed)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     install_log_redaction()

@@ -54,11 +54,17 @@ def normalise_status(word: str | None) -> JobStatus:
 
 @dataclass(frozen=True)
 class Beat:
-    """A timed line of text (display only; the animatic draws it)."""
+    """A timed line of text (display only; the animatic draws it).
+
+    A spoken line has a ``speaker``: the animatic shows it and says it in that speaker's
+    scratch voice (``voice``: the speaker's place in the cast, so it is the same voice in
+    every segment)."""
 
     start: float
     end: float
     text: str
+    speaker: str | None = None
+    voice: int = 0
 
 
 @dataclass(frozen=True)

@@ -139,9 +139,24 @@ class SegmentJob:
     upstream: Take | None = None  #: the previous segment's chosen take (chained only)
 
 
-def display_beats(seg: Segment) -> tuple[Beat, ...]:
-    """The segment's timed beats, as the animatic draws them."""
-    return tuple(Beat(b.start, b.end, b.text) for b in seg.actions)
+def display_beats(seg: Segment, sb: Storyboard | None = None) -> tuple[Beat, ...]:
+    """The segment's timed beats and spoken lines, as the animatic draws (and says) them."""
+    from soraboard.generation.scratch_voice import voice_index
+
+    cast = cast_order(sb) if sb is not None else ()
+    return tuple(Beat(b.start, b.end, b.text) for b in seg.actions) + tuple(
+        Beat(d.start, d.end, d.text, d.speaker, voice_index(d.speaker, cast))
+        for d in seg.dialogue if d.text.strip())
+
+
+def cast_order(sb: Storyboard) -> tuple[str, ...]:
+    """Every speaker of the film: the style bible's cast, then others as they first speak."""
+    names = [c.name.strip() for c in sb.style.characters if c.name.strip()]
+    for seg in sb.segments:
+        for d in seg.dialogue:
+            if d.speaker.strip() and d.speaker.strip() not in names:
+                names.append(d.speaker.strip())
+    return tuple(names)
 
 
 def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
@@ -152,7 +167,7 @@ def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
     return SegmentJob(
         segment_id=seg.id, index=index, prompt=compose_prompt(sb, index).text,
         model=model or seg.model, size=seg.size, seconds=seg.duration,
-        title=seg.title or f"Segment {index + 1}", beats=display_beats(seg),
+        title=seg.title or f"Segment {index + 1}", beats=display_beats(seg, sb),
         chained=chained, ref_mode=seg.ref_mode, ref_time=seg.ref_time,
         reference_image=seg.reference_image, upstream=upstream if chained else None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,15 +41,21 @@ def _project(path: str) -> Project:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from soraboard.stitch.export import prepare_export, run_export
+    from soraboard.stitch.subtitles import SubtitleOptions
 
     project = _project(args.project)
+    if not re.fullmatch(r"[a-z]{3}", args.subtitle_language):
+        raise CliError(f"--subtitle-language {args.subtitle_language!r}: give a three-letter "
+                       "ISO 639-2 code such as eng, fra or deu", 2)
+    subtitles = None if args.no_subtitles else SubtitleOptions(
+        burn_in=args.burn_subtitles, language=args.subtitle_language)
     ff = _ffmpeg()
     music = Soundtrack(Path(args.music)) if args.music else None
     if music is not None and not music.path.is_file():
         raise CliError(f"music file {args.music} does not exist", 2)
     try:
         prepared = prepare_export(project, args.preset, music=music, loudnorm=args.loudnorm,
-                                  ffmpeg=ff)
+                                  ffmpeg=ff, subtitles=subtitles)
     except ExportBlocked as e:
         raise CliError("cannot export: " + str(e)) from None
     except MediaError as e:
@@ -115,6 +122,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print("  " + one_line(report.text), file=sys.stderr)
     for note in result.notes:
         print("note: " + one_line(note), file=sys.stderr)
+    for sidecar in result.subtitle_files:
+        print(f"Wrote {sidecar}", file=sys.stderr)
     print(f"{result.path} — {result.duration:.2f} s, {result.frames} frames, {result.mode}, "
           f"{result.elapsed:.1f} s")
     return 0
@@ -161,6 +170,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--nle", choices=["resolve", "premiere", "fcpx", "kdenlive", "edl"],
                    help="also write the timeline for this editor beside the film (FCP 7 XML, "
                         "FCPXML, OTIO or a CMX 3600 EDL); says first what it cannot express")
+    p.add_argument("--burn-subtitles", action="store_true",
+                   help="draw the dialogue into the picture (re-encodes it)")
+    p.add_argument("--no-subtitles", action="store_true",
+                   help="no subtitle track and no .srt/.vtt (by default the dialogue is both)")
+    p.add_argument("--subtitle-language", default="eng", metavar="CODE",
+                   help="ISO 639-2 language of the subtitle track (default: eng)")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser(

@@ -122,6 +122,8 @@ class Project:
 class Bundle:
     def __init__(self, path: Path | str) -> None:
         self.path = bundle_path_for(path).absolute()
+        #: the path as the user gave it (``film`` for ``film.soraboard``), for error messages
+        self.given = Path(path)
 
     def __repr__(self) -> str:
         return f"Bundle({str(self.path)!r})"
@@ -177,7 +179,12 @@ class Bundle:
 
     def load_storyboard(self) -> Storyboard:
         if not self.path.exists():
-            raise ProjectError(self.path, "no such project")
+            # say it about the path the user typed, not one with .soraboard added to it
+            given = self.given if self.given.name != STORYBOARD_FILE else self.path
+            if given != self.path and given.exists():
+                raise ProjectError(given, f"not a soraboard project (a project is a folder "
+                                          f"ending in {SUFFIX} with a {STORYBOARD_FILE})")
+            raise ProjectError(given, "no such project")
         if not self.path.is_dir():
             raise ProjectError(self.path, f"not a soraboard project (a project is a folder "
                                           f"ending in {SUFFIX} with a {STORYBOARD_FILE})")

@@ -19,6 +19,7 @@ from soraboard.model.storyboard import (
     Beat,
     Character,
     Continuity,
+    DialogueLine,
     RefMode,
     Segment,
     Storyboard,
@@ -212,7 +213,8 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
             "scene": s.scene,
             "cinematography": s.cinematography,
             "actions": [format_beat(b) for b in s.actions],
-            "dialogue": s.dialogue,
+            "dialogue": [{"speaker": d.speaker, "text": d.text, "start": d.start, "end": d.end}
+                         for d in s.dialogue],
             "audio": s.audio,
         },
         "trim_in": s.trim_in,
@@ -221,6 +223,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "reference": {"mode": s.ref_mode.value, "time": s.ref_time, "image": s.reference_image},
         "chosen_take": s.chosen_take,
         "transition_out": transition_to_dict(s.transition_out),
+        **({"planned": s.planned} if s.planned else {}),
     }
 
 
@@ -252,6 +255,15 @@ def _beat(v: Any, where: str) -> Beat:
                 o.text("text", ""))
 
 
+def _dialogue_line(v: Any, where: str) -> DialogueLine:
+    o = _Obj(v, where)
+    start = o.num("start", 0.0)
+    end = o.num("end", start)
+    if end < start:
+        raise SchemaError(o.at("end"), "a line cannot end before it starts")
+    return DialogueLine(o.text("speaker", ""), o.text("text"), start, end)
+
+
 def _character(v: Any, where: str) -> Character:
     o = _Obj(v, where)
     return Character(o.text("name"), o.text("description", ""))
@@ -280,7 +292,7 @@ def segment_from(v: Any, where: str) -> Segment:
         scene=prompt.text("scene", ""),
         cinematography=prompt.text("cinematography", ""),
         actions=tuple(prompt.items("actions", _beat)),
-        dialogue=prompt.text("dialogue", ""),
+        dialogue=tuple(prompt.items("dialogue", _dialogue_line)),
         audio=prompt.text("audio", ""),
         trim_in=o.num("trim_in", 0.0, maximum=MAX_SECONDS),
         trim_out=o.opt_num("trim_out", maximum=MAX_SECONDS),
@@ -290,6 +302,7 @@ def segment_from(v: Any, where: str) -> Segment:
         reference_image=ref.path("image"),
         chosen_take=o.opt_text("chosen_take"),
         transition_out=Transition() if tr is None else transition_from(tr.d, tr.where),
+        planned=o.opt_text("planned"),
     )
 
 

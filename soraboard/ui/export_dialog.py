@@ -5,6 +5,7 @@ shared. Progress says what is being done and the time left; Cancel always works.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -114,8 +115,11 @@ class ExportDialog(QDialog):
         left.addLayout(row)
         self.loudnorm = QCheckBox("Normalise loudness to −14 LUFS (web)")
         self.otio = QCheckBox("Also write an OpenTimelineIO timeline (.otio) for Resolve / Premiere")
+        self.burn_subtitles = QCheckBox("Burn the dialogue into the picture (re-encodes it; "
+                                        "a subtitle track and .srt/.vtt are always written)")
         left.addWidget(self.loudnorm)
         left.addWidget(self.otio)
+        left.addWidget(self.burn_subtitles)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet(f"color: {theme.STALE.name()};")
@@ -331,6 +335,9 @@ class ExportDialog(QDialog):
             self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
             return
         target = dest.path
+        if prepared.subtitles is not None:
+            prepared.subtitles = replace(prepared.subtitles,
+                                         burn_in=self.burn_subtitles.isChecked())
         self.job = ExportJob(prepared, target)
         self.job.signals.progress.connect(self._on_progress)
         self.job.signals.done.connect(self._on_done)

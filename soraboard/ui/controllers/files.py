@@ -47,9 +47,11 @@ class FilesController(QObject):
         path = self.ask.save_path("New storyboard", Path.home() / "Untitled")
         if path:
             s = self.settings()
+            # the settings' model only while it is current (it may have been saved before
+            # the model retired)
             sb = Storyboard(title=path.name.removesuffix(".soraboard"),
-                            default_model=s.default_model, default_size=s.default_size,
-                            budget=s.budget)
+                            default_model=self.doc.catalog.current_model(s.default_model),
+                            default_size=s.default_size, budget=s.budget)
             self.create_and_open(path, replace(sb, segments=(sb.new_segment(title="Segment 1"),)))
 
     def create_and_open(self, path: Path | str, storyboard: Storyboard) -> None:
