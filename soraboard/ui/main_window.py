@@ -288,6 +288,9 @@ class MainWindow(QMainWindow):
         self.jobs_panel = JobsPanel(self.doc)
         self.jobs_panel.cancel_requested.connect(self._cancel_segment)
         self.jobs_panel.retry_requested.connect(lambda sid: self._generate([sid], confirm=False))
+        self.jobs_panel.check_again_requested.connect(self._check_again)
+        self.jobs_panel.send_again_requested.connect(self._send_again)
+        self.jobs_panel.forget_requested.connect(self._forget_take)
         self.inspector.generate_requested.connect(lambda sid: self._generate([sid]))
         self.inspector.cancel_requested.connect(self._cancel_segment)
         self.tabs = QTabWidget()
@@ -895,7 +898,7 @@ class MainWindow(QMainWindow):
 
     def resume_journaled_jobs(self) -> None:
         """After a crash or a close with jobs running: follow every journaled job again."""
-        active = [t for t in self.doc.takes.values() if t.status.is_active]
+        active = [t for t in self.doc.takes.values() if t.status.is_resumable]
         if not active:
             return
         jobs = self._job_manager()
@@ -990,6 +993,38 @@ class MainWindow(QMainWindow):
 
     def generate_all(self) -> None:
         self._generate([s.id for s in self.doc.storyboard.segments])
+
+    # ------------------------------------------------ creates whose outcome is unknown
+    def _check_again(self, take_id: str) -> None:
+        """Ask the provider again (sends nothing); the take follows its job if one is listed."""
+        take = self.doc.takes.get(take_id)
+        jobs = self._job_manager()
+        if take is None or jobs is None:
+            return
+        sb = self.doc.storyboard
+        seg = sb.segment(take.segment_id) if sb.has_segment(take.segment_id) else None
+        jobs.check_again(take, seg)
+        self.statusBar().showMessage("Checking the provider again — nothing is sent", 6000)
+
+    def _send_again(self, take_id: str) -> None:
+        """The user agreed (with the amount shown) to pay again for this segment."""
+        take = self.doc.takes.get(take_id)
+        jobs = self._job_manager()
+        if take is None or jobs is None or not self.doc.storyboard.has_segment(take.segment_id):
+            return
+        try:
+            jobs.generate(self.doc.storyboard, self.doc.takes, [take.segment_id], None,
+                          send_again={take.segment_id})
+        except Exception as e:  # e.g. another soraboard is generating into this project
+            QMessageBox.warning(self, "Cannot generate", str(e))
+
+    def _forget_take(self, take_id: str) -> None:
+        take = self.doc.takes.get(take_id)
+        jobs = self._job_manager()
+        if take is None or jobs is None:
+            return
+        jobs.forget(take)
+        self.statusBar().showMessage("Forgotten: it no longer counts as possibly billed", 6000)
 
     def _cancel_segment(self, segment_id: str) -> None:
         if self.jobs is not None and self.jobs.cancel(segment_id):
