@@ -183,6 +183,11 @@ def test_a_5xx_on_a_poll_is_plain_transient_but_on_a_create_is_unknown() -> None
     bad = openai.BadRequestError("x", response=httpx2.Response(
         400, request=response.request), body={"error": {"message": "nope"}})
     assert isinstance(map_error(bad, "create", create=True), Rejected)
+    reused = openai.UnprocessableEntityError("x", response=httpx2.Response(
+        422, request=response.request), body={"error": {
+            "message": "Idempotency-Key already used", "code": "idempotency_key_reuse"}})
+    mapped = map_error(reused, "create", create=True)
+    assert isinstance(mapped, Transient) and mapped.ambiguous
 
 
 # ----------------------------------------------------------------------------- the user's choice
