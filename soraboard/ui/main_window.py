@@ -1123,12 +1123,18 @@ class MainWindow(QMainWindow):
         states = [st.state for seg, st in zip(sb.segments, self.doc.statuses()) if seg.id in ids]
         done = sum(s is SegmentState.DONE for s in states)
         failed = sum(s is SegmentState.FAILED for s in states)
+        unknown = sum(s is SegmentState.UNKNOWN for s in states)
         parts = [f"{done} of {len(ids)} done"]
         if failed:
             parts.append(f"{failed} failed")
+        if unknown:
+            parts.append(f"{unknown} outcome unknown — may be billed (see Jobs)")
+        failed += unknown
         rep = self.doc.cost()
         msg = (f"Generation finished: {', '.join(parts)} in {fmt_duration(took)} · spent so far "
-               f"{fmt_usd(rep.spent)}")
+               f"{fmt_usd(rep.spent)}"
+               + (f", possibly billed {fmt_usd(rep.possibly_billed)}" if rep.possibly_billed
+                  else ""))
         self.statusBar().showMessage(msg, 20000)
         if took > LONG_TASK_SECONDS:
             self.notify("Generation finished" if not failed else "Generation finished with "
