@@ -173,7 +173,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
             _save_choices(bundle, adopted)
             return 0
         free = backend.name == "animatic"
-        guard = check_budget(board, takes, catalog, ids, free=free, max_cost=max_cost)
+        # A resumed take (running, or finished and not downloaded) needs no new job.
+        resumed = {t.segment_id for t in active if t.provider == backend.name}
+        guard = check_budget(board, takes, catalog, [i for i in ids if i not in resumed],
+                             free=free, max_cost=max_cost)
         who = "the offline animatic backend ($0)" if free else f"provider {backend.name!r}"
         print(f"Generating {len(ids)} segment(s) with {who}"
               + (f", resuming {len(active)} journaled job(s)" if active else "")
