@@ -257,6 +257,11 @@ class JobsPanel(QWidget):
         self.tree.setColumnWidth(0, 150)
         self.tree.setColumnWidth(1, 160)
         v.addWidget(self.tree, 1)
+        # the selected job in full: the provider's own words are never cut here
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        v.addWidget(self.details)
         row = QHBoxLayout()
         self.cancel_btn = QPushButton(icon("cancel"), "Cancel")
         self.retry_btn = QPushButton(icon("retry"), "Retry")
@@ -339,6 +344,8 @@ class JobsPanel(QWidget):
         take = self.doc.takes.get(item.data(1, Qt.ItemDataRole.UserRole)) if item else None
         self.cancel_btn.setEnabled(take is not None and take.status.is_active)
         unknown = take is not None and take.status is TakeStatus.UNKNOWN
+        self.details.setText(item.toolTip(1) or item.text(1) if item is not None else "")
+        self.details.setVisible(item is not None)
         # a take that ended badly, or a job that stopped before it made a take (never one
         # whose outcome is unknown: that needs the user's word, below)
         self.retry_btn.setEnabled(item is not None and not unknown and (
@@ -396,6 +403,7 @@ class JobsPanel(QWidget):
                    for t in self.take_ids if t in self.doc.takes):
                 continue
             item = QTreeWidgetItem([f"{i + 1} · {sb.segments[i].title}", message, ""])
+            item.setToolTip(1, message)
             item.setData(0, Qt.ItemDataRole.UserRole, sid)
             item.setForeground(1, theme.FAILED)
             self.tree.addTopLevelItem(item)

@@ -79,6 +79,7 @@ def test_an_unknown_outcome_shows_its_three_choices_and_send_again_asks_with_the
         assert "sent to fake at" in text and take.request.size in text
         assert "Server disconnected" in text
         panel.tree.setCurrentItem(item)
+        assert panel.details.text() == text  # shown whole below the list
         for b in (panel.check_btn, panel.send_again_btn, panel.forget_btn):
             assert b.isVisibleTo(panel) and b.isEnabled()
         assert not panel.retry_btn.isEnabled()  # never a plain retry
