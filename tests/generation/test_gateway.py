@@ -408,3 +408,17 @@ def test_a_finished_not_downloaded_take_is_not_priced_again_by_the_budget_guard(
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert "this run costs $0.00" in err and server.max_jobs_per_prompt() == 1
+
+
+def test_a_run_that_finds_no_job_for_an_unknown_create_generates_the_segment(bundle: Bundle, server: FakeVideosServer) -> None:
+    server.faults.list_hidden = True
+    server.faults.create_500 = 1  # a 500 that made nothing; the list cannot tell, yet
+    take = _run(bundle, server)
+    assert take.status is TakeStatus.UNKNOWN and server.max_jobs_per_prompt() == 0
+    server.faults.list_hidden = False  # now it can: no job was made
+    project = load_project(bundle.path)
+    result = run_generation(engine_for(bundle, backend_for(server)), project.storyboard,
+                            project.takes, [])
+    assert result.ok and result.takes["seg_01"].usable, (result.failures, result.unknown)
+    assert load_project(bundle.path).takes[take.id].status is TakeStatus.NOT_SENT
+    assert server.max_jobs_per_prompt() == 1 and _ledger(bundle)[2] == 0
