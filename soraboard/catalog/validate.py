@@ -6,7 +6,7 @@ structural rules (beats, trims, transitions) come from :mod:`soraboard.model.tim
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -179,3 +179,13 @@ def _ranges(numbers: list[int]) -> str:
 
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity is Severity.ERROR]
+
+
+def blocking_problems(sb: Storyboard, catalog: Catalog, takes: Mapping[str, Take],
+                      segment_ids: Iterable[str]) -> list[Problem]:
+    """The errors that stop generating ``segment_ids``: what would be sent. A problem with the
+    take being replaced (its file is missing) is what generating fixes, so it does not count."""
+    wanted = set(segment_ids)
+    return [p for p in validate(sb, catalog, takes)
+            if p.severity is Severity.ERROR and p.segment_id in wanted
+            and p.field != "chosen_take"]

@@ -174,7 +174,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
             _save_choices(bundle, adopted)
             return 0
         free = backend.name == "animatic"
-        guard = check_budget(board, takes, catalog, ids, free=free, max_cost=max_cost)
+        # A resumed take (running, or finished and not downloaded) needs no new job.
+        resumed = {t.segment_id for t in active if t.provider == backend.name}
+        guard = check_budget(board, takes, catalog, [i for i in ids if i not in resumed],
+                             free=free, max_cost=max_cost)
         who = "the offline animatic backend ($0)" if free else f"provider {backend.name!r}"
         print(f"Generating {len(ids)} segment(s) with {who}"
               + (f", resuming {len(active)} journaled job(s)" if active else "")
@@ -320,17 +323,13 @@ def _refuse_invalid(board: Storyboard, catalog: Catalog, takes: Mapping[str, Tak
     segments this run would send (with ``--model`` applied)."""
     from dataclasses import replace
 
-    from soraboard.catalog.validate import Severity, validate
+    from soraboard.catalog.validate import blocking_problems
 
     wanted = set(ids)
     if model:
         board = replace(board, segments=tuple(
             s.with_changes(model=model) if s.id in wanted else s for s in board.segments))
-    # what would be sent; a problem with the take being replaced (its file is missing) is
-    # what generating fixes
-    bad = [p for p in validate(board, catalog, takes)
-           if p.severity is Severity.ERROR and p.segment_id in wanted
-           and p.field != "chosen_take"]
+    bad = blocking_problems(board, catalog, takes, wanted)
     if bad:
         more = f" (and {len(bad) - 1} more; see 'soraboard validate')" if len(bad) > 1 else ""
         raise CliError(f"not sent: {bad[0]}{more}", 2)

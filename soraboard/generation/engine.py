@@ -28,8 +28,9 @@ decides which take a segment uses.
 Threads: :meth:`GenerationEngine.generate` and :meth:`~GenerationEngine.resume` are blocking
 functions that are safe to call from several threads at once. The GUI calls them from
 ``soraboard.workers`` QRunnables; the headless :func:`run_generation` (CLI, tests, benchmark)
-drives them with a plain ``concurrent.futures`` thread pool — the one place outside
-``soraboard.workers`` that starts threads, because the CLI has no Qt.
+drives them with a plain ``concurrent.futures`` thread pool — because the CLI has no Qt.
+Besides that pool, each provider call runs on a short-lived daemon thread
+(:meth:`GenerationEngine._call`) so that a cancel never waits for a request in flight.
 """
 
 from __future__ import annotations

@@ -203,6 +203,9 @@ def map_error(err: Exception, what: str, create: bool = False) -> GenerationErro
                              ambiguous=create)
         if status in (408, 425):
             return Transient(text, _retry_after(err.response.headers))
+        if create and "idempotency" in f"{code} {message}".lower():
+            # A server that de-duplicates: "this key was used" means a job may exist.
+            return Transient(f"{text} (HTTP {status})", ambiguous=True)
         return Rejected(text, code)
     if isinstance(err, openai.OpenAIError):
         return Rejected(f"{what}: {err}")

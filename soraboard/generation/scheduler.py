@@ -128,7 +128,9 @@ def decide(sb: Storyboard, takes: Mapping[str, Take], pending: Iterable[str],
         if seg.id not in pending_set:
             continue
         if seg.id in doubtful and seg.id not in send_again:
-            blocked[seg.id] = unknown_message(doubtful[seg.id], i)
+            head, why, _tail = unknown_parts(doubtful[seg.id], i)
+            blocked[seg.id] = (f"{head}{why}; check the provider, then send it again (pays "
+                               "again) or forget it")
             continue
         if seg.is_chained and i > 0:
             prev = sb.segments[i - 1]

@@ -33,10 +33,11 @@ class BudgetBar(QWidget):
         p.drawRoundedRect(r, 3, 3)
         rep = self.report
         if rep is not None:
-            scale = rep.budget if rep.budget else max(rep.estimate.known, rep.spent + rep.in_flight)
+            scale = rep.budget if rep.budget else max(rep.estimate.known, rep.committed)
             if scale and scale > 0:
                 x = r.left()
-                for value, color in ((rep.spent, theme.DONE), (rep.in_flight, theme.accent())):
+                for value, color in ((rep.spent, theme.DONE), (rep.in_flight, theme.accent()),
+                                     (rep.possibly_billed, theme.STALE)):
                     w = float(min(value / scale, Decimal(1))) * r.width()
                     if w > 0:
                         p.setBrush(color)
@@ -93,8 +94,13 @@ class CostPanel(QWidget):
                 f" · {left_text}"
         else:
             left = " · no budget"
+        possibly = ""
+        if rep.possibly_billed:
+            # creates whose outcome is unknown: counted against the budget until resolved
+            possibly = (f" · <span style='color:{theme.STALE.name()}'>possibly billed "
+                        f"{fmt_usd(rep.possibly_billed)}</span>")
         self.detail.setText(f"<span style='color:{sec}'>spent {fmt_usd(rep.spent)} · in flight "
-                            f"{fmt_usd(rep.in_flight)}</span>{left}")
+                            f"{fmt_usd(rep.in_flight)}</span>{possibly}{left}")
         self.what_if.setText(
             f"<span style='color:{sec}'>What if: all cheapest {rep.what_if_cheapest.describe()}"
             f" · all best {rep.what_if_best.describe()}</span>")

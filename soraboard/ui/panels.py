@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -197,6 +198,7 @@ class TakesPanel(QWidget):
                 status += f" {round(t.progress * 100)} %"
             lines = [f"{t.label or t.model}{chosen}",
                      f"{provider} · {cost}{length} · {when(t.created_at)}",
+                     t.error if t.error and t.error.startswith(status) else
                      status + (f": {t.error}" if t.error else "")]
             item = QListWidgetItem("\n".join(lines))
             item.setData(Qt.ItemDataRole.UserRole, t.id)
@@ -218,11 +220,27 @@ class TakesPanel(QWidget):
         self._sync_buttons()
 
 
+def unknown_details(take: Take) -> str:
+    """Where and when the create of unknown outcome went, and what it asked for."""
+    sent = take.sent_at or take.updated_at
+    r = take.request
+    return (f"sent to {take.provider} at {when(sent)} · {r.model} {r.size} {r.seconds:g} s · "
+            f"take {take.id}")
+
+
 class JobsPanel(QWidget):
-    """Every job of this session: state, progress, the reason of a failure; cancel and retry."""
+    """Every job of this session: state, progress, the reason of a failure; cancel and retry.
+
+    A take whose create has an unknown outcome ("may be billed", from any session) is listed
+    with its provider, time and request and three choices: *Check again* (sends nothing),
+    *Send again* (asks first, with the amount: it pays again) and *Forget*. A take that
+    finished but was not downloaded offers *Retry download* (no new job)."""
 
     cancel_requested = Signal(str)  #: segment id
     retry_requested = Signal(str)  #: segment id
+    check_again_requested = Signal(str)  #: take id
+    send_again_requested = Signal(str)  #: take id — already confirmed with its amount
+    forget_requested = Signal(str)  #: take id
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -239,6 +257,11 @@ class JobsPanel(QWidget):
         self.tree.setColumnWidth(0, 150)
         self.tree.setColumnWidth(1, 160)
         v.addWidget(self.tree, 1)
+        # the selected job in full: the provider's own words are never cut here
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        v.addWidget(self.details)
         row = QHBoxLayout()
         self.cancel_btn = QPushButton(icon("cancel"), "Cancel")
         self.retry_btn = QPushButton(icon("retry"), "Retry")
@@ -246,6 +269,18 @@ class JobsPanel(QWidget):
         row.addWidget(self.retry_btn)
         row.addStretch(1)
         v.addLayout(row)
+        unknown = QHBoxLayout()
+        self.check_btn = QPushButton(icon("retry"), "Check again")
+        self.check_btn.setToolTip("Ask the provider again whether this create made a job "
+                                  "(sends nothing)")
+        self.send_again_btn = QPushButton(icon("generate"), "Send again")
+        self.forget_btn = QPushButton(icon("delete"), "Forget")
+        self.forget_btn.setToolTip("Stop counting this create as possibly billed (after "
+                                   "checking the provider's bill)")
+        for b in (self.check_btn, self.send_again_btn, self.forget_btn):
+            unknown.addWidget(b)
+        unknown.addStretch(1)
+        v.addLayout(unknown)
         self.note = QLabel("Cancelling stops soraboard waiting for a job; the provider may still "
                            "bill for it. Closing the window keeps running jobs journaled and "
                            "resumes them next time.")
@@ -254,6 +289,9 @@ class JobsPanel(QWidget):
         v.addWidget(self.note)
         self.cancel_btn.clicked.connect(lambda: self._emit(self.cancel_requested))
         self.retry_btn.clicked.connect(lambda: self._emit(self.retry_requested))
+        self.check_btn.clicked.connect(lambda: self._emit_take(self.check_again_requested))
+        self.send_again_btn.clicked.connect(self._send_again)
+        self.forget_btn.clicked.connect(lambda: self._emit_take(self.forget_requested))
         self.tree.itemSelectionChanged.connect(self._sync)
         doc.takes_changed.connect(self.refresh)
         self._sync()
@@ -262,6 +300,31 @@ class JobsPanel(QWidget):
         item = self.tree.currentItem()
         if item is not None:
             signal.emit(item.data(0, Qt.ItemDataRole.UserRole))  # type: ignore[attr-defined]
+
+    def selected_take(self) -> Take | None:
+        item = self.tree.currentItem()
+        return self.doc.takes.get(item.data(1, Qt.ItemDataRole.UserRole)) if item else None
+
+    def _emit_take(self, signal: Signal) -> None:  # type: ignore[type-arg]
+        take = self.selected_take()
+        if take is not None:
+            signal.emit(take.id)  # type: ignore[attr-defined]
+
+    def _send_again(self) -> None:
+        """Ask first, with the amount: sending again pays again."""
+        take = self.selected_take()
+        if take is None or take.status is not TakeStatus.UNKNOWN:
+            return
+        price = fmt_usd(take.cost_value, "an unknown amount")
+        answer = QMessageBox.question(
+            self, "Send again — pays again",
+            f"Send this segment again for {price}?\n\nThe first create ({unknown_details(take)})"
+            f" may already have made a job that the provider bills; sending again pays "
+            f"{price} again. Check the provider first if you can.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.send_again_requested.emit(take.id)
 
     def track(self, take: Take) -> None:
         if take.id not in self.take_ids:
@@ -280,16 +343,32 @@ class JobsPanel(QWidget):
         item = self.tree.currentItem()
         take = self.doc.takes.get(item.data(1, Qt.ItemDataRole.UserRole)) if item else None
         self.cancel_btn.setEnabled(take is not None and take.status.is_active)
-        # a take that ended badly, or a job that stopped before it made a take
-        self.retry_btn.setEnabled(item is not None and (
+        unknown = take is not None and take.status is TakeStatus.UNKNOWN
+        self.details.setText(item.toolTip(1) or item.text(1) if item is not None else "")
+        self.details.setVisible(item is not None)
+        # a take that ended badly, or a job that stopped before it made a take (never one
+        # whose outcome is unknown: that needs the user's word, below)
+        self.retry_btn.setEnabled(item is not None and not unknown and (
             take is None or (not take.status.is_active and take.status is not TakeStatus.DONE)))
+        self.retry_btn.setText("Retry download" if take is not None
+                               and take.status is TakeStatus.UNDOWNLOADED else "Retry")
+        for b in (self.check_btn, self.send_again_btn, self.forget_btn):
+            b.setVisible(unknown)
+        if unknown:
+            assert take is not None
+            self.send_again_btn.setText(
+                f"Send again (pays again, {fmt_usd(take.cost_value, '$?')})")
 
     def refresh(self) -> None:
         current = self.tree.currentItem()
         current_take = current.data(1, Qt.ItemDataRole.UserRole) if current else None
         self.tree.clear()
         sb = self.doc.storyboard
-        for tid in reversed(self.take_ids):
+        # Takes that need the user, from any session: unknown outcomes, files not fetched.
+        waiting = sorted((t for t in self.doc.takes.values() if t.id not in self.take_ids
+                          and t.status in (TakeStatus.UNKNOWN, TakeStatus.UNDOWNLOADED)),
+                         key=lambda t: (t.created_at, t.id))
+        for tid in [*[t.id for t in waiting], *reversed(self.take_ids)]:
             take = self.doc.takes.get(tid)
             if take is None:
                 continue
@@ -301,7 +380,12 @@ class JobsPanel(QWidget):
             state = STATUS_TEXT[take.status]
             if take.status.is_active:
                 state += f" {round(take.progress * 100)} %"
-            if take.error:
+            if take.status is TakeStatus.UNKNOWN:
+                state += f"\n{unknown_details(take)}"
+                why = (take.error or "").removeprefix(STATUS_TEXT[take.status] + ": ")
+                if why:
+                    state += f"\n{why}"
+            elif take.error:
                 state += f"\n{take.error}"
             item = QTreeWidgetItem([name, state, fmt_usd(take.cost_value)])
             item.setData(0, Qt.ItemDataRole.UserRole, take.segment_id)
@@ -319,6 +403,7 @@ class JobsPanel(QWidget):
                    for t in self.take_ids if t in self.doc.takes):
                 continue
             item = QTreeWidgetItem([f"{i + 1} · {sb.segments[i].title}", message, ""])
+            item.setToolTip(1, message)
             item.setData(0, Qt.ItemDataRole.UserRole, sid)
             item.setForeground(1, theme.FAILED)
             self.tree.addTopLevelItem(item)

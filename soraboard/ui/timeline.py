@@ -356,6 +356,11 @@ class TimelineCanvas(QWidget):
             status = "⚠ stale"
         elif state is SegmentState.FAILED:
             status = "✕ failed"
+        elif state is SegmentState.UNKNOWN:
+            # a create got no answer: it may be billed; the Jobs tab has the choices
+            status = "? outcome unknown — may be billed"
+            if fm.horizontalAdvance(status) + 20 > r.width():
+                status = "? may be billed"
         w = fm.horizontalAdvance(status) + 12
         # take count, top-left, where it fits beside the status (the status matters more)
         tag = f"take {take_count}" if take_count == 1 else (
@@ -367,7 +372,8 @@ class TimelineCanvas(QWidget):
             col = theme.status_color(state)
             bg = QColor(col)
             bg.setAlpha(220)
-            fg = QColor("#0b0c0e") if state in (SegmentState.DONE, SegmentState.STALE) else QColor(
+            fg = QColor("#0b0c0e") if state in (SegmentState.DONE, SegmentState.STALE,
+                                                SegmentState.UNKNOWN) else QColor(
                 "#ffffff")
             self._pill(p, QPointF(r.right() - 6 - w, r.top() + 6), status, bg, fg)
         # text block

@@ -15,7 +15,7 @@ take of this run), cancels by segment, and cancels everything on close.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -54,11 +54,12 @@ class GenerationJob(QRunnable):
 
     def __init__(self, bundle: Bundle, backend: Backend, *, job: SegmentJob | None = None,
                  resume: Take | None = None, segment: Segment | None = None,
-                 remix: tuple[Take, str] | None = None,
+                 remix: tuple[Take, str] | None = None, check: Take | None = None,
                  engine_options: Mapping[str, object] | None = None) -> None:
         super().__init__()
-        if sum(x is not None for x in (job, resume, remix)) != 1:
-            raise ValueError("give exactly one of a job, a take to resume, a take to remix")
+        if sum(x is not None for x in (job, resume, remix, check)) != 1:
+            raise ValueError("give exactly one of a job, a take to resume, a take to remix, "
+                             "a take to check again")
         self.setAutoDelete(False)  # the manager keeps it (and its signals) until it ends
         self.bundle = bundle
         self.backend = backend
@@ -66,8 +67,10 @@ class GenerationJob(QRunnable):
         self.resume_take = resume
         self.segment = segment
         self.remix_of = remix
+        self.check_take = check
         self.segment_id = (job.segment_id if job is not None else resume.segment_id
-                           if resume is not None else remix[0].segment_id)  # type: ignore[index]
+                           if resume is not None else check.segment_id if check is not None
+                           else remix[0].segment_id)  # type: ignore[index]
         self.cancel_token = CancelToken()
         self.signals = JobSignals()
         self._engine_options = dict(engine_options or {})
@@ -94,6 +97,10 @@ class GenerationJob(QRunnable):
             elif self.remix_of is not None:
                 source, prompt = self.remix_of
                 self.result = engine.remix(source, prompt, self.cancel_token, self.segment)
+            elif self.check_take is not None:
+                # looks only: never sends a create
+                self.result = engine.check_again(self.check_take, self.segment,
+                                                 self.cancel_token)
             else:
                 assert self.resume_take is not None
                 self.result = engine.resume(self.resume_take, self.segment, self.cancel_token)
@@ -137,6 +144,7 @@ class JobManager(QObject):
         self._chosen: dict[str, str | None] = {}
         self._failed: set[str] = set()
         self._model: str | None = None
+        self._send_again: set[str] = set()
 
     # ------------------------------------------------------------------ queries
     def is_running(self, segment_id: str) -> bool:
@@ -156,16 +164,20 @@ class JobManager(QObject):
             self._lock = lock
 
     def generate(self, sb: Storyboard, takes: Mapping[str, Take],
-                 segment_ids: Iterable[str], model: str | None = None) -> None:
+                 segment_ids: Iterable[str], model: str | None = None,
+                 send_again: Collection[str] = ()) -> None:
         """Generate ``segment_ids`` as the scheduler allows, and resume the journaled active
-        takes of this backend's provider (another provider's stay journaled)."""
+        (or finished, not downloaded) takes of this backend's provider (another provider's
+        stay journaled). A segment whose last create has an unknown outcome is blocked unless
+        it is in ``send_again`` — the user agreed to pay again."""
         self._ensure_lock()
         self._sb = sb
         self._takes = dict(takes)
         self._model = model
         self._failed.clear()
+        self._send_again = set(send_again)
         for take in takes.values():
-            if take.status.is_active and take.segment_id not in self._jobs \
+            if take.status.is_resumable and take.segment_id not in self._jobs \
                     and take.provider == self.backend.name:
                 seg = sb.segment(take.segment_id) if sb.has_segment(take.segment_id) else None
                 self._start(GenerationJob(self.bundle, self.backend, resume=take, segment=seg,
@@ -187,6 +199,23 @@ class JobManager(QObject):
         return self._start(GenerationJob(self.bundle, self.backend, remix=(source, prompt),
                                          segment=segment, engine_options=self._engine_options))
 
+    def check_again(self, take: Take, segment: Segment | None = None) -> GenerationJob:
+        """Look again for the job of a take whose create's outcome is unknown (sends
+        nothing; adopts and follows the job when the provider lists exactly one)."""
+        self._ensure_lock()
+        return self._start(GenerationJob(self.bundle, self.backend, check=take,
+                                         segment=segment, engine_options=self._engine_options))
+
+    def forget(self, take: Take) -> Take:
+        """The user's word on a take whose outcome is unknown: stop counting and asking
+        about it. Quick (one journal write), so it runs here."""
+        engine = GenerationEngine(self.bundle, self.backend, events=EngineEvents(
+            take_updated=self._on_job_take_updated))
+        result = engine.forget(take)
+        self._takes[result.id] = result
+        self.take_finished.emit(result)
+        return result
+
     def _start(self, job: GenerationJob) -> GenerationJob:
         self._jobs[job.segment_id] = job
         s = job.signals
@@ -207,7 +236,8 @@ class JobManager(QObject):
         running = dict.fromkeys(self._jobs, self.backend.name)
         d = decide(sb, self._takes, pending, running, self._chosen,
                    dict.fromkeys(pending, self.backend.name),
-                   {self.backend.name: max(self.backend.concurrency, 1)}, self._failed)
+                   {self.backend.name: max(self.backend.concurrency, 1)}, self._failed,
+                   self._send_again)
         for sid, why in d.blocked.items():
             self._pending.remove(sid)
             self._failed.add(sid)

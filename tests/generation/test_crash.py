@@ -112,3 +112,36 @@ def test_sigkill_between_send_and_answer_then_rerun_never_pays_twice(tmp_path: P
             assert second.stdout.count("outcome unknown — may be billed") == 2
             assert "--send-again 1" in second.stdout and "possibly billed $0.40" in second.stdout
             assert all(t.status.value == "unknown" for t in project.takes.values())
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_a_create_in_flight_exits_within_a_second_and_the_rerun_adopts_it(tmp_path: Path, clip_cache: Path) -> None:
+    with FakeVideosServer(clip_cache, latency=0.3) as srv:
+        save_profile(ProviderProfile("fake", srv.base_url, needs_key=False, poll_interval=0.05,
+                                     timeout=60.0))
+        srv.faults.create_slow_after = 1  # the job is made; the answer would take 30 s
+        srv.faults.slow_seconds = 30.0
+        bundle = make_bundle(tmp_path / "Film", [False])
+        proc = subprocess.Popen(_generate_cmd(bundle.path), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        try:
+            _wait_for(lambda: len(srv.state.create_log) >= 1, 60)
+            time.sleep(0.2)
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=10)
+            took = time.monotonic() - t0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert took < 1.5, took  # not the 30 s the answer would take
+        assert proc.returncode != 0 and "interrupted" in err
+        (take,) = load_project(bundle.path).takes.values()
+        assert take.status.value == "pending" and take.sent_at and not take.job_id
+        second = subprocess.run(_generate_cmd(bundle.path), capture_output=True, text=True,
+                                env=os.environ.copy(), timeout=120)
+        assert second.returncode == 0, second.stderr + second.stdout
+        assert srv.state.create_attempts == 1 and srv.max_jobs_per_prompt() == 1
+        project = load_project(bundle.path)
+        chosen = project.takes[project.storyboard.segments[0].chosen_take or ""]
+        assert chosen.id == take.id and chosen.job_id == srv.state.create_log[0][2]

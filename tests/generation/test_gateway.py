@@ -27,7 +27,7 @@ from soraboard.generation.engine import (
 )
 from soraboard.generation.errors import Rejected, Transient
 from soraboard.generation.openai_backend import OpenAIBackend, map_error, unwrap_message
-from soraboard.model.take import Take, TakeStatus
+from soraboard.model.take import RequestSnapshot, Take, TakeStatus
 from soraboard.storage.bundle import Bundle, load_project
 from tests.generation.conftest import make_bundle
 from tests.generation.test_faults import assert_done, backend_for, engine_for, journaled
@@ -183,6 +183,11 @@ def test_a_5xx_on_a_poll_is_plain_transient_but_on_a_create_is_unknown() -> None
     bad = openai.BadRequestError("x", response=httpx2.Response(
         400, request=response.request), body={"error": {"message": "nope"}})
     assert isinstance(map_error(bad, "create", create=True), Rejected)
+    reused = openai.UnprocessableEntityError("x", response=httpx2.Response(
+        422, request=response.request), body={"error": {
+            "message": "Idempotency-Key already used", "code": "idempotency_key_reuse"}})
+    mapped = map_error(reused, "create", create=True)
+    assert isinstance(mapped, Transient) and mapped.ambiguous
 
 
 # ----------------------------------------------------------------------------- the user's choice
@@ -365,3 +370,55 @@ def test_a_20_second_download_outage_is_ridden_out_with_one_job(bundle: Bundle, 
     assert_done(bundle, take)
     assert server.max_jobs_per_prompt() == 1
     assert _ledger(bundle) == (Decimal("0.20"), Decimal(0), Decimal(0))
+
+
+def test_a_journal_from_before_sent_at_keeps_a_pending_create_in_doubt(bundle: Bundle) -> None:
+    import json
+
+    from soraboard.storage.codec import take_from, take_to_dict
+
+    base = Take(id="take_old", segment_id="seg_01", provider="fake",
+                request=RequestSnapshot("p", "test-video", "320x180", 2.0),
+                created_at=100.0, updated_at=105.0)
+    old = take_to_dict(base)
+    del old["sent_at"]
+    # An old pending record without a job id may have sent its create: it is looked up.
+    assert take_from(json.loads(json.dumps(old))).sent_at == 105.0
+    # With a job id, or in any other state, nothing is in doubt.
+    assert take_from({**old, "job_id": "video_1"}).sent_at is None
+    assert take_from({**old, "status": "done", "file": "media/x.mp4"}).sent_at is None
+    assert take_from(take_to_dict(base.with_changes(sent_at=None))).sent_at is None
+
+
+def test_a_finished_not_downloaded_take_is_not_priced_again_by_the_budget_guard(
+        tmp_path: Path, server: FakeVideosServer, capsys: pytest.CaptureFixture[str]) -> None:
+    from dataclasses import replace
+
+    from soraboard.cli import main
+    from soraboard.generation.providers import ProviderProfile, save_profile
+
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False, poll_interval=0.05))
+    bundle = make_bundle(tmp_path / "Film", [False])
+    server.download_outage(60)
+    take = _run(bundle, server, download_attempts=1)
+    assert take.status is TakeStatus.UNDOWNLOADED
+    server.faults.download_outage_until = 0
+    bundle.save(replace(bundle.load_storyboard(), budget="0.20"))  # all spent already
+    code = main(["generate", str(bundle.path), "--provider", "fake"])  # no --yes needed
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "this run costs $0.00" in err and server.max_jobs_per_prompt() == 1
+
+
+def test_a_run_that_finds_no_job_for_an_unknown_create_generates_the_segment(bundle: Bundle, server: FakeVideosServer) -> None:
+    server.faults.list_hidden = True
+    server.faults.create_500 = 1  # a 500 that made nothing; the list cannot tell, yet
+    take = _run(bundle, server)
+    assert take.status is TakeStatus.UNKNOWN and server.max_jobs_per_prompt() == 0
+    server.faults.list_hidden = False  # now it can: no job was made
+    project = load_project(bundle.path)
+    result = run_generation(engine_for(bundle, backend_for(server)), project.storyboard,
+                            project.takes, [])
+    assert result.ok and result.takes["seg_01"].usable, (result.failures, result.unknown)
+    assert load_project(bundle.path).takes[take.id].status is TakeStatus.NOT_SENT
+    assert server.max_jobs_per_prompt() == 1 and _ledger(bundle)[2] == 0

@@ -111,3 +111,47 @@ def test_an_unexpected_error_reaches_the_gui_as_job_failed(qtbot: QtBot, tmp_pat
         manager.generate(sb, {}, [sb.segments[0].id])
     assert sig.args == [sb.segments[0].id, "RuntimeError: disk on fire"]
     qtbot.waitUntil(lambda: not manager.running_segments(), timeout=10000)
+
+
+def test_retry_download_resumes_a_finished_take_without_a_new_job(qtbot: QtBot, tmp_path: Path) -> None:
+    from soraboard.model.take import RequestSnapshot
+
+    bundle = make_bundle(tmp_path / "Film", [False])
+    sb = bundle.load_storyboard()
+    seg = sb.segments[0]
+    waiting = Take(id="take_u", segment_id=seg.id, provider="animatic",
+                   request=RequestSnapshot("p", seg.model, seg.size, seg.duration),
+                   job_id="animatic_0123456789abcdef", status=TakeStatus.UNDOWNLOADED,
+                   created_at=1, updated_at=1, cost="0.20",
+                   error="finished, not downloaded")
+    bundle.write_take(waiting)
+    manager = JobManager(bundle, AnimaticBackend(poll_interval=0.02))
+    finished: list[Take] = []
+    manager.take_finished.connect(finished.append)
+    with qtbot.waitSignal(manager.idle, timeout=60000):
+        manager.generate(sb, {"take_u": waiting}, [seg.id])  # "Retry download"
+    assert [t.id for t in finished] == ["take_u"] and finished[0].usable
+    assert set(load_project(bundle.path).takes) == {"take_u"}  # no second take, no new job
+
+
+def test_a_segment_whose_outcome_is_unknown_is_blocked_until_sent_again(qtbot: QtBot, tmp_path: Path) -> None:
+    from soraboard.model.take import RequestSnapshot
+
+    bundle = make_bundle(tmp_path / "Film", [False])
+    sb = bundle.load_storyboard()
+    seg = sb.segments[0]
+    doubt = Take(id="take_q", segment_id=seg.id, provider="animatic",
+                 request=RequestSnapshot("p", seg.model, seg.size, seg.duration),
+                 status=TakeStatus.UNKNOWN, created_at=1, updated_at=1, sent_at=1,
+                 cost="0.20", error="outcome unknown — may be billed: create: HTTP 500")
+    bundle.write_take(doubt)
+    manager = JobManager(bundle, AnimaticBackend(poll_interval=0.02))
+    with qtbot.waitSignal(manager.segment_blocked, timeout=10000) as sig:
+        manager.generate(sb, {"take_q": doubt}, [seg.id])
+    assert sig.args[0] == seg.id and "send it again (pays again)" in sig.args[1]
+    assert "may be billed" in sig.args[1]
+    finished: list[Take] = []
+    manager.take_finished.connect(finished.append)
+    with qtbot.waitSignal(manager.idle, timeout=60000):
+        manager.generate(sb, {"take_q": doubt}, [seg.id], send_again={seg.id})
+    assert len(finished) == 1 and finished[0].usable and finished[0].id != "take_q"

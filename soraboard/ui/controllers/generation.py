@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from soraboard.catalog.cost import Amount, fmt_usd, segment_cost
-from soraboard.catalog.validate import Severity, validate
+from soraboard.catalog.validate import blocking_problems
 from soraboard.document import Document
 from soraboard.generation.factory import make_backend
 from soraboard.model.status import SegmentState
@@ -110,7 +110,7 @@ class GenerationController(QObject):
 
     def resume_journaled_jobs(self) -> None:
         """After a crash or a close with jobs running: follow every journaled job again."""
-        active = [t for t in self.doc.takes.values() if t.status.is_active]
+        active = [t for t in self.doc.takes.values() if t.status.is_resumable]
         if not active:
             return
         jobs = self.job_manager()
@@ -149,8 +149,7 @@ class GenerationController(QObject):
         if not ids:
             self.message.emit("Nothing to generate", 4000)
             return False
-        errors = [p for p in validate(sb, self.doc.catalog, self.doc.takes)
-                  if p.severity is Severity.ERROR and p.segment_id in ids]
+        errors = blocking_problems(sb, self.doc.catalog, self.doc.takes, ids)
         if errors:
             self.ask.warn("Fix these first", "\n".join(str(p) for p in errors[:8]))
             return False
@@ -198,6 +197,41 @@ class GenerationController(QObject):
 
     def retry(self, segment_id: str) -> None:
         self.generate([segment_id], confirm=False)
+
+    # ------------------------------------------------ creates whose outcome is unknown
+
+    def check_again(self, take_id: str) -> None:
+        """Ask the provider again (sends nothing); the take follows its job if one is listed."""
+        take = self.doc.takes.get(take_id)
+        jobs = self.job_manager()
+        if take is None or jobs is None:
+            return
+        sb = self.doc.storyboard
+        seg = sb.segment(take.segment_id) if sb.has_segment(take.segment_id) else None
+        jobs.check_again(take, seg)
+        self.message.emit("Checking the provider again — nothing is sent", 6000)
+
+    def send_again(self, take_id: str) -> None:
+        """The user agreed (with the amount shown) to pay again for this segment."""
+        take = self.doc.takes.get(take_id)
+        jobs = self.job_manager()
+        if take is None or jobs is None or not self.doc.storyboard.has_segment(take.segment_id):
+            return
+        try:
+            jobs.generate(self.doc.storyboard, self.doc.takes, [take.segment_id], None,
+                          send_again={take.segment_id})
+        except Exception as e:  # e.g. another soraboard is generating into this project
+            self.ask.warn("Cannot generate", str(e))
+            return
+        self.started.emit()
+
+    def forget(self, take_id: str) -> None:
+        take = self.doc.takes.get(take_id)
+        jobs = self.job_manager()
+        if take is None or jobs is None:
+            return
+        jobs.forget(take)
+        self.message.emit("Forgotten: it no longer counts as possibly billed", 6000)
 
     def cancel_segment(self, segment_id: str) -> None:
         if self.jobs is not None and self.jobs.cancel(segment_id):
@@ -293,12 +327,18 @@ class GenerationController(QObject):
         states = [st.state for seg, st in zip(sb.segments, self.doc.statuses()) if seg.id in ids]
         done = sum(s is SegmentState.DONE for s in states)
         failed = sum(s is SegmentState.FAILED for s in states)
+        unknown = sum(s is SegmentState.UNKNOWN for s in states)
         parts = [f"{done} of {len(ids)} done"]
         if failed:
             parts.append(f"{failed} failed")
+        if unknown:
+            parts.append(f"{unknown} outcome unknown — may be billed (see Jobs)")
+        failed += unknown
         rep = self.doc.cost()
         msg = (f"Generation finished: {', '.join(parts)} in {fmt_duration(took)} · spent so far "
-               f"{fmt_usd(rep.spent)}")
+               f"{fmt_usd(rep.spent)}"
+               + (f", possibly billed {fmt_usd(rep.possibly_billed)}" if rep.possibly_billed
+                  else ""))
         self.message.emit(msg, 20000)
         if took > LONG_TASK_SECONDS:
             self.long_task_finished.emit(
