@@ -157,6 +157,7 @@ def test_fcpx_gets_cuts_and_says_so_before_writing(tmp_path: Path,
     assert all("becomes a cut at the middle of the overlap in Final Cut Pro" in line
                for line in losses)
     out = write_nle(project, tmp_path / "film.fcpxml", target, plan)
+    assert 'hasAudio="1"' in out.read_text("utf-8")  # the takes' sound goes along
     tl = otio.adapters.read_from_file(str(out), "fcpx_xml")
     for track in tl.tracks:
         assert [type(i).__name__ for i in track] == ["Clip", "Clip", "Clip"]
