@@ -114,8 +114,11 @@ def _transition(kind: TransitionType, frames: int, rate: Fraction, audio: bool) 
         metadata={"soraboard": meta})
 
 
-def build_timeline(plan: ExportPlan) -> Any:
-    """The ``opentimelineio.schema.Timeline`` of a plan (slates become gaps)."""
+def build_timeline(plan: ExportPlan, music_seconds: float | None = None) -> Any:
+    """The ``opentimelineio.schema.Timeline`` of a plan (slates become gaps).
+
+    ``music_seconds``: the music bed's length, so its track repeats it as the film does;
+    unknown, it is one clip as long as the film."""
     import opentimelineio as otio
 
     film = plan.format.fps
@@ -143,18 +146,45 @@ def build_timeline(plan: ExportPlan) -> Any:
                 continue
             track.append(_clip(src, plan, before, after, audio))
     if plan.music is not None:
-        music = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
-        music.append(otio.schema.Clip(
+        timeline.tracks.append(_music_track(plan, music_seconds))
+    return timeline
+
+
+def _music_track(plan: ExportPlan, seconds: float | None) -> Any:
+    """The music bed: the file again and again until the film ends (``-stream_loop``)."""
+    import opentimelineio as otio
+
+    assert plan.music is not None
+    film = plan.format.fps
+    total = Fraction(plan.total_frames)
+    length = (Fraction(seconds).limit_denominator(1_000_000) * film if seconds and seconds > 0
+              else total)
+    track = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
+    placed = Fraction(0)
+    while placed < total:
+        take = min(length, total - placed)
+        track.append(otio.schema.Clip(
             name=plan.music.path.name,
             media_reference=otio.schema.ExternalReference(
-                target_url=plan.music.path.absolute().as_uri()),
-            source_range=otio.opentime.TimeRange(_rt(0, film), _rt(plan.total_frames, film)),
+                target_url=plan.music.path.absolute().as_uri(),
+                available_range=otio.opentime.TimeRange(_rt(0, film), _rt(length, film))),
+            source_range=otio.opentime.TimeRange(_rt(0, film), _rt(take, film)),
             metadata={"soraboard": {"fade_in": plan.music.fade_in,
                                     "fade_out": plan.music.fade_out,
-                                    "volume": plan.music.volume, "duck": plan.music.duck,
-                                    "loops": True}}))
-        timeline.tracks.append(music)
-    return timeline
+                                    "volume": plan.music.volume, "duck": plan.music.duck}}))
+        placed += take
+    return track
+
+
+def _music_seconds(plan: ExportPlan) -> float | None:
+    if plan.music is None:
+        return None
+    from soraboard.media.probe import MediaError, probe
+
+    try:
+        return probe(plan.music.path, count_frames=False).duration or None
+    except (MediaError, OSError):
+        return None
 
 
 def timeline_of(project: Project, plan: ExportPlan | None = None) -> Any:
@@ -164,7 +194,7 @@ def timeline_of(project: Project, plan: ExportPlan | None = None) -> Any:
 
         files, probes, _ = probe_takes(project)
         plan = build_plan(project.storyboard, project.takes, files, probes, FINAL)
-    return build_timeline(plan)
+    return build_timeline(plan, _music_seconds(plan))
 
 
 def write_otio(project: Project, path: Path, plan: ExportPlan | None = None) -> Path:
@@ -273,7 +303,7 @@ def nle_timeline(plan: ExportPlan, target: NleTarget) -> Any:
     to the editor's effect, or (targets without transitions) turned into a cut."""
     import opentimelineio as otio
 
-    timeline = build_timeline(plan)
+    timeline = build_timeline(plan, _music_seconds(plan))
     for track in timeline.tracks:
         audio = track.kind == otio.schema.TrackKind.Audio
         for k in reversed(range(len(track))):

@@ -89,6 +89,8 @@ def x264_params(options: Mapping[str, str], fast: bool = True) -> str:
         for key, value in _FAST.items():
             if key == "me" or int(options.get(key, "0") or 0) > int(value):
                 options[key] = value
+        # no sub-partition search: the windows are short blends; measured 20 % faster
+        extra.append("partitions=none")
         if psy_rd_dropped and "chroma_qp_offset" in options:
             # below subme 6 x264 applies no psy-RD, and psy-RD is what moved the chroma QP
             # offset the SEI prints: pass that final value, so the PPS stays identical

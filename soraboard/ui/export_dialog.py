@@ -13,6 +13,7 @@ from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QFileDialog,
     QGridLayout,
@@ -36,6 +37,7 @@ from soraboard.stitch.destination import (
     default_destination,
 )
 from soraboard.stitch.export import ExportResult, PreparedExport
+from soraboard.stitch.otio import NLE_TARGETS, nle_losses, nle_target, write_nle
 from soraboard.stitch.plan import Soundtrack
 from soraboard.stitch.presets import PresetName
 from soraboard.stitch.runner import Progress
@@ -120,6 +122,17 @@ class ExportDialog(QDialog):
         left.addWidget(self.loudnorm)
         left.addWidget(self.otio)
         left.addWidget(self.burn_subtitles)
+        # the timeline in an editor's own format, and beforehand what it cannot express
+        self.nle = QComboBox()
+        self.nle.addItem("No file for an editor", "")
+        for t in NLE_TARGETS.values():
+            self.nle.addItem(f"Also a timeline for {t.editor} ({t.suffix})", t.name)
+        self.nle.currentIndexChanged.connect(self._show_nle_losses)
+        left.addWidget(self.nle)
+        self.nle_losses = QLabel()
+        self.nle_losses.setWordWrap(True)
+        self.nle_losses.setStyleSheet(f"color: {theme.STALE.name()};")
+        left.addWidget(self.nle_losses)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet(f"color: {theme.STALE.name()};")
@@ -207,6 +220,18 @@ class ExportDialog(QDialog):
                 notes += [w for w in p.warnings if w not in notes]
         self.notes.setText("\n".join(notes))
         self.export_btn.setEnabled(True)
+        self._show_nle_losses()
+
+    def _show_nle_losses(self) -> None:
+        name = self.nle.currentData()
+        prepared = self.prepared.get(self.selected_preset())
+        if not name or prepared is None:
+            self.nle_losses.setText("")
+            return
+        target = nle_target(name)
+        lost = nle_losses(prepared.plan, target)
+        self.nle_losses.setText("\n".join(f"• {line}" for line in lost) if lost else
+                                f"{target.editor} gets every transition as it is.")
 
     def _on_summaries_failed(self, message: str) -> None:
         for _radio, detail in self.preset_rows.values():
@@ -379,6 +404,8 @@ class ExportDialog(QDialog):
                            f"{result.elapsed:.1f} s{note}")
         if self.otio.isChecked():
             self._write_otio(result.path.with_suffix(".otio"))
+        if self.nle.currentData():
+            self._write_nle(result.path, self.nle.currentData())
         self.show_btn.show()
         self.cancel_btn.setText("Close")
         self.export_btn.setEnabled(True)
@@ -393,6 +420,16 @@ class ExportDialog(QDialog):
             self.stage.setText(self.stage.text() + f" · timeline {path.name}")
         except Exception as e:  # the film is written; say what went wrong with the hand-off
             self.stage.setText(self.stage.text() + f" · OTIO failed: {e}")
+
+    def _write_nle(self, film: Path, name: str) -> None:
+        target = nle_target(name)
+        prepared = self.prepared.get(self.selected_preset())
+        try:
+            path = write_nle(self.project, film.with_suffix(target.suffix), target,
+                             plan=prepared.plan if prepared is not None else None)
+            self.stage.setText(self.stage.text() + f" · {target.editor} timeline {path.name}")
+        except Exception as e:  # the film is written; say what went wrong with the hand-off
+            self.stage.setText(self.stage.text() + f" · {target.editor} timeline failed: {e}")
 
     def _on_failed(self, message: str) -> None:
         self.job = None

@@ -157,6 +157,7 @@ def test_fcpx_gets_cuts_and_says_so_before_writing(tmp_path: Path,
     assert all("becomes a cut at the middle of the overlap in Final Cut Pro" in line
                for line in losses)
     out = write_nle(project, tmp_path / "film.fcpxml", target, plan)
+    assert 'hasAudio="1"' in out.read_text("utf-8")  # the takes' sound goes along
     tl = otio.adapters.read_from_file(str(out), "fcpx_xml")
     for track in tl.tracks:
         assert [type(i).__name__ for i in track] == ["Clip", "Clip", "Clip"]
@@ -206,3 +207,28 @@ def test_export_nle_says_what_is_lost_then_writes_beside_the_film(
     note = err.index("note: segment 2 “Shot 2” → segment 3 “Shot 3”: the wipe left becomes")
     assert note < err.index("export: ") < err.index(f"Wrote {tmp_path / 'film.edl'}")
     assert (tmp_path / "film.edl").is_file()
+
+
+def test_the_music_bed_repeats_in_its_track_as_in_the_film(tmp_path: Path) -> None:
+    import subprocess
+
+    from soraboard.media.ffmpeg import find_ffmpeg
+    from soraboard.stitch.plan import Soundtrack
+
+    music = tmp_path / "theme.m4a"
+    subprocess.run([find_ffmpeg().path, "-v", "error", "-f", "lavfi", "-i", "sine=d=1.5",
+                    str(music)], check=True)
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 2.0, "red"),
+                                      ClipSpec("b.mp4", 2.0, "blue", audio=False)],
+                           [(T.FADE_WHITE, 0.5)])
+    plan = prepare_export(project, "final", music=Soundtrack(music)).plan
+    for name in ("resolve", "fcpx", "edl", "kdenlive"):
+        target = nle_target(name)
+        out = write_nle(project, tmp_path / f"film{target.suffix}", target, plan)
+        otio.adapters.read_from_file(str(out), target.adapter)
+    tl = otio.adapters.read_from_file(str(tmp_path / "film.otio"), "otio_json")
+    bed = tl.tracks[2]
+    assert bed.name == "Music" and len(bed) == 3  # 1.5 + 1.5 + 0.5 s: the film is 3.5 s
+    assert [round(c.source_range.duration.to_seconds(), 3) for c in bed] == [1.5, 1.5, 0.5]
+    assert all(c.available_range().duration.to_seconds() == pytest.approx(1.5, abs=0.03)
+               for c in bed)

@@ -157,3 +157,4 @@ def test_a_portrait_film_never_copies_a_rotated_take(tmp_path: Path,
     assert _frame_sizes(out) == {"180x320"}
     assert _white_side(frame_at(out, 75, (180, 320))) == _shown(footage["rot90"])
     assert _white_side(frame_at(out, 15, (180, 320))) == "left"
+

@@ -263,8 +263,8 @@ def test_x264_params_reproduce_the_source_settings() -> None:
     # faster search where it changes no header bit; a source already faster keeps its own
     fast = x264_params({**opts, "subme": "7", "trellis": "1", "rc_lookahead": "40"})
     assert "subme=2" in fast and "trellis=0" in fast and "rc_lookahead=10" in fast
-    assert fast.endswith(":me=dia:chroma_qp_offset=-2")  # psy-RD's share of the offset kept
-    assert x264_params({**opts, "subme": "1"}).endswith(":me=dia")
+    assert fast.endswith(":me=dia:partitions=none:chroma_qp_offset=-2")  # psy-RD share kept
+    assert x264_params({**opts, "subme": "1"}).endswith(":me=dia:partitions=none")
 
 
 def _tone_changes(path: Path, tones: list[int]) -> list[float]:

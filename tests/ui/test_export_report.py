@@ -31,3 +31,35 @@ def test_smart_preset_lists_the_segments_it_must_encode(qtbot: QtBot, tmp_path: 
     assert "encoded —" not in dlg.preset_rows[PresetName.FINAL][1].text()
     thumbs.wait()
     dlg.close()
+
+
+def test_an_editor_timeline_says_what_it_loses_then_is_written_beside_the_film(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    from soraboard.model.storyboard import TransitionType as T
+
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 1.0, "red"),
+                                      ClipSpec("b.mp4", 1.0, "blue"),
+                                      ClipSpec("c.mp4", 1.0, "green")],
+                           [(T.CROSSFADE, 0.3), (T.WIPE_LEFT, 0.3)])
+    thumbs = ThumbnailService()
+    dlg = ExportDialog(project, thumbs)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: len(dlg.prepared) == 3, timeout=60_000)
+    assert dlg.nle_losses.text() == ""
+    dlg.nle.setCurrentIndex(dlg.nle.findData("resolve"))
+    assert dlg.nle_losses.text() == (
+        "• segment 2 “Shot 2” → segment 3 “Shot 3”: the wipe left becomes Edge Wipe in "
+        "DaVinci Resolve (its direction is the effect's default)")
+    dlg.nle.setCurrentIndex(dlg.nle.findData("edl"))
+    assert "becomes a dissolve (D) in a CMX 3600 EDL" in dlg.nle_losses.text()
+    out = tmp_path / "film.mp4"
+    dlg.dest.setText(str(out))
+    dlg.select_preset(PresetName.PREVIEW)
+    dlg.start_export()
+    qtbot.waitUntil(lambda: dlg.result_path is not None or "failed" in dlg.stage.text(),
+                    timeout=100_000)
+    assert (tmp_path / "film.edl").is_file(), dlg.stage.text()
+    assert "a CMX 3600 EDL timeline film.edl" in dlg.stage.text()
+    thumbs.wait()
+    dlg.close()

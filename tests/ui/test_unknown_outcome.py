@@ -93,7 +93,7 @@ def test_an_unknown_outcome_shows_its_three_choices_and_send_again_asks_with_the
 
         # Check again sends nothing; behind a list that cannot be read it stays unknown.
         panel.check_btn.click()
-        qtbot.waitUntil(lambda: win.jobs is not None and not win.jobs.running_segments(),
+        qtbot.waitUntil(lambda: win.generation.jobs is not None and not win.generation.jobs.running_segments(),
                         timeout=20_000)
         assert doc.takes[take.id].status is TakeStatus.UNKNOWN
         assert server.state.create_attempts == 0
@@ -108,9 +108,9 @@ def test_an_unknown_outcome_shows_its_three_choices_and_send_again_asks_with_the
         panel.tree.setCurrentItem(item)
         panel.send_again_btn.click()
         qtbot.waitUntil(lambda: server.state.create_attempts == 1, timeout=20_000)
-        assert win.jobs is not None
-        win.jobs.cancel_all()
-        qtbot.waitUntil(lambda: not win.jobs.running_segments(), timeout=20_000)
+        assert win.generation.jobs is not None
+        win.generation.jobs.cancel_all()
+        qtbot.waitUntil(lambda: not win.generation.jobs.running_segments(), timeout=20_000)
         assert server.state.create_attempts == 1
     finally:
         doc.undo_stack.setClean()
