@@ -103,8 +103,10 @@ def format_cost(sb: Storyboard, report: CostReport, catalog: Catalog,
         "",
         f"Estimate   {report.estimate.describe()}",
     ]
-    if report.spent or report.in_flight:
-        lines.append(f"Spent      {fmt_usd(report.spent)}   in flight {fmt_usd(report.in_flight)}")
+    if report.spent or report.in_flight or report.possibly_billed:
+        lines.append(f"Spent      {fmt_usd(report.spent)}   in flight {fmt_usd(report.in_flight)}"
+                     + (f"   possibly billed {fmt_usd(report.possibly_billed)} (creates of "
+                        "unknown outcome)" if report.possibly_billed else ""))
     if report.budget is not None:
         state = " — OVER BUDGET" if report.over_budget else (
             " — close to the budget" if report.near_budget else "")

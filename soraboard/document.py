@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import warnings
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,12 @@ AUTOSAVE_FILE = "autosave.json"
 EDITOR_COMMAND = "the soraboard editor"
 
 
+def _disconnect_clean_changed(stack: QUndoStack) -> None:
+    with warnings.catch_warnings(), contextlib.suppress(RuntimeError, TypeError):
+        warnings.simplefilter("ignore", RuntimeWarning)  # nothing left to disconnect
+        stack.cleanChanged.disconnect()
+
+
 class Document(QObject):
     #: the storyboard changed (any edit, undo or redo)
     storyboard_changed = Signal()
@@ -56,22 +64,26 @@ class Document(QObject):
         self._project = project
         self.catalog = catalog or default_catalog()
         self.undo_stack = QUndoStack(self)
-        # a bound slot, not a lambda: Qt drops the connection with the Document, so a stack
-        # outliving it at exit never emits into a deleted signal source
-        self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
+        self.undo_stack.cleanChanged.connect(self.file_state_changed)
+        # When Python frees this Document, the stack goes with its attributes, and the stack's
+        # destructor clears it, which emits cleanChanged into the half-freed Document: PySide
+        # crashed there (or raised "Signal source has been deleted"). Weak-reference callbacks
+        # run before the attributes are cleared, so the connection is cut first.
+        weakref.finalize(self, _disconnect_clean_changed, self.undo_stack)
         self._selection: list[str] = []
         self._status_cache: tuple[int, int, list[SegmentStatus]] | None = None
         self._takes_version = 0
         self._lock: BundleLock | None = None
-
-    def _on_undo_clean_changed(self, _clean: bool) -> None:
-        self.file_state_changed.emit()
 
     # ------------------------------------------------------------------ state
 
     @property
     def project(self) -> Project:
         return self._project
+
+    def snapshot(self) -> Project:
+        """The project as it is now, for a worker: later edits do not reach it."""
+        return Project(self.bundle, self.storyboard, dict(self.takes))
 
     @property
     def bundle(self) -> Bundle:

@@ -218,9 +218,9 @@ def _run_steps(clock: _Clock, out: Path, timeout: float) -> None:
 
     clock.begin("generate")
     errors: list[str] = []
-    if not win._generate([first.id], confirm=False):
+    if not win.generation.generate([first.id], confirm=False):
         raise SelfTestFailure("generate", "the window did not start the job")
-    jobs = win.jobs
+    jobs = win.generation.jobs
     if jobs is None or jobs.backend.name != "animatic":
         raise SelfTestFailure("generate", "the animatic backend is not the one in use")
     jobs.job_failed.connect(lambda _sid, message: errors.append(message))
@@ -245,7 +245,7 @@ def _run_steps(clock: _Clock, out: Path, timeout: float) -> None:
     sink.videoFrameChanged.connect(lambda f: frames.append(1) if f.isValid() else None)
     win.player.player.errorOccurred.connect(
         lambda _e, message: play_errors.append(message or "QMediaPlayer error"))
-    win._play_take(take_id)
+    win.preview.play_take(take_id)
     if win.player.source is None:
         raise SelfTestFailure("play", "the take has no playable file")
     _wait(app, lambda: len(frames) >= MIN_FRAMES, 60, "play",
@@ -263,10 +263,10 @@ def _run_steps(clock: _Clock, out: Path, timeout: float) -> None:
     from soraboard.workers.export import ExportJob, SummariesJob
 
     result: dict[str, Any] = {}
-    summaries = SummariesJob(win._project_snapshot(), None, False)
+    summaries = SummariesJob(doc.snapshot(), None, False)
     summaries.signals.done.connect(lambda r: result.__setitem__("prepared", r))
     summaries.signals.failed.connect(lambda m: result.__setitem__("error", m))
-    win.stitch.start(summaries)
+    win.preview.stitch.start(summaries)
     _wait(app, lambda: "prepared" in result, 120, "export",
           lambda: result.get("error"))
     prepared = result["prepared"][PresetName.PREVIEW]
@@ -275,7 +275,7 @@ def _run_steps(clock: _Clock, out: Path, timeout: float) -> None:
     job.signals.done.connect(lambda r: result.__setitem__("export", r))
     job.signals.failed.connect(lambda m: result.__setitem__("error", m))
     job.signals.cancelled.connect(lambda: result.__setitem__("error", "cancelled"))
-    win.stitch.start(job)
+    win.preview.stitch.start(job)
     _wait(app, lambda: "export" in result, timeout, "export", lambda: result.get("error"))
     info = probe(film)
     if info.video is None or abs(info.duration - SEGMENT_SECONDS) > 0.2:
@@ -284,10 +284,10 @@ def _run_steps(clock: _Clock, out: Path, timeout: float) -> None:
                f"{film.stat().st_size / 1e6:.2f} MB")
 
     clock.begin("bundle")
-    clock.done(_check_bundle(win._project_snapshot(), prepared.plan, out))
+    clock.done(_check_bundle(doc.snapshot(), prepared.plan, out))
 
     clock.begin("close")
-    if not win.save():
+    if not win.files.save():
         raise SelfTestFailure("close", "saving the project failed")
     win.close()
     _wait(app, lambda: not win.isVisible(), 30, "close")

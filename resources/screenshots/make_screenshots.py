@@ -46,18 +46,16 @@ def main() -> int:
     win = open_window(demo_project())
     assert isinstance(win, MainWindow)
     win.resize(1600, 1000)
-    win._confirm = lambda _title, _text: True  # type: ignore[method-assign]
     started = time.time()
     state = {"stage": "generate"}
 
     def step() -> None:
         if state["stage"] == "generate":
             ids = [s.id for s in win.doc.storyboard.segments]
-            win._generate(ids, confirm=False)
+            win.generation.generate(ids, confirm=False)
             state["stage"] = "wait"
         elif state["stage"] == "wait":
-            busy = win.jobs is not None and bool(win.jobs.running_segments()
-                                                 or win.jobs.pending_segments())
+            busy = bool(win.generation.active_segments())
             if busy and time.time() - started < 300:
                 QTimer.singleShot(500, step)
                 return
@@ -104,8 +102,7 @@ def main() -> int:
     QTimer.singleShot(500, step)
     app.exec()
     win.doc.undo_stack.setClean()
-    if win.jobs is not None:
-        win.jobs.close()
+    win.generation.close()
     return 0
 
 

@@ -193,9 +193,9 @@ class AnimaticBackend:
     def download(self, job_id: str, request: VideoRequest, dest: Path) -> None:
         render_animatic(request, dest, self._ffmpeg)
 
-    def find_job(self, request: VideoRequest, since: float,
-                 exclude: frozenset[str] = frozenset()) -> JobState | None:
-        return None  # nothing is ever lost locally: resubmitting is free and identical
+    def find_jobs(self, request: VideoRequest, since: float,
+                  exclude: frozenset[str] = frozenset()) -> list[JobState]:
+        return []  # nothing is ever lost locally: resubmitting is free and identical
 
     def can_remix(self, model: str) -> bool:
         return False

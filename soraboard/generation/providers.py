@@ -58,6 +58,32 @@ PRESETS: dict[str, ProviderProfile] = {
 }
 
 
+#: A LiteLLM ``config.yaml`` for a video model (shown in Settings and the README). The
+#: router re-sends a create that answered 500 unless retries are off — and a 500 from a
+#: gateway can already be a paid job (PROVIDERS.md §3.8).
+LITELLM_VIDEO_CONFIG = """\
+model_list:
+  - model_name: veo-3.1-fast
+    litellm_params:
+      model: vertex_ai/veo-3.1-fast-generate-001
+      vertex_project: my-project
+      vertex_location: us-central1
+      num_retries: 0        # never re-send a create: a 500 may already be a paid job
+    model_info:
+      mode: video_generation
+router_settings:
+  num_retries: 0            # the router's default is 2
+"""
+
+#: What Settings says about gateways and retries, in one paragraph.
+LITELLM_NOTE = (
+    "Behind LiteLLM, give video deployments num_retries: 0: its router re-sends a create "
+    "that answered 500, which may already be a paid job. soraboard never re-sends a create "
+    "whose answer was lost; it reads the provider's job list (vLLM-Omni and OpenAI-shaped "
+    "servers; LiteLLM cannot list jobs) or shows the take as \u201coutcome unknown \u2014 may "
+    "be billed\u201d for you to check.")
+
+
 class ProviderError(ValueError):
     """A profile that does not exist or cannot be used; the message says what to do."""
 

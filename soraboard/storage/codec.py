@@ -342,6 +342,7 @@ def take_to_dict(t: Take) -> dict[str, Any]:
         "error": redact(t.error) if t.error else t.error,
         "error_kind": t.error_kind,
         "label": t.label,
+        "sent_at": t.sent_at,
         "request": {
             "prompt": r.prompt,
             "model": r.model,
@@ -352,6 +353,16 @@ def take_to_dict(t: Take) -> dict[str, Any]:
             "upstream_take": r.upstream_take,
         },
     }
+
+
+def _sent_at(o: _Obj) -> float | None:
+    """A record from before ``sent_at`` existed: a pending take without a job id may have
+    sent its create (the old engine wrote it just before sending)."""
+    if "sent_at" in o.d:
+        return o.opt_num("sent_at")
+    if o.d.get("status") == "pending" and not o.d.get("job_id"):
+        return o.num("updated_at", 0.0) or o.num("created_at", 0.0)
+    return None
 
 
 def take_from(v: Any, where: str = "take") -> Take:
@@ -376,6 +387,7 @@ def take_from(v: Any, where: str = "take") -> Take:
         error=o.opt_text("error"),
         error_kind=o.opt_text("error_kind"),
         label=o.text("label", ""),
+        sent_at=_sent_at(o),
         request=RequestSnapshot(
             prompt=r.text("prompt", ""),
             model=r.text("model"),

@@ -182,6 +182,16 @@ class PlayerWidget(QWidget):
         else:
             self.player.play()
 
+    def play_now(self) -> None:
+        self.player.play()
+
+    def pause(self) -> None:
+        self.player.pause()
+
+    def position(self) -> float:
+        """Seconds into what is loaded."""
+        return self.player.position() / 1000
+
     def seek(self, seconds: float) -> None:
         self.player.setPosition(round(seconds * 1000))
 

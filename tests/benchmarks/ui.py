@@ -131,8 +131,7 @@ def bench_stalls_and_300() -> None:
     probe.timeout.connect(tick)
     clock.start()
     probe.start()
-    win._confirm = lambda _t, _x: True  # type: ignore[method-assign]
-    win._generate([s.id for s in win.doc.storyboard.segments])
+    win.generation.generate([s.id for s in win.doc.storyboard.segments], confirm=False)
     wait(lambda: all(s.state is SegmentState.DONE for s in win.doc.statuses()), 300)
     win.export_film()
     dlg = win.findChild(ExportDialog)

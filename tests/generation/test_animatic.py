@@ -70,7 +70,7 @@ def test_backend_protocol_costs_nothing_and_accepts_every_model(tmp_path: Path) 
     state = backend.submit(VideoRequest("p", "sora-2", "320x180", 2.0))
     assert state.status is JobStatus.COMPLETED
     assert backend.poll(state.job_id).status is JobStatus.COMPLETED
-    assert backend.find_job(VideoRequest("p", "sora-2", "320x180", 2.0), 0) is None
+    assert backend.find_jobs(VideoRequest("p", "sora-2", "320x180", 2.0), 0) == []
 
 
 def test_simulated_latency_reports_progress() -> None:

@@ -28,6 +28,7 @@ def test_self_test_generates_plays_and_exports_then_exits_0(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     assert lines[-1].startswith("self-test: OK in ")
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]  # e.g. a signal of a freed object
     # every step reports its time, in order
     steps = [ln.split()[0] for ln in lines if ln.startswith("  ")]
     assert steps == ["start", "open", "generate", "play", "export", "bundle", "close"]

@@ -27,7 +27,7 @@ def test_a_cli_write_after_a_crash_does_not_strand_the_autosave(
     first = win.doc.storyboard.segments[1]
     win.doc.set_storyboard_field("title", "Unsaved title")
     win.doc.set_field(first.id, "scene", "A tram crosses the square in fog.")
-    win._autosave()
+    win.files.autosave()
     assert (project_path / "autosave.json").exists()
     # the editor "crashes"; then a command writes the project
     clip = make_clip(tmp_path / "harbour.mp4", duration=1.0, size="320x180", fps="25")

@@ -141,11 +141,11 @@ def test_transition_chip_popup_changes_the_transition(qtbot: QtBot, window) -> N
 def test_save_then_autosave_and_recovery(qtbot: QtBot, window, project_path) -> None:  # type: ignore[no-untyped-def]
     win = window
     win.doc.set_storyboard_field("title", "Saved title")
-    assert win.save()
+    assert win.files.save()
     assert load_project(project_path).storyboard.title == "Saved title"
     assert not win.isWindowModified()
     win.doc.set_storyboard_field("title", "Unsaved title")
-    win._autosave()
+    win.files.autosave()
     assert (project_path / "autosave.json").exists()
     assert load_project(project_path).storyboard.title == "Saved title"  # never over the save
     # "crash": a new document on the same bundle finds the autosave and recovers it
@@ -155,7 +155,7 @@ def test_save_then_autosave_and_recovery(qtbot: QtBot, window, project_path) -> 
     assert doc2.storyboard.title == "Unsaved title"
     doc2.undo_stack.undo()
     assert doc2.storyboard.title == "Saved title"
-    win.save()
+    win.files.save()
     assert not (project_path / "autosave.json").exists()
 
 

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from soraboard.media.probe import probe
 from soraboard.model.status import SegmentState
 from tests.helpers.sched import thread_sched
+from tests.ui.scripted_ask import ScriptedAsk
 
 
 class LoopProbe:
@@ -71,8 +72,8 @@ def _short(win) -> None:  # type: ignore[no-untyped-def]
 
 
 def _generate_all(qtbot: QtBot, win) -> None:  # type: ignore[no-untyped-def]
-    win._confirm = lambda _t, _x: True
-    assert win._generate([s.id for s in win.doc.storyboard.segments])
+    win.generation.ask = ScriptedAsk(default=True)
+    assert win.generation.generate([s.id for s in win.doc.storyboard.segments])
     qtbot.waitUntil(lambda: all(s.state is SegmentState.DONE for s in win.doc.statuses()),
                     timeout=180_000)
 
@@ -109,8 +110,8 @@ def test_generate_all_play_a_take_preview_the_sequence_export_without_blocking(
 
     loop.phase = "sequence preview"
     # the sequence preview renders (slates for nothing: every segment has a take) and plays
-    win.preview_sequence()
-    qtbot.waitUntil(lambda: win._preview_job is None and win.player.source is not None
+    win.preview.preview_sequence()
+    qtbot.waitUntil(lambda: win.preview.preview_job is None and win.player.source is not None
                     and "sequence" in str(win.player.source), timeout=120_000)
     with loop.paused():
         preview = probe(win.player.source)
@@ -165,12 +166,12 @@ def test_regenerating_makes_the_chained_successor_stale_and_undo_heals(
     for seg in sb.segments:  # only segments 2 and 3 (3 continues from 2)
         if seg.id not in keep:
             win.doc.delete([seg.id])
-    win._confirm = lambda _t, _x: True
+    win.generation.ask = ScriptedAsk(default=True)
     _generate_all(qtbot, win)
     first = win.doc.storyboard.segments[0].chosen_take
     # regenerate segment 1 alone: its new take is chosen, its successor goes stale
     win.doc.set_field(win.doc.storyboard.segments[0].id, "audio", "rain")
-    assert win._generate([win.doc.storyboard.segments[0].id], confirm=False)
+    assert win.generation.generate([win.doc.storyboard.segments[0].id], confirm=False)
     qtbot.waitUntil(lambda: win.doc.storyboard.segments[0].chosen_take != first, timeout=120_000)
     st = win.doc.statuses()
     assert st[0].state is SegmentState.DONE

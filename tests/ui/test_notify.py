@@ -6,20 +6,21 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from soraboard.model.status import SegmentState
+from tests.ui.scripted_ask import ScriptedAsk
 
 
 def test_a_long_batch_ends_with_a_notification_naming_the_outcome(
         qtbot: QtBot, window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import soraboard.ui.main_window as mw
+    import soraboard.ui.controllers.generation as gen
 
     win = window
     seg = win.doc.storyboard.segments[0]
     win.doc.set_fields(seg.id, duration=4.0, actions=())
-    monkeypatch.setattr(mw, "LONG_TASK_SECONDS", 0)  # every batch counts as long here
+    monkeypatch.setattr(gen, "LONG_TASK_SECONDS", 0)  # every batch counts as long here
     said: list[tuple[str, str, bool]] = []
     monkeypatch.setattr(win, "notify", lambda t, x, warning=False: said.append((t, x, warning)))
-    win._confirm = lambda _t, _x: True
-    assert win._generate([seg.id])
+    win.generation.ask = ScriptedAsk(default=True)
+    assert win.generation.generate([seg.id])
     qtbot.waitUntil(lambda: bool(said), timeout=120_000)
     assert win.doc.statuses()[0].state is SegmentState.DONE
     title, text, warning = said[0]

@@ -50,7 +50,7 @@ def test_the_cli_is_refused_while_the_editor_has_the_project(
 
     # the editor's edit and save keep everything; nothing else was written meanwhile
     win.doc.add_segment()
-    assert win.save()
+    assert win.files.save()
     assert len(load_project(project_path).storyboard.segments) == n + 1
     win.close()
     assert not (project_path / LOCK_FILE).exists()

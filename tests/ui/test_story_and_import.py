@@ -32,7 +32,7 @@ def test_story_dialog_plans_in_a_worker_and_applying_is_one_undo_step(qtbot: QtB
     dlg.table.item(0, 0).setText("Descent")  # the user edits before accepting
     planned = dlg.edited_storyboard()
     assert planned is not None and sum(s.duration for s in planned.segments) == 24
-    win.apply_plan(planned)
+    win.imports.apply_plan(planned)
     assert win.doc.storyboard.segments[0].title == "Descent"
     assert win.doc.undo_stack.undoText() == "Plan from story"
     win.doc.undo_stack.undo()
@@ -52,7 +52,7 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
     assert picture.save(str(img))
     n = len(win.doc.storyboard.segments)
     before = win.doc.cost().estimate.exact
-    win.import_paths([str(a), str(b), str(img)], 1)  # probed and copied in a worker
+    win.imports.import_paths([str(a), str(b), str(img)], 1)  # probed and copied in a worker
     qtbot.waitUntil(lambda: len(win.doc.storyboard.segments) == n + 3, timeout=30_000)
     # the two clips are the creator's own footage: the estimate grows only by the image's
     # segment, which still has to be generated
@@ -75,7 +75,7 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
     # a bad file: nothing changes, the user is told
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
-    win.import_paths([str(a), str(bad)], None)
+    win.imports.import_paths([str(a), str(bad)], None)
     qtbot.waitUntil(lambda: any("Nothing was imported" in m for m in no_modal_dialogs),
                     timeout=30_000)
     assert "notes.mp4" in no_modal_dialogs[-1]
