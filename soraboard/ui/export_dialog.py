@@ -40,6 +40,7 @@ from soraboard.stitch.presets import PresetName
 from soraboard.stitch.runner import Progress
 from soraboard.stitch.seams import Seam
 from soraboard.storage.bundle import Project
+from soraboard.storage.lock import BundleLock, LockHeld
 from soraboard.ui import theme
 from soraboard.ui.icons import icon
 from soraboard.ui.widgets import caption
@@ -331,6 +332,15 @@ class ExportDialog(QDialog):
             self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
             return
         target = dest.path
+        if dest.bundle is not None:  # writing into a project (this one or another): its lock
+            lock = BundleLock(dest.bundle, "the soraboard editor (exporting)")
+            try:
+                lock.acquire()
+            except LockHeld as e:
+                self.stage.setText(str(e))
+                self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
+                return
+            self._dest_lock = lock
         self.job = ExportJob(prepared, target)
         self.job.signals.progress.connect(self._on_progress)
         self.job.signals.done.connect(self._on_done)
@@ -362,7 +372,15 @@ class ExportDialog(QDialog):
         self.progress.setValue(int(p.fraction * 1000))
         self.stage.setText(p.text)
 
+    _dest_lock: BundleLock | None = None
+
+    def _release_destination(self) -> None:
+        if self._dest_lock is not None:
+            self._dest_lock.release()
+            self._dest_lock = None
+
     def _on_done(self, result: object) -> None:
+        self._release_destination()
         assert isinstance(result, ExportResult)
         self.job = None
         self.result_path = result.path
@@ -388,6 +406,7 @@ class ExportDialog(QDialog):
             self.stage.setText(self.stage.text() + f" · OTIO failed: {e}")
 
     def _on_failed(self, message: str) -> None:
+        self._release_destination()
         self.job = None
         self.stage.setText(f"Export failed — any earlier file at that path is untouched.\n{message}")
         self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
@@ -396,6 +415,7 @@ class ExportDialog(QDialog):
         self.ended.emit("Export failed", message.splitlines()[0] if message else "", True)
 
     def _on_cancelled(self) -> None:
+        self._release_destination()
         self.job = None
         self.stage.setText("Cancelled — nothing was written.")
         self.progress.setValue(0)
@@ -415,4 +435,5 @@ class ExportDialog(QDialog):
     def done(self, result: int) -> None:
         # closing never waits for a cancelled export or seam analysis to wind down
         self.runner.shut_down()
+        self._release_destination()
         super().done(result)
