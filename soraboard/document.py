@@ -74,6 +74,8 @@ class Document(QObject):
         self._status_cache: tuple[int, int, list[SegmentStatus]] | None = None
         self._takes_version = 0
         self._lock: BundleLock | None = None
+        #: storyboard.json as this document last read or wrote it (to notice other writers)
+        self._disk_digest = self._digest_on_disk()
 
     # ------------------------------------------------------------------ state
 
@@ -263,9 +265,23 @@ class Document(QObject):
     def holds_lock(self) -> bool:
         return self._lock is not None
 
+    def _digest_on_disk(self) -> str | None:
+        import hashlib
+
+        try:
+            return hashlib.sha256(self.bundle.storyboard_file.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    def changed_on_disk(self) -> bool:
+        """Whether storyboard.json is no longer what this document read or saved: another
+        program (a hand edit, a sync tool, a soraboard that ignored the lock) wrote it."""
+        return self._digest_on_disk() != self._disk_digest
+
     def save(self) -> None:
         """Write storyboard.json (atomically, previous version to history)."""
         self.bundle.save(self.storyboard)
+        self._disk_digest = self._digest_on_disk()
         self.undo_stack.setClean()
         self.discard_autosave()
         self.file_state_changed.emit()

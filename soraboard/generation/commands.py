@@ -146,6 +146,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except LockHeld as e:
         raise CliError(str(e)) from None
     try:
+        try:  # read again under the lock: what this run saves replaces what it read
+            project = load_project(bundle.path)
+        except ProjectError as e:
+            raise CliError(str(e)) from None
         sb, takes = project.storyboard, project.takes
         doubtful = unknown_takes(takes)
         if args.forget:

@@ -59,6 +59,7 @@ from soraboard.media.ffmpeg import FFmpeg
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import RefMode, Segment, Storyboard
 from soraboard.model.take import RequestSnapshot, Take, TakeStatus, new_take_id
+from soraboard.redact import redact
 from soraboard.storage.bundle import Bundle
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,8 @@ class GenerationEngine:
     def _record(self, take: Take, **changes: object) -> Take:
         """Write the take (with ``changes``) to the journal, then tell listeners."""
         take = take.with_changes(updated_at=time.time(), **changes)
+        if take.error:  # a provider's own words (a failed job's reason) may quote the key
+            take = take.with_changes(error=redact(take.error))
         with self._write_lock:
             self.bundle.write_take(take)
         self.events.take_updated(take)

@@ -64,8 +64,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with contextlib.suppress(OSError):  # mkstemp's 0600 is for its own privacy only
-            os.fchmod(fd, new_file_mode(path))
+        if hasattr(os, "fchmod"):  # POSIX: mkstemp's 0600 is for its own privacy only
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, new_file_mode(path))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

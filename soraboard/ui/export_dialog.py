@@ -43,6 +43,7 @@ from soraboard.stitch.presets import PresetName
 from soraboard.stitch.runner import Progress
 from soraboard.stitch.seams import Seam
 from soraboard.storage.bundle import Project
+from soraboard.storage.lock import BundleLock, LockHeld
 from soraboard.ui import theme
 from soraboard.ui.icons import icon
 from soraboard.ui.widgets import caption
@@ -363,6 +364,15 @@ class ExportDialog(QDialog):
         if prepared.subtitles is not None:
             prepared.subtitles = replace(prepared.subtitles,
                                          burn_in=self.burn_subtitles.isChecked())
+        if dest.bundle is not None:  # writing into a project (this one or another): its lock
+            lock = BundleLock(dest.bundle, "the soraboard editor (exporting)")
+            try:
+                lock.acquire()
+            except LockHeld as e:
+                self.stage.setText(str(e))
+                self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
+                return
+            self._dest_lock = lock
         self.job = ExportJob(prepared, target)
         self.job.signals.progress.connect(self._on_progress)
         self.job.signals.done.connect(self._on_done)
@@ -394,7 +404,15 @@ class ExportDialog(QDialog):
         self.progress.setValue(int(p.fraction * 1000))
         self.stage.setText(p.text)
 
+    _dest_lock: BundleLock | None = None
+
+    def _release_destination(self) -> None:
+        if self._dest_lock is not None:
+            self._dest_lock.release()
+            self._dest_lock = None
+
     def _on_done(self, result: object) -> None:
+        self._release_destination()
         assert isinstance(result, ExportResult)
         self.job = None
         self.result_path = result.path
@@ -432,6 +450,7 @@ class ExportDialog(QDialog):
             self.stage.setText(self.stage.text() + f" · {target.editor} timeline failed: {e}")
 
     def _on_failed(self, message: str) -> None:
+        self._release_destination()
         self.job = None
         self.stage.setText(f"Export failed — any earlier file at that path is untouched.\n{message}")
         self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
@@ -440,6 +459,7 @@ class ExportDialog(QDialog):
         self.ended.emit("Export failed", message.splitlines()[0] if message else "", True)
 
     def _on_cancelled(self) -> None:
+        self._release_destination()
         self.job = None
         self.stage.setText("Cancelled — nothing was written.")
         self.progress.setValue(0)
@@ -459,4 +479,5 @@ class ExportDialog(QDialog):
     def done(self, result: int) -> None:
         # closing never waits for a cancelled export or seam analysis to wind down
         self.runner.shut_down()
+        self._release_destination()
         super().done(result)

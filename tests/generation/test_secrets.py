@@ -80,3 +80,18 @@ def test_redact_shapes() -> None:
     assert redact('{"api_key": "zzzzzzzz"}') == '{"api_key": "[redacted]"}'
     assert redact("Bearer abc.def-ghi_jkl") == "Bearer [redacted]"
     assert redact("a short sk-1 is not a key") == "a short sk-1 is not a key"
+
+
+def test_a_failed_jobs_reason_quoting_the_key_is_masked_in_memory_and_on_disk(
+        tmp_path: Path, server: FakeVideosServer) -> None:
+    """The job's own failure text never passes through an exception: the engine masks it
+    before the take reaches the journal, the window or a log."""
+    from tests.generation.test_faults import generate_one, journaled
+
+    register_secret(KEY)
+    server.faults.fail_policy = True
+    server.faults.fail_message = f"blocked; request carried api key {KEY}"
+    bundle = make_bundle(tmp_path / "Film", [False])
+    take = generate_one(bundle, server)
+    assert take.error and "[redacted]" in take.error and KEY not in take.error
+    assert journaled(bundle, take).error == take.error

@@ -55,6 +55,7 @@ class Faults:
     poll_500: int = 0
     status_word: str = "in_progress"  #: what running jobs say (LiteLLM: "processing")
     fail_policy: bool = False  #: jobs end ``failed`` with a moderation error
+    fail_message: str = "Your request was blocked by our moderation system."
     completed_without_file: bool = False  #: jobs say ``completed`` but content answers 500
     truncate_downloads: int = 0  #: serve half the file (with a matching Content-Length)
     reset_download: int = 0  #: send the headers and part of the body, then drop
@@ -219,7 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if done and job.fail:
             obj["error"] = {"code": "moderation_blocked",
-                            "message": "Your request was blocked by our moderation system."}
+                            "message": self.state.faults.fail_message}
         return obj
 
     # ------------------------------------------------------------------ routes

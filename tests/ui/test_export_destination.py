@@ -69,3 +69,43 @@ def test_replacing_a_film_is_asked_and_cancel_keeps_it(qtbot: QtBot, tmp_path: P
     assert len(seen) == 2
     thumbs.wait()
     dlg.close()
+
+
+def test_exporting_into_another_project_takes_its_lock(qtbot: QtBot, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from soraboard.storage.lock import LOCK_FILE
+
+    project = make_project(tmp_path / "a", [ClipSpec("a.mp4", 1.0, "red")], name="Film")
+    other = make_project(tmp_path / "b", [ClipSpec("b.mp4", 1.0, "blue")], name="Other")
+    thumbs = ThumbnailService()
+    dlg = ExportDialog(project, thumbs)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: len(dlg.prepared) == 3, timeout=60_000)
+    dlg.dest.setText(str(other.bundle.exports_dir / "from-film.mp4"))
+    with subprocess.Popen(
+            [sys.executable, "-c",
+             "import sys, time\n"
+             "from soraboard.storage.bundle import Bundle\n"
+             "from soraboard.storage.lock import BundleLock\n"
+             "with BundleLock(Bundle(sys.argv[1]), 'soraboard import'):\n"
+             "    print('locked', flush=True)\n"
+             "    time.sleep(60)\n", str(other.bundle.path)],
+            stdout=subprocess.PIPE, text=True, env=os.environ.copy()) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+            dlg.start_export()
+            assert dlg.job is None and f"soraboard import (pid {holder.pid}" in dlg.stage.text()
+        finally:
+            holder.kill()
+    dlg.start_export()  # the holder is gone: its lock is taken over for the export
+    assert (other.bundle.path / LOCK_FILE).exists()
+    qtbot.waitUntil(lambda: dlg.result_path is not None or "failed" in dlg.stage.text(),
+                    timeout=60_000)
+    assert dlg.result_path == other.bundle.exports_dir / "from-film.mp4"
+    assert not (other.bundle.path / LOCK_FILE).exists()
+    thumbs.wait()
+    dlg.close()

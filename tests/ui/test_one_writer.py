@@ -97,3 +97,26 @@ def test_save_as_moves_the_sessions_lock(qtbot: QtBot, project_path: Path, tmp_p
     assert (tmp_path / "Copy.soraboard" / LOCK_FILE).exists()
     win.close()  # type: ignore[attr-defined]
     assert not (tmp_path / "Copy.soraboard" / LOCK_FILE).exists()
+
+
+def test_a_save_over_a_file_changed_on_disk_asks_first(project_path: Path) -> None:
+    """The other way in (a hand edit, a sync tool): never a silent revert."""
+    from soraboard.document import Document
+    from soraboard.ui.controllers.files import FilesController
+    from tests.ui.scripted_ask import ScriptedAsk
+
+    doc = Document(load_project(project_path))
+    ask = ScriptedAsk([False, True])
+    files = FilesController(doc, lambda: Settings(autosave_seconds=0), ask)
+    doc.set_storyboard_field("title", "Mine")
+    assert files.save() and ask.asked == []  # nothing changed on disk: nothing asked
+    doc.set_storyboard_field("title", "Mine again")
+    theirs = load_project(project_path).storyboard
+    doc.bundle.save(theirs.__class__(title="Theirs", segments=theirs.segments))
+    assert not files.save()  # asked, and kept theirs
+    assert "changed by another program" in ask.asked[0]
+    assert load_project(project_path).storyboard.title == "Theirs"
+    assert files.save()  # asked again, saved over it; theirs is in history/
+    assert load_project(project_path).storyboard.title == "Mine again"
+    assert any(b'"Theirs"' in h.read_bytes() for h in doc.bundle.history())
+    doc.undo_stack.setClean()

@@ -102,6 +102,12 @@ class FilesController(QObject):
     # ------------------------------------------------------------------ save
 
     def save(self) -> bool:
+        if self.doc.changed_on_disk() and not self.ask.confirm(
+                "The project changed on disk",
+                f"{self.doc.bundle.storyboard_file.name} was changed by another program since "
+                "soraboard opened or saved it. Save your version over it? The other version "
+                "is kept in the project's history/ folder.", yes="", default_yes=False):
+            return False
         try:
             self.doc.save()
         except (OSError, ProjectError) as e:
