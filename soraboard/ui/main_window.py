@@ -545,7 +545,10 @@ class MainWindow(QMainWindow):
         pa, pb = self.edit.take_path(a), self.edit.take_path(b)
         if pa is None or pb is None:
             return
-        dlg = CompareDialog(pa, pb, self.doc.takes[a], self.doc.takes[b], self)
+        ta, tb = self.doc.takes[a], self.doc.takes[b]
+        order = [t.id for t in self.doc.takes_of(ta.segment_id)]
+        numbers = (order.index(a) + 1 if a in order else 1, order.index(b) + 1 if b in order else 2)
+        dlg = CompareDialog(pa, pb, ta, tb, self, numbers)
         dlg.chosen.connect(lambda tid: self.doc.choose_take(self.doc.takes[tid].segment_id, tid))
         dlg.show()
 

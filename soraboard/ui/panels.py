@@ -180,7 +180,9 @@ class TakesPanel(QWidget):
             return
         index = self.doc.storyboard.index_of(sid)
         seg = self.doc.storyboard.segments[index]
-        takes = list(reversed(self.doc.takes_of(sid)))
+        in_order = self.doc.takes_of(sid)
+        number = {t.id: i + 1 for i, t in enumerate(in_order)}
+        takes = list(reversed(in_order))
         self._shown = [(t.id, t.status.value, t.progress) for t in reversed(takes)]
         self.heading.setText(f"<b>Segment {index + 1} · {seg.title}</b> — {len(takes)} "
                              f"take{'s' if len(takes) != 1 else ''}")
@@ -192,7 +194,7 @@ class TakesPanel(QWidget):
             status = STATUS_TEXT[t.status]
             if t.status.is_active and t.progress:
                 status += f" {round(t.progress * 100)} %"
-            lines = [f"{t.label or t.model}{chosen}",
+            lines = [f"Take {number[t.id]} · {t.label or t.model}{chosen}",
                      f"{provider} · {cost}{length} · {when(t.created_at)}",
                      status + (f": {t.error}" if t.error else "")]
             item = QListWidgetItem("\n".join(lines))
