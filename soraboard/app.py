@@ -102,6 +102,9 @@ def main(project: str | None = None, demo: str | None = None) -> int:
         settings, notes = load_settings()
         for n in notes:
             log.warning(n)
+        from soraboard.ui import theme
+
+        theme.apply(settings.theme)
         proj = load_project(project) if project else demo_project(demo or FIRST_RUN_DEMO)
         open_window(proj, settings)
     except Exception as e:

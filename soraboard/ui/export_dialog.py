@@ -83,7 +83,7 @@ class ExportDialog(QDialog):
             detail = QLabel("working out what it will do…")
             detail.setWordWrap(True)
             detail.setIndent(22)
-            detail.setStyleSheet(f"color: {theme.secondary_text().name()};")
+            detail.setStyleSheet(theme.secondary_style())
             self.preset_group.addButton(radio, i)
             left.addWidget(radio)
             left.addWidget(detail)

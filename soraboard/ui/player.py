@@ -106,6 +106,11 @@ class PlayerWidget(QWidget):
         self.mode.set_options([("Sequence", "sequence"), ("Take", "take")])
         self.mode.set_value("take")
 
+        # every control keeps its full label and the seek bar stays usable on a small screen
+        self.time.setMinimumWidth(self.time.sizeHint().width())
+        self.slider.setMinimumWidth(80)
+        self.loop.setMinimumWidth(self.loop.sizeHint().width())
+        self.mode.setMinimumWidth(self.mode.sizeHint().width())
         controls = QHBoxLayout()
         controls.setSpacing(4)
         for w in (self.to_start, self.back, self.play, self.fwd, self.to_end):
@@ -113,10 +118,14 @@ class PlayerWidget(QWidget):
         controls.addWidget(self.time)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.loop)
-        controls.addWidget(self.mode)
+        top = QHBoxLayout()  # what the player shows: the film or the selected take
+        top.addStretch(1)
+        top.addWidget(self.mode)
 
         v = QVBoxLayout(self)
-        v.setContentsMargins(16, 12, 16, 8)
+        v.setContentsMargins(16, 6, 16, 8)
+        v.setSpacing(6)
+        v.addLayout(top)
         v.addWidget(stack_host, 1)
         v.addLayout(controls)
 
