@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from soraboard.model.timing import film_length, fmt_seconds
+from soraboard.model.words import plural
 from soraboard.stitch.export import ExportResult, PreparedExport
 from soraboard.stitch.plan import Soundtrack
 from soraboard.stitch.presets import PresetName
@@ -68,7 +69,7 @@ class ExportDialog(QDialog):
         self.result_path: Path | None = None
         sb = project.storyboard
         self.setWindowTitle(f"Export “{sb.title}” · {fmt_seconds(film_length(sb, project.takes))}"
-                            f" s · {len(sb.segments)} segments")
+                            f" s · {plural(len(sb.segments), 'segment')}")
         self.resize(1000, 680)
 
         left = QVBoxLayout()

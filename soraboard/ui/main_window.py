@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
         gen.settings_requested.connect(self.open_settings)
         self.jobs_panel.cancel_requested.connect(gen.cancel_segment)
         self.jobs_panel.retry_requested.connect(gen.retry)
-        self.inspector.generate_requested.connect(lambda sid: gen.generate([sid]))
+        self.inspector.generate_requested.connect(gen.generate_segment)
         self.inspector.cancel_requested.connect(gen.cancel_segment)
         self.takes_panel.remix_requested.connect(gen.remix)
 
@@ -530,7 +530,13 @@ class MainWindow(QMainWindow):
         gen = self.actions_by_id.get("generate.missing")
         if gen is not None:
             if rep.to_generate_count:
-                gen.setText(f"Generate missing && stale · {rep.to_generate.describe()}")
+                # an estimate at each model's list price; the animatic backend charges $0
+                gen.setText(f"Generate missing && stale · est. {rep.to_generate.describe()}")
+                gen.setToolTip(
+                    f"Generate {plural(rep.to_generate_count, 'segment')} without a good take. "
+                    + ("Estimated at each model's list price; the animatic backend renders "
+                       "them offline for $0." if self.settings.provider is None else
+                       f"Estimated at each model's list price with {self.settings.provider}."))
                 gen.setEnabled(True)
             else:
                 gen.setText("Everything generated")
@@ -549,7 +555,7 @@ class MainWindow(QMainWindow):
             self.budget_chip.setStyleSheet("")
         links = sum(1 for i, s in enumerate(sb.segments) if s.is_chained and i > 0)
         length = film_length(sb, self.doc.takes)
-        self.timeline_info.setText(f"{len(sb.segments)} segments · {fmt_seconds(length)} s · "
+        self.timeline_info.setText(f"{plural(len(sb.segments), 'segment')} · {fmt_seconds(length)} s · "
                                    f"{plural(links, 'chained link')}")
         self._refresh_status()
 
@@ -558,7 +564,8 @@ class MainWindow(QMainWindow):
         rep = self.doc.cost()
         running = sum(1 for s in self.doc.statuses()
                       if s.state in (SegmentState.GENERATING, SegmentState.QUEUED))
-        parts = [f"{len(sb.segments)} segments · {fmt_seconds(film_length(sb, self.doc.takes))} s",
+        parts = [f"{plural(len(sb.segments), 'segment')} · "
+                 f"{fmt_seconds(film_length(sb, self.doc.takes))} s",
                  f"Estimate {rep.estimate.describe()}"]
         if running:
             parts.append(f"{plural(running, 'job')} running")

@@ -168,8 +168,8 @@ class PlayerWidget(QWidget):
             self._play_when_loaded = False
         self.awaiting = awaiting
         self._pending_seek = None
-        self.player.stop()
-        self.player.setSource(QUrl())
+        if not self.player.source().isEmpty():
+            self.player.setSource(QUrl())  # stops playback and frees the clip
         self.source = None
         self.slate.set_text(title, hint)
         self.stack.setCurrentWidget(self.slate)
