@@ -13,12 +13,14 @@ import traceback
 from pathlib import Path
 
 from soraboard import __version__, paths
+from soraboard.media.ffmpeg import use_ffmpeg
+from soraboard.redact import install_log_redaction
 from soraboard.settings import Settings, load_settings
 from soraboard.storage.bundle import Bundle, Project, load_project
 
 log = logging.getLogger("soraboard")
 
-FIRST_RUN_DEMO = "city-morning"
+FIRST_RUN_DEMO = "goal"  # on a current model: the first screen has no retired-model warnings
 
 _windows: list[object] = []  # open main windows, kept referenced
 
@@ -38,6 +40,7 @@ def setup_logging() -> Path:
                 and root.level >= logging.WARNING:
             h.setLevel(logging.WARNING)
     root.setLevel(min(root.level, logging.INFO) if root.level else logging.INFO)
+    install_log_redaction(root)  # keys never reach the log file or the console
     return file
 
 
@@ -60,7 +63,12 @@ def open_window(project: Project, settings: Settings | None = None) -> object:
     from soraboard.ui.main_window import MainWindow
 
     doc = Document(project)
-    win = MainWindow(doc, settings)
+    doc.hold_lock()  # one writer per bundle: raises LockHeld naming the other one
+    try:
+        win = MainWindow(doc, settings)
+    except BaseException:
+        doc.release_lock()
+        raise
     _windows.append(win)
     win.destroyed.connect(lambda *_a, w=win: _windows.remove(w) if w in _windows else None)
     win.show()
@@ -86,6 +94,13 @@ def _show_startup_error(message: str, details: str) -> None:
 def main(project: str | None = None, demo: str | None = None) -> int:
     log_file = setup_logging()
     log.info("soraboard %s starting (project=%s, demo=%s)", __version__, project, demo)
+    from soraboard.qt_check import display_problem
+
+    problem = display_problem()
+    if problem:  # else Qt aborts the process with a line that often blames the wrong library
+        log.info("cannot open a window: %s", problem)
+        print(f"soraboard: error: {problem}", file=sys.stderr)
+        return 1
     try:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QGuiApplication
@@ -102,6 +117,7 @@ def main(project: str | None = None, demo: str | None = None) -> int:
         settings, notes = load_settings()
         for n in notes:
             log.warning(n)
+        use_ffmpeg(settings.ffmpeg_path)
         from soraboard.ui import theme
 
         theme.apply(settings.theme)

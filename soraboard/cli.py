@@ -31,6 +31,7 @@ from soraboard.model.storyboard import Storyboard
 from soraboard.model.take import Take
 from soraboard.model.timing import film_length, fmt_seconds, used_duration
 from soraboard.model.words import plural
+from soraboard.redact import install_log_redaction, redact
 from soraboard.storage.bundle import Bundle, bundle_path_for, load_project
 from soraboard.storage.errors import ProjectError
 
@@ -104,8 +105,10 @@ def format_cost(sb: Storyboard, report: CostReport, catalog: Catalog,
         "",
         f"Estimate   {report.estimate.describe()}",
     ]
-    if report.spent or report.in_flight:
-        lines.append(f"Spent      {fmt_usd(report.spent)}   in flight {fmt_usd(report.in_flight)}")
+    if report.spent or report.in_flight or report.possibly_billed:
+        lines.append(f"Spent      {fmt_usd(report.spent)}   in flight {fmt_usd(report.in_flight)}"
+                     + (f"   possibly billed {fmt_usd(report.possibly_billed)} (creates of "
+                        "unknown outcome)" if report.possibly_billed else ""))
     if report.budget is not None:
         state = " — OVER BUDGET" if report.over_budget else (
             " — close to the budget" if report.near_budget else "")
@@ -150,6 +153,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if getattr(args, "transition", None) and not args.from_files:
+        raise CliError("--transition goes with --from (the transition between the files)", 2)
     if args.from_files:  # clips and images made elsewhere
         from soraboard.imports.commands import cmd_new_from
 
@@ -207,6 +212,12 @@ def open_editor(project: str | None, demo: str | None = None) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    if args.project:
+        # a path that is not a project is a one-line error here, not a window with a traceback
+        try:
+            Bundle(args.project).load_storyboard()
+        except ProjectError as e:
+            raise CliError(str(e)) from None
     return open_editor(args.project, getattr(args, "demo", None))
 
 
@@ -237,6 +248,8 @@ def build_parser() -> _Parser:
     p.add_argument("--demo", choices=list(DEMOS), help="start from a demo storyboard")
     p.add_argument("--from", dest="from_files", nargs="+", metavar="FILE",
                    help="start from video clips and images, one segment per file")
+    p.add_argument("--transition", metavar="TYPE[:SECONDS]",
+                   help="with --from: the transition between the segments, e.g. crossfade:0.5")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("validate", help="list a project's problems (exit 1 when there are any)")
@@ -259,7 +272,11 @@ def build_parser() -> _Parser:
 
 
 def _route_editor(argv: list[str], commands: frozenset[str]) -> list[str]:
-    """``soraboard`` and ``soraboard PATH`` mean ``soraboard edit [PATH]``."""
+    """``soraboard`` and ``soraboard PATH`` mean ``soraboard edit [PATH]``.
+
+    A first word that is no command and names nothing on disk is a mistyped command: it is
+    refused (:func:`unknown_command`) rather than opened as a project that does not exist.
+    """
     positional = [a for a in argv if not a.startswith("-")]
     if not positional:
         if any(a in ("-h", "--help", "--version") for a in argv):
@@ -267,34 +284,74 @@ def _route_editor(argv: list[str], commands: frozenset[str]) -> list[str]:
         return [*argv, EDITOR_COMMAND]
     first = positional[0]
     if first not in commands:
+        problem = unknown_command(first, commands)
+        if problem:
+            raise CliError(problem, 2)
         i = argv.index(first)
         return [*argv[:i], EDITOR_COMMAND, *argv[i:]]
     return argv
 
 
+def unknown_command(word: str, commands: frozenset[str]) -> str:
+    """The error for a first word that looks like a command, "" when it may be a path."""
+    import difflib
+    from pathlib import Path
+
+    if Path(word).exists() or bundle_path_for(word).exists():
+        return ""
+    if any(sep in word for sep in ("/", "\\", ".")) or word.startswith("~"):
+        return ""  # looks like a path: the editor says it is not a project
+    close = difflib.get_close_matches(word, sorted(commands), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return (f"unknown command {word!r}{hint} (the commands: {', '.join(sorted(commands))}; "
+            "a project is a folder ending in .soraboard)")
+
+
+def _use_configured_ffmpeg() -> None:
+    """The ffmpeg chosen in Settings reaches every command (animatic, probe, export, seams)."""
+    from soraboard.media.ffmpeg import use_ffmpeg
+    from soraboard.settings import load_settings
+
+    use_ffmpeg(load_settings()[0].ffmpeg_path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(_route_editor(argv, parser.commands))
+    try:
+        routed = _route_editor(argv, parser.commands)
+    except CliError as e:
+        print(f"soraboard: error: {one_line(str(e))}", file=sys.stderr)
+        return e.exit_code
+    args = parser.parse_args(routed)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     try:
+        _use_configured_ffmpeg()
         code: int = args.func(args)
         return code
     except CliError as e:
         if args.debug:
-            raise
-        print(f"soraboard: error: {one_line(str(e))}", file=sys.stderr)
+            _print_traceback()
+        print(f"soraboard: error: {one_line(redact(str(e)))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("soraboard: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # one line for the user; the traceback with --debug
         if args.debug:
-            raise
-        print(f"soraboard: error: {one_line(type(e).__name__ + ': ' + str(e))} "
-              "(run with --debug for details)", file=sys.stderr)
+            _print_traceback()
+        print(f"soraboard: error: {one_line(redact(type(e).__name__ + ': ' + str(e)))}"
+              + ("" if args.debug else " (run with --debug for details)"), file=sys.stderr)
         return 1
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback of the error being handled, with every key masked."""
+    import traceback
+
+    print(redact(traceback.format_exc()), file=sys.stderr, end="")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import warnings
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,15 +28,24 @@ from soraboard.model.status import SegmentStatus, storyboard_status
 from soraboard.model.storyboard import Segment, Storyboard, StyleBible, Transition
 from soraboard.model.take import Take
 from soraboard.storage.atomic import atomic_write_json
-from soraboard.storage.bundle import Bundle, Project, load_project
+from soraboard.storage.bundle import Bundle, Project, load_project, read_json_file
 from soraboard.storage.codec import storyboard_from, storyboard_to_dict
 from soraboard.storage.errors import ProjectError, SchemaError
+from soraboard.storage.lock import BundleLock
 from soraboard.storage.migrations import SCHEMA_VERSION
 from soraboard.undo import EditCommand
 
 log = logging.getLogger(__name__)
 
 AUTOSAVE_FILE = "autosave.json"
+#: how the editor's session names itself in the bundle lock
+EDITOR_COMMAND = "the soraboard editor"
+
+
+def _disconnect_clean_changed(stack: QUndoStack) -> None:
+    with warnings.catch_warnings(), contextlib.suppress(RuntimeError, TypeError):
+        warnings.simplefilter("ignore", RuntimeWarning)  # nothing left to disconnect
+        stack.cleanChanged.disconnect()
 
 
 class Document(QObject):
@@ -53,12 +64,16 @@ class Document(QObject):
         self._project = project
         self.catalog = catalog or default_catalog()
         self.undo_stack = QUndoStack(self)
-        # signal to signal: Qt drops the connection with the Document. A Python lambda here
-        # outlived it and raised "Signal source has been deleted" when the stack was freed.
         self.undo_stack.cleanChanged.connect(self.file_state_changed)
+        # When Python frees this Document, the stack goes with its attributes, and the stack's
+        # destructor clears it, which emits cleanChanged into the half-freed Document: PySide
+        # crashed there (or raised "Signal source has been deleted"). Weak-reference callbacks
+        # run before the attributes are cleared, so the connection is cut first.
+        weakref.finalize(self, _disconnect_clean_changed, self.undo_stack)
         self._selection: list[str] = []
         self._status_cache: tuple[int, int, list[SegmentStatus]] | None = None
         self._takes_version = 0
+        self._lock: BundleLock | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -230,6 +245,24 @@ class Document(QObject):
 
     # ------------------------------------------------------------------ files
 
+    def hold_lock(self) -> None:
+        """Lock the bundle for this editor session (until :meth:`release_lock`), so no other
+        soraboard writes it meanwhile; raises :class:`~soraboard.storage.lock.LockHeld`
+        naming the process that does."""
+        if self._lock is None:
+            lock = BundleLock(self.bundle, EDITOR_COMMAND)
+            lock.acquire()
+            self._lock = lock
+
+    def release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def holds_lock(self) -> bool:
+        return self._lock is not None
+
     def save(self) -> None:
         """Write storyboard.json (atomically, previous version to history)."""
         self.bundle.save(self.storyboard)
@@ -245,7 +278,14 @@ class Document(QObject):
         if target.path.exists():
             raise ProjectError(target.path, "already exists; choose another name")
         shutil.copytree(self.bundle.path, target.path,
-                        ignore=shutil.ignore_patterns(AUTOSAVE_FILE, "*.lock", ".*.tmp"))
+                        ignore=shutil.ignore_patterns(AUTOSAVE_FILE, "*.lock", ".*.tmp",
+                                                      ".*.part", ".*.part.*"))
+        locked = self._lock is not None
+        if locked:  # the session's lock moves with it
+            lock = BundleLock(target, EDITOR_COMMAND)
+            lock.acquire()
+            self.release_lock()
+            self._lock = lock
         self._project.bundle = target
         self.save()
 
@@ -280,22 +320,64 @@ class Document(QObject):
 
 
 def read_autosave(bundle: Bundle) -> Storyboard | None:
-    """The autosaved storyboard when it is newer than storyboard.json and differs, else None."""
+    """The autosaved storyboard when its content differs from storyboard.json, else None.
+
+    Content, not file times: a command that wrote storyboard.json after a crash makes the
+    autosave look older, yet the edits in it were never saved."""
     f = bundle.path / AUTOSAVE_FILE
     try:
-        if f.stat().st_mtime < bundle.storyboard_file.stat().st_mtime:
-            return None
-        import json
-
-        doc = json.loads(f.read_text("utf-8"))
+        doc = read_json_file(f)
+        assert isinstance(doc, dict)
         sb = storyboard_from(doc["storyboard"])
-    except (OSError, ValueError, KeyError, TypeError, SchemaError):
+    except (OSError, ValueError, KeyError, TypeError, AssertionError, SchemaError,
+            ProjectError):
         return None
     try:
         current = bundle.load_storyboard()
     except ProjectError:
         return sb
     return None if sb == current else sb
+
+
+def _fields(a: object, b: object, names: Iterable[str]) -> list[str]:
+    return [n.replace("_", " ") for n in names if getattr(a, n) != getattr(b, n)]
+
+
+_SEGMENT_FIELDS = ("title", "scene", "cinematography", "actions", "dialogue", "audio",
+                   "duration", "model", "size", "trim_in", "trim_out", "continuity",
+                   "ref_mode", "ref_time", "reference_image", "chosen_take", "transition_out")
+
+
+def autosave_differences(saved: Storyboard | None, autosaved: Storyboard,
+                         limit: int = 8) -> list[str]:
+    """What recovering the autosave would change, one short line each (at most ``limit``)."""
+    if saved is None:
+        return ["the saved storyboard cannot be read; the autosave replaces it"]
+    lines: list[str] = []
+    changed = _fields(saved, autosaved, ("title", "default_model", "default_size", "budget"))
+    if changed:
+        lines.append("project " + ", ".join(changed))
+    if saved.style != autosaved.style:
+        lines.append("style bible")
+
+    def name(seg: Segment, sb: Storyboard) -> str:
+        return f"{sb.index_of(seg.id) + 1} “{seg.title or 'untitled'}”"
+
+    old = {s.id: s for s in saved.segments}
+    new = {s.id: s for s in autosaved.segments}
+    for seg in autosaved.segments:
+        if seg.id not in old:
+            lines.append(f"segment {name(seg, autosaved)} only in the autosave")
+        elif seg != old[seg.id]:
+            lines.append(f"segment {name(seg, autosaved)}: "
+                         + ", ".join(_fields(old[seg.id], seg, _SEGMENT_FIELDS)))
+    lines += [f"segment {name(seg, saved)} only in the saved file"
+              for seg in saved.segments if seg.id not in new]
+    if not lines and [s.id for s in saved.segments] != [s.id for s in autosaved.segments]:
+        lines.append("the order of the segments")
+    if len(lines) > limit:
+        lines = [*lines[:limit - 1], f"and {len(lines) - limit + 1} more differences"]
+    return lines
 
 
 class _ReplaceStoryboard(Edit):

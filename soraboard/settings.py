@@ -24,7 +24,7 @@ _SECRET_WORDS = ("key", "token", "secret", "password")
 
 @dataclass(frozen=True)
 class Settings:
-    default_model: str = "sora-2"
+    default_model: str = "vertex_ai/veo-3.1-fast-generate-001"  #: catalog.DEFAULT_MODEL
     default_size: str = "1280x720"
     #: name of the provider profile "Generate" uses; None = the offline animatic backend
     provider: str | None = None

@@ -1,4 +1,4 @@
-"""Make the README's screenshots: the City morning demo generated with the animatic backend,
+"""Make the README's screenshots: the first-run demo (Goal!) generated with the animatic backend,
 the main window mid-review, and the export dialog with its seam report.
 
     xvfb-run -a -s "-screen 0 1920x1200x24" python resources/screenshots/make_screenshots.py

@@ -152,6 +152,13 @@ def _read_entries(text: str, source: str) -> list[dict[str, Any]]:
     return models
 
 
+#: The model new projects, the planner and the first-run demo start on: current (not
+#: retired), the price of the model it replaces, and the 1280x720 / 4–8 s shape most guides
+#: write for. ``Storyboard`` and ``Settings`` repeat this id (the model layer may not import
+#: the catalog); tests/catalog keeps them equal.
+DEFAULT_MODEL = "vertex_ai/veo-3.1-fast-generate-001"
+
+
 class Catalog(Mapping[str, ModelSpec]):
     """Read-only mapping of model id → :class:`ModelSpec`, in catalog order."""
 
@@ -170,6 +177,16 @@ class Catalog(Mapping[str, ModelSpec]):
     def price_per_second(self, model: str, size: str) -> Decimal | None:
         spec = self._specs.get(model)
         return None if spec is None else spec.price_per_second(size)
+
+    def current_model(self, preferred: str | None = None) -> str:
+        """A model to start new work on: ``preferred`` when the catalog has it and it is not
+        retired, else :data:`DEFAULT_MODEL`, else the first current model in catalog order."""
+        for mid in (preferred, DEFAULT_MODEL):
+            spec = self._specs.get(mid or "")
+            if spec is not None and not spec.retired:
+                return spec.id
+        current = [s.id for s in self._specs.values() if not s.retired]
+        return current[0] if current else next(iter(self._specs), DEFAULT_MODEL)
 
     def family(self, family: str) -> list[ModelSpec]:
         return [s for s in self._specs.values() if s.family == family]

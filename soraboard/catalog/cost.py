@@ -89,28 +89,43 @@ class CostReport:
     what_if_best: Amount
     to_generate: Amount = field(default_factory=Amount)
     to_generate_count: int = 0
+    #: creates whose outcome is unknown (the provider may have made and billed the job)
+    possibly_billed: Decimal = ZERO
+
+    @property
+    def committed(self) -> Decimal:
+        """Spent, in flight and possibly billed: what budget checks count."""
+        return self.spent + self.in_flight + self.possibly_billed
 
     @property
     def remaining(self) -> Decimal | None:
-        """Budget left after what has been spent and what is in flight."""
+        """Budget left after what has been spent, is in flight or may have been billed."""
         if self.budget is None:
             return None
-        return self.budget - self.spent - self.in_flight
+        return self.budget - self.committed
 
     @property
     def over_budget(self) -> bool:
         """The plan (or the money already committed) exceeds the budget."""
         if self.budget is None:
             return False
-        committed = max(self.estimate.known, self.spent + self.in_flight)
-        return committed > self.budget
+        return max(self.estimate.known, self.committed) > self.budget
 
     @property
     def near_budget(self) -> bool:
         """Within 10 % of the budget."""
         if self.budget is None or self.over_budget:
             return False
-        return max(self.estimate.known, self.spent + self.in_flight) >= self.budget * Decimal("0.9")
+        return max(self.estimate.known, self.committed) >= self.budget * Decimal("0.9")
+
+    def ledger(self) -> str:
+        """One line: spent, in flight, possibly billed, budget left."""
+        parts = [f"spent {fmt_usd(self.spent)}", f"in flight {fmt_usd(self.in_flight)}"]
+        if self.possibly_billed:
+            parts.append(f"possibly billed {fmt_usd(self.possibly_billed)}")
+        if self.budget is not None:
+            parts.append(f"budget left {fmt_usd(self.remaining)}")
+        return ", ".join(parts)
 
 
 def segment_cost(seg: Segment, catalog: Catalog, index: int = 0) -> SegmentCost:
@@ -185,6 +200,7 @@ def estimate(
         by_model[seg.model] = (secs + seg.duration, amt + c.amount)
     spent = ZERO
     in_flight = ZERO
+    possibly = ZERO
     for t in takes.values():
         value = t.cost_value
         if value is None:
@@ -193,6 +209,8 @@ def estimate(
             spent += value
         elif t.billing == "in_flight":
             in_flight += value
+        elif t.billing == "possibly":
+            possibly += value
     to_gen = Amount()
     to_gen_count = 0
     if statuses is not None:
@@ -211,6 +229,7 @@ def estimate(
         what_if_best=best,
         to_generate=to_gen,
         to_generate_count=to_gen_count,
+        possibly_billed=possibly,
     )
 
 

@@ -12,6 +12,7 @@ from enum import Enum
 
 from soraboard.catalog.catalog import Catalog, default_catalog
 from soraboard.catalog.cost import estimate, fmt_usd
+from soraboard.model.dialogue import dialogue_problems
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import RefMode, Storyboard
 from soraboard.model.take import Take, TakeSource, chosen_take
@@ -63,6 +64,10 @@ def validate(
 
         chosen = chosen_take(seg, takes)
         imported = chosen is not None and chosen.source is TakeSource.IMPORTED
+        if chosen is not None and chosen.file_missing:
+            add(f"the chosen take's file {chosen.file} is missing: generate the segment again "
+                "or choose another take", "chosen_take")
+            imported = False  # its footage is gone: judged as the prompt it would generate
 
         if seg.prompt_is_empty() and not imported:
             add("the prompt is empty: describe the scene or add an action", "scene")
@@ -110,6 +115,16 @@ def validate(
 
         for msg in beat_problems(seg.actions, seg.duration):
             add(msg, "actions")
+        # dialogue that cannot be said in its time is the creator's call: a warning
+        for msg in dialogue_problems(seg.dialogue, seg.duration):
+            add(msg, "dialogue", Severity.WARNING)
+        cast = {c.name.strip().lower() for c in sb.style.characters if c.name.strip()}
+        strangers = sorted({d.speaker for d in seg.dialogue if cast and d.speaker.strip()
+                            and d.speaker.strip().lower() not in cast})
+        if strangers:
+            add(f"{', '.join(strangers)} speak{'s' if len(strangers) == 1 else ''} but "
+                f"{'is' if len(strangers) == 1 else 'are'} not in the style bible's cast",
+                "dialogue", Severity.WARNING)
 
         if i + 1 < len(sb.segments):
             tr = seg.transition_out

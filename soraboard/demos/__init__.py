@@ -9,11 +9,14 @@ from soraboard.model.storyboard import Storyboard
 from soraboard.storage.codec import storyboard_from
 from soraboard.storage.migrations import migrate
 
-#: id → title, in the order the app offers them
+#: id → title and description, in the order the app offers them (the first is the first-run
+#: demo: it must be on a current model)
 DEMOS: dict[str, str] = {
-    "city-morning": "City morning — the guide's 60-second film, five 12-second shots",
-    "goal": "Goal! — a football goal in five chained parts",
-    "mountain-road": "Mountain road — three chained 12-second shots",
+    "goal": "Goal! — a football goal in five chained 8-second parts",
+    "mountain-road": "Mountain road — three chained 8-second shots",
+    "city-morning": "City morning — the seed guide's 60-second film, five 12-second shots on "
+                    "sora-2 and sora-2-pro, reproducing its 2025 prices ($10.80; both models "
+                    "are retired)",
 }
 
 

@@ -3,8 +3,13 @@
 It renders with ffmpeg a clip of exactly the requested size and duration — the segment's
 title and timed beats as text in the shipped DejaVu font, a progress bar with a tick at every
 beat, over a colour derived from the segment (or over the reference image with a slow
-push-in, so chaining is visible), with a quiet stereo 48 kHz tone bed. H.264 yuv420p + AAC,
-faststart. The same request gives the same bytes (bitexact flags, fixed threads, no
+push-in, so chaining is visible), with a quiet stereo 48 kHz tone bed. The dialogue is shown
+mid-frame while it is said and spoken over the bed, at its times, by the offline scratch
+voice (eSpeak NG, one voice per speaker), so pacing can be judged by ear. H.264 yuv420p +
+AAC, faststart. Titles and beats are wrapped to the title-safe area (the central 80 %),
+shrunk if they need more than a few lines; the last half second of every clip is the bare
+picture, so a chained shot, which starts from that last frame, never inherits the previous
+shot's text. The same request gives the same bytes (bitexact flags, fixed threads, no
 metadata), so a rehearsal can be compared run to run.
 
 Text goes to drawtext through ``textfile=`` with ``expansion=none`` and ffmpeg runs in a
@@ -16,31 +21,29 @@ a title need no escaping at all.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 from soraboard.catalog.catalog import Catalog, ModelSpec, default_catalog
-from soraboard.generation.backend import JobState, JobStatus, VideoRequest
+from soraboard.generation.backend import Beat, JobState, JobStatus, VideoRequest
 from soraboard.generation.errors import ExpiredOrNotFound, GenerationError, Rejected
+from soraboard.media.captions import SAFE_MARGIN, fit_caption, font_metrics
+from soraboard.media.captions import font_path as font_path
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, find_ffmpeg, run_ffmpeg
+
+log = logging.getLogger(__name__)
 
 FPS = 24
 GOP = FPS * 2  # a keyframe every 2 s keeps last-frame extraction cheap
-FONT = "DejaVuSans.ttf"
-FONT_BOLD = "DejaVuSans-Bold.ttf"
 NAME = "animatic"
-
-
-def font_path(bold: bool = False) -> Path:
-    """The shipped font (a real file: ffmpeg needs a path)."""
-    ref = resources.files("soraboard") / "resources" / "fonts" / (FONT_BOLD if bold else FONT)
-    return Path(str(ref))
 
 
 def colour_for(key: str) -> str:
@@ -51,12 +54,79 @@ def colour_for(key: str) -> str:
     return f"0x{r:02X}{g:02X}{b:02X}"
 
 
-def _filter_graph(request: VideoRequest, n_beats: int, has_ref: bool) -> str:
+#: The last frames of every clip carry no text, ticks or bar: they are the picture a chained
+#: shot starts from (last frame, or the sharpest of the last eight), so text never stacks.
+CLEAN_TAIL_FRAMES = 12
+TITLE_LINES = 2
+CAPTION_LINES = 3
+SPOKEN_LINES = 2
+#: the scratch voice over the tone bed (the bed is at 0.08)
+VOICE_GAIN = 1.0
+
+
+def clean_tail(seconds: float) -> float:
+    """Seconds at the end of a clip drawn without any overlay (at most a quarter of it)."""
+    frames = round(seconds * FPS)
+    return min(CLEAN_TAIL_FRAMES, max(frames // 4, 1)) / FPS
+
+
+@dataclass(frozen=True)
+class _Text:
+    file: str  #: name of the text file in the scratch folder
+    text: str
+    bold: bool
+    size: int
+    y: int
+    enable: str
+
+
+def _pad(h: int) -> int:
+    """The caption box's border, in pixels."""
+    return max(h // 90, 2)
+
+
+def _layout(request: VideoRequest, beats: list[Beat]) -> list[_Text]:
+    """Every line of text to draw: wrapped, sized and placed inside the title-safe area."""
+    w, h = request.width, request.height
+    pad = _pad(h)
+    safe_w = w * (1 - 2 * SAFE_MARGIN) - 2 * pad
+    top, bottom = round(h * SAFE_MARGIN) + pad, round(h * (1 - SAFE_MARGIN)) - pad
+    visible = f"lt(t,{request.seconds - clean_tail(request.seconds):.4f})"
+    out: list[_Text] = []
+    actions = [b for b in beats if b.speaker is None]
+    spoken = [b for b in beats if b.speaker is not None]
+    title = fit_caption(request.title.strip() or "(untitled)", font_metrics(font_path(True)),
+                        max(h // 12, 10), safe_w, TITLE_LINES)
+    for k, line in enumerate(title.lines):
+        out.append(_Text(f"title{k}.txt", line, True, title.size,
+                         top + k * title.line_height, visible))
+    for i, b in enumerate(spoken):  # what is said, mid-frame, while it is said
+        said = f"{b.speaker}: “{b.text.strip()}”" if b.speaker else f"“{b.text.strip()}”"
+        cap = fit_caption(said, font_metrics(font_path()), max(h // 18, 8), safe_w,
+                          SPOKEN_LINES)
+        y0 = round(h * 0.5 - cap.height / 2)
+        when = f"between(t,{b.start:g},{b.end:g})*{visible}"
+        for k, line in enumerate(cap.lines):
+            out.append(_Text(f"said{i}_{k}.txt", line, False, cap.size,
+                             y0 + k * cap.line_height, when))
+    for i, b in enumerate(actions):
+        cap = fit_caption(b.text.strip(), font_metrics(font_path()), max(h // 18, 8), safe_w,
+                          CAPTION_LINES)
+        y0 = bottom - cap.height
+        when = f"between(t,{b.start:g},{b.end:g})*{visible}"
+        for k, line in enumerate(cap.lines):
+            out.append(_Text(f"beat{i}_{k}.txt", line, False, cap.size,
+                             y0 + k * cap.line_height, when))
+    return out
+
+
+def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool,
+                  voice_track: bool = False) -> str:
+    """The whole graph; ``voice_track``: the audio is input 1 (bed and voices, mixed)."""
     w, h, d = request.width, request.height, request.seconds
     frames = round(d * FPS)
-    title_size = max(h // 12, 10)
-    beat_size = max(h // 18, 8)
     bar_h = max(h // 40, 3)
+    visible = f"lt(t,{d - clean_tail(d):.4f})"
     parts: list[str] = []
     if has_ref:
         # Slow push-in: 1.0 → 1.12 over the clip, sampled per output frame.
@@ -68,31 +138,97 @@ def _filter_graph(request: VideoRequest, n_beats: int, has_ref: bool) -> str:
             f":x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'[bg]")
     else:
         parts.append("[0:v]format=yuv420p[bg]")
-    chain = "[bg]"
-    common = "fontcolor=white:expansion=none:box=1:boxcolor=black@0.45:boxborderw=8"
-    steps = [f"drawtext=fontfile=bold.ttf:textfile=title.txt:{common}:fontsize={title_size}"
-             f":x=(w-text_w)/2:y=h*0.1"]
-    for i in range(n_beats):
-        b = request.beats[i]
-        steps.append(f"drawtext=fontfile=font.ttf:textfile=beat{i}.txt:{common}"
-                     f":fontsize={beat_size}:x=(w-text_w)/2:y=h*0.68"
-                     f":enable='between(t,{b.start:g},{b.end:g})'")
+    common = (f"fontcolor=white:expansion=none:box=1:boxcolor=black@0.45"
+              f":boxborderw={_pad(h)}")
+    steps = [f"drawtext=fontfile={'bold' if t.bold else 'font'}.ttf:textfile={t.file}:{common}"
+             f":fontsize={t.size}:x=(w-text_w)/2:y={t.y}:enable='{t.enable}'" for t in texts]
     # Beat ticks on the bar, then the bar itself (a white strip sliding in from the left).
-    for b in request.beats[:n_beats]:
+    for b in request.beats:
+        if b.speaker is not None:
+            continue
         x = round(w * min(max(b.start / d, 0.0), 1.0))
-        steps.append(f"drawbox=x={x}:y={h - 2 * bar_h}:w=2:h={2 * bar_h}:color=white@0.8:t=fill")
-    parts.append(chain + ",".join(steps) + "[txt]")
+        steps.append(f"drawbox=x={x}:y={h - 2 * bar_h}:w=2:h={2 * bar_h}:color=white@0.8:t=fill"
+                     f":enable='{visible}'")
+    parts.append("[bg]" + (",".join(steps) or "null") + "[txt]")
     parts.append(f"color=c=white:s={w}x{bar_h}:r={FPS}:d={d:g}[bar]")
-    parts.append(f"[txt][bar]overlay=x='-{w}+{w}*t/{d:g}':y={h - bar_h}:eval=frame,"
-                 f"format=yuv420p[v]")
-    tone = 110 + int(hashlib.sha256(request.key.encode()).hexdigest()[:4], 16) % 220
-    parts.append(f"sine=frequency={tone}:sample_rate=48000:duration={d:g},volume=0.08,"
-                 f"aformat=sample_fmts=fltp:channel_layouts=stereo[a]")
+    parts.append(f"[txt][bar]overlay=x='-{w}+{w}*t/{d:g}':y={h - bar_h}:eval=frame"
+                 f":enable='{visible}',format=yuv420p[v]")
+    if voice_track:
+        # the bed and the voices, mixed in Python into one file (input 1): ffmpeg's amix
+        # framed its output by when each input's thread delivered, so bytes varied run to run
+        parts.append("[1:a]aformat=sample_fmts=fltp:channel_layouts=stereo[a]")
+    else:
+        parts.append(f"sine=frequency={tone_for(request.key)}:sample_rate=48000:duration={d:g},"
+                     f"volume=0.08,aformat=sample_fmts=fltp:channel_layouts=stereo[a]")
     return ";".join(parts)
 
 
-def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = None) -> None:
-    """Render ``request`` to ``dest`` (atomically: temp file beside it, then rename)."""
+def tone_for(key: str) -> int:
+    """The bed's frequency: a quiet tone of its own for every segment."""
+    return 110 + int(hashlib.sha256(key.encode()).hexdigest()[:4], 16) % 220
+
+
+#: the bed's amplitude: ffmpeg's sine source (1/8) at volume 0.08
+BED_AMPLITUDE = 0.08 / 8
+RATE = 48000
+
+
+def mix_voice_track(lines: Sequence[tuple[Path, float]], seconds: float, tone: int,
+                    dest: Path) -> None:
+    """The clip's audio as a 48 kHz stereo WAV: the tone bed with every spoken line (a mono
+    WAV, resampled) added at its start, cut at the clip's end."""
+    import wave
+
+    import numpy as np
+
+    n = round(seconds * RATE)
+    t = np.arange(n) / RATE
+    mix = BED_AMPLITUDE * np.sin(2 * np.pi * tone * t)
+    for path, start in lines:
+        with wave.open(str(path), "rb") as w:
+            rate = w.getframerate()
+            pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64) / 32768
+        if not len(pcm):
+            continue
+        out_len = int(len(pcm) * RATE / rate)
+        voice = np.interp(np.arange(out_len) * rate / RATE, np.arange(len(pcm)), pcm)
+        at = max(round(start * RATE), 0)
+        end = min(at + out_len, n)
+        if end > at:
+            mix[at:end] += VOICE_GAIN * voice[: end - at]
+    samples = (np.clip(mix, -1.0, 1.0) * 32767).round().astype("<i2")
+    stereo = np.repeat(samples, 2)
+    with wave.open(str(dest), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(stereo.tobytes())
+
+
+def _speak(beats: list[Beat], folder: Path) -> list[tuple[str, float]]:
+    """Say every spoken line into a WAV in ``folder``: [(file name, start)] — or nothing
+    (with a log line) when the scratch voice cannot run: the picture still renders."""
+    from soraboard.generation.scratch_voice import VoiceUnavailable, speak_lines, voice_name
+
+    spoken = [b for b in beats if b.speaker is not None and b.start < b.end]
+    if not spoken:
+        return []
+    jobs = [(b.text.strip(), voice_name(b.voice), folder / f"voice{i}.wav")
+            for i, b in enumerate(spoken)]
+    try:
+        speak_lines(jobs)
+    except VoiceUnavailable as e:
+        log.warning("the animatic is silent where people speak: %s", e)
+        return []
+    return [(f"voice{i}.wav", b.start) for i, b in enumerate(spoken)]
+
+
+def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = None, *,
+                    overlay: bool = True) -> None:
+    """Render ``request`` to ``dest`` (atomically: temp file beside it, then rename).
+
+    ``overlay=False`` renders the bare picture (no text, ticks or bar): the clean plate the
+    tests compare the overlay against."""
     ff = ffmpeg or find_ffmpeg()
     w, h, d = request.width, request.height, request.seconds
     if w % 2 or h % 2:
@@ -107,12 +243,12 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
         sd = Path(scratch)
         shutil.copyfile(font_path(), sd / "font.ttf")
         shutil.copyfile(font_path(bold=True), sd / "bold.ttf")
-        (sd / "title.txt").write_text(request.title.strip() or "(untitled)", "utf-8")
         beats = [b for b in request.beats if b.text.strip() and b.end > b.start][:40]
         req = VideoRequest(request.prompt, request.model, request.size, request.seconds,
                            request.reference, request.title, tuple(beats), request.key)
-        for i, b in enumerate(beats):
-            (sd / f"beat{i}.txt").write_text(b.text.strip(), "utf-8")
+        texts = _layout(req, beats) if overlay else []
+        for t in texts:
+            (sd / t.file).write_text(t.text, "utf-8")
         has_ref = request.reference is not None
         if has_ref:
             assert request.reference is not None
@@ -121,7 +257,14 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
             inputs = ["-f", "lavfi", "-i",
                       f"color=c={colour_for(request.key or request.title)}:s={w}x{h}"
                       f":r={FPS}:d={d:g}"]
-        (sd / "graph.txt").write_text(_filter_graph(req, len(beats), has_ref), "utf-8")
+        spoken = _speak(beats, sd)
+        if spoken:
+            mix_voice_track([(sd / wav, start) for wav, start in spoken], d,
+                            tone_for(request.key), sd / "audio.wav")
+            inputs += ["-i", "audio.wav"]
+        graph = _filter_graph(req if overlay else replace(req, beats=()), texts, has_ref,
+                              bool(spoken))
+        (sd / "graph.txt").write_text(graph, "utf-8")
         args = [
             "-y", *inputs,
             "-/filter_complex", "graph.txt",
@@ -193,9 +336,9 @@ class AnimaticBackend:
     def download(self, job_id: str, request: VideoRequest, dest: Path) -> None:
         render_animatic(request, dest, self._ffmpeg)
 
-    def find_job(self, request: VideoRequest, since: float,
-                 exclude: frozenset[str] = frozenset()) -> JobState | None:
-        return None  # nothing is ever lost locally: resubmitting is free and identical
+    def find_jobs(self, request: VideoRequest, since: float,
+                  exclude: frozenset[str] = frozenset()) -> list[JobState]:
+        return []  # nothing is ever lost locally: resubmitting is free and identical
 
     def can_remix(self, model: str) -> bool:
         return False

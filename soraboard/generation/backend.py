@@ -54,11 +54,17 @@ def normalise_status(word: str | None) -> JobStatus:
 
 @dataclass(frozen=True)
 class Beat:
-    """A timed line of text (display only; the animatic draws it)."""
+    """A timed line of text (display only; the animatic draws it).
+
+    A spoken line has a ``speaker``: the animatic shows it and says it in that speaker's
+    scratch voice (``voice``: the speaker's place in the cast, so it is the same voice in
+    every segment)."""
 
     start: float
     end: float
     text: str
+    speaker: str | None = None
+    voice: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class VideoRequest:
     beats: tuple[Beat, ...] = ()
     key: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: sent as ``Idempotency-Key``: the same for every create of one take
+    idempotency_key: str = ""
 
     @property
     def width(self) -> int:
@@ -145,11 +153,13 @@ class Backend(Protocol):
         """Write the finished video to ``dest`` (via a temp file beside it, then rename)."""
         ...
 
-    def find_job(self, request: VideoRequest, since: float,
-                 exclude: frozenset[str] = frozenset()) -> JobState | None:
-        """A job created for ``request`` at or after ``since`` (unix time) whose id is not in
-        ``exclude``, if the provider lists one; used when a create's answer was lost.
-        None = nothing found; raises a :class:`GenerationError` when it cannot look."""
+    def find_jobs(self, request: VideoRequest, since: float,
+                  exclude: frozenset[str] = frozenset()) -> list[JobState]:
+        """Jobs the create of ``request`` sent at ``since`` (unix time) may have made — made
+        at or after that moment (less a small clock allowance), matching the request, ids not
+        in ``exclude`` — nearest first; used when a create's answer was lost. An empty list
+        means no such job exists; raises a :class:`GenerationError` when it cannot look (a
+        gateway without a job list)."""
         ...
 
     def can_remix(self, model: str) -> bool:

@@ -13,8 +13,16 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from soraboard.console import CliError, ProgressBars, ellipsize, one_line, table
+from soraboard.redact import redact
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from soraboard.catalog.catalog import Catalog
+    from soraboard.generation.backend import Backend
+    from soraboard.generation.engine import RunResult
+    from soraboard.model.storyboard import Storyboard
+    from soraboard.model.take import Take
     from soraboard.storage.bundle import Bundle
 
 
@@ -35,6 +43,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--yes", action="store_true", help="do not ask before spending money")
     p.add_argument("--max-cost", metavar="DOLLARS",
                    help="refuse to start when the run would cost more than this")
+    p.add_argument("--send-again", metavar="POSITIONS",
+                   help="segments whose last create has an unknown outcome (it may be billed): "
+                        "send them again anyway — this pays again")
+    p.add_argument("--forget", metavar="POSITIONS",
+                   help="segments whose last create has an unknown outcome: stop counting it "
+                        "(after checking the provider's bill); nothing is generated")
     p.set_defaults(func=cmd_generate)
 
     p = subparsers.add_parser("providers", help="list provider profiles and check they answer")
@@ -79,7 +93,6 @@ def _parse_positions(text: str, count: int) -> list[int]:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from soraboard.catalog.catalog import CatalogError, default_catalog
-    from soraboard.catalog.cost import fmt_usd
     from soraboard.generation.engine import (
         CancelToken,
         EngineEvents,
@@ -91,8 +104,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from soraboard.generation.factory import make_backend
     from soraboard.generation.journal import BundleLock, LockHeld
     from soraboard.generation.providers import ProviderError
-    from soraboard.generation.scheduler import Mode, check_budget, plan_segments, with_chosen
-    from soraboard.model.take import Take
+    from soraboard.generation.scheduler import (
+        Mode,
+        check_budget,
+        plan_segments,
+        unknown_takes,
+        with_chosen,
+    )
     from soraboard.settings import load_settings
     from soraboard.storage.bundle import load_project
     from soraboard.storage.errors import ProjectError
@@ -122,13 +140,24 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except ProviderError as e:
         raise CliError(str(e)) from None
     bundle = project.bundle
-    lock = BundleLock(bundle)
+    lock = BundleLock(bundle, "soraboard generate")
     try:
         lock.acquire()
     except LockHeld as e:
         raise CliError(str(e)) from None
     try:
         sb, takes = project.storyboard, project.takes
+        doubtful = unknown_takes(takes)
+        if args.forget:
+            return _forget(bundle, backend, sb, doubtful,
+                           _parse_positions(args.forget, len(sb.segments)))
+        send_again: set[str] = set()
+        if args.send_again:
+            for i in _parse_positions(args.send_again, len(sb.segments)):
+                if sb.segments[i].id not in doubtful:
+                    raise CliError(f"--send-again: segment {i + 1} has no create of unknown "
+                                   "outcome; use --segments to regenerate it", 2)
+                send_again.add(sb.segments[i].id)
         adopted = adoptable(sb, takes)
         board = with_chosen(sb, adopted)
         if args.segments:
@@ -136,8 +165,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
             ids = plan_segments(board, takes, Mode.SELECTED, [sb.segments[i].id for i in idx])
         else:
             ids = plan_segments(board, takes, Mode.MISSING_OR_STALE)
-        active = [t for t in takes.values() if t.status.is_active]
-        if not ids and not active:
+        ids = [s.id for s in sb.segments if s.id in set(ids) | send_again]
+        _refuse_invalid(board, catalog, takes, ids, args.model)
+        active = [t for t in takes.values() if t.status.is_resumable]
+        checks = [sid for sid in doubtful if sid not in send_again]
+        if not ids and not active and not checks:
             print("Nothing to generate: every segment has a current take.")
             _save_choices(bundle, adopted)
             return 0
@@ -146,6 +178,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         who = "the offline animatic backend ($0)" if free else f"provider {backend.name!r}"
         print(f"Generating {len(ids)} segment(s) with {who}"
               + (f", resuming {len(active)} journaled job(s)" if active else "")
+              + (f", checking {len(checks)} create(s) of unknown outcome" if checks else "")
               + ("" if free else f" — {guard.describe()}"), file=sys.stderr)
         if guard.refused:
             raise CliError(guard.refused, 2)
@@ -187,7 +220,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         cancel = CancelToken()
         try:
             result = run_generation(engine, sb, takes, ids, cancel=cancel, model=args.model,
-                                    overlay=adopted)
+                                    overlay=adopted, send_again=send_again)
         except KeyboardInterrupt:
             print("interrupted: running jobs are kept and resumed by the next "
                   "'soraboard generate'", file=sys.stderr)
@@ -198,27 +231,125 @@ def cmd_generate(args: argparse.Namespace) -> int:
             bars.finish()
         chosen = result.chosen_overlay()
         _save_choices(bundle, chosen)
-        rows = []
-        spent = Decimal(0)
-        for sid in [s.id for s in sb.segments if s.id in set(ids) | set(result.takes)
-                    | set(result.failures) | set(result.interrupted)]:
-            take = result.takes.get(sid)
-            note = result.failures.get(sid) or result.interrupted.get(sid) or ""
-            if take is not None and take.cost_value is not None and take.billing == "billed":
-                spent += take.cost_value
-            rows.append([str(index[sid] + 1), ellipsize(sb.segments[index[sid]].title, 24),
-                         take.id if take else "-", take.status.value if take else "not started",
-                         fmt_usd(take.cost_value) if take else "-", ellipsize(note, 60)])
-        print(table(rows, ["#", "Segment", "Take", "Status", "Cost", "Note"], right=(0, 4)))
-        missing = [sid for sid in ids if sid not in chosen]
-        print(f"{len(ids) - len(missing)} of {len(ids)} segment(s) generated, "
-              f"spent {fmt_usd(spent)}"
-              + (f", {len(result.failures)} failed" if result.failures else "")
-              + (f", {len(result.interrupted)} still running at the provider (run again to "
-                 "resume)" if result.interrupted else ""))
-        return 0 if result.ok and not missing else 1
+        _report(args, bundle, sb, ids, result, chosen, catalog)
+        touched = _touched(sb, ids, result)
+        return 0 if result.ok and all(sid in chosen for sid in touched) else 1
     finally:
         lock.release()
+
+
+def _touched(sb: Storyboard, ids: list[str], result: RunResult) -> list[str]:
+    """Every segment this run generated, resumed, checked or gave up on, in order."""
+    seen = set(ids) | set(result.takes) | set(result.failures) | set(result.interrupted) \
+        | set(result.unknown) | set(result.undownloaded)
+    return [s.id for s in sb.segments if s.id in seen]
+
+
+def _report(args: argparse.Namespace, bundle: Bundle, sb: Storyboard, ids: list[str],
+            result: RunResult, chosen: dict[str, str], catalog: Catalog) -> None:
+    """The table, one full line per segment that did not end with a take, and the summary,
+    whose counts add up to the segments in the table."""
+    import shlex
+    import shutil
+    from decimal import Decimal
+
+    from soraboard.catalog.cost import estimate, fmt_usd
+    from soraboard.generation.scheduler import unknown_parts
+    from soraboard.storage.bundle import load_project
+
+    index = {s.id: i for i, s in enumerate(sb.segments)}
+    rows = []
+    notes: list[tuple[str, str, str]] = []  #: head, reason (may be cut), tail
+    counts = {"done": 0, "failed": 0, "unknown": 0, "undownloaded": 0, "running": 0,
+              "not sent": 0}
+    spent = Decimal(0)
+    for sid in _touched(sb, ids, result):
+        take = result.takes.get(sid)
+        if take is not None and take.cost_value is not None and take.billing == "billed":
+            spent += take.cost_value
+        if sid in chosen and (take is None or take.usable):
+            state, note = "done", ""
+        elif sid in result.unknown:
+            state, note = "unknown", result.unknown[sid]
+        elif sid in result.undownloaded:
+            state, note = "undownloaded", result.undownloaded[sid]
+        elif sid in result.interrupted:
+            state, note = "running", result.interrupted[sid]
+        elif take is not None and take.status.value == "not_sent":
+            state, note = "not sent", take.error or "not sent"
+        else:
+            state = "failed"
+            note = result.failures.get(sid) or (take.error if take else None) or "not started"
+        counts[state] += 1
+        seg = sb.segments[index[sid]]
+        rows.append([str(index[sid] + 1), ellipsize(seg.title, 24), take.id if take else "-",
+                     take.status.value if take else "not started",
+                     fmt_usd(take.cost_value) if take else "-", state])
+        head = f"segment {index[sid] + 1}: "
+        if state == "unknown" and take is not None:
+            h, why, tail = unknown_parts(take, index[sid], shlex.quote(args.project))
+            notes.append((head + h, one_line(why), tail))
+        elif note:
+            notes.append((head, one_line(note), ""))
+    print(table(rows, ["#", "Segment", "Take", "Status", "Cost", "Outcome"], right=(0, 4)))
+    width = max(shutil.get_terminal_size((120, 24)).columns, 60)
+    for head, why, tail in notes:
+        # The provider's own words, cut only to what fits a terminal line (never the
+        # commands); --debug prints them whole.
+        room = width - len(head) - len(tail)
+        if not getattr(args, "debug", False) and len(why) > room:
+            why = ellipsize(why, max(room, 60))
+        print(head + why + tail)
+    total = sum(counts.values())
+    print(f"{counts['done']} of {total} segment(s) generated, spent {fmt_usd(spent)}"
+          + (f", {counts['failed']} failed" if counts["failed"] else "")
+          + (f", {counts['unknown']} outcome unknown (may be billed; see above)"
+             if counts["unknown"] else "")
+          + (f", {counts['undownloaded']} finished but not downloaded (run again to fetch, "
+             "no new job)" if counts["undownloaded"] else "")
+          + (f", {counts['not sent']} not sent" if counts["not sent"] else "")
+          + (f", {counts['running']} still running at the provider (run again to resume)"
+             if counts["running"] else ""))
+    fresh = load_project(bundle.path)
+    print("Ledger: " + estimate(fresh.storyboard, catalog, fresh.takes).ledger())
+
+
+def _refuse_invalid(board: Storyboard, catalog: Catalog, takes: Mapping[str, Take],
+                    ids: list[str], model: str | None) -> None:
+    """Refuse, before any request, what ``soraboard validate`` reports as an error for the
+    segments this run would send (with ``--model`` applied)."""
+    from dataclasses import replace
+
+    from soraboard.catalog.validate import Severity, validate
+
+    wanted = set(ids)
+    if model:
+        board = replace(board, segments=tuple(
+            s.with_changes(model=model) if s.id in wanted else s for s in board.segments))
+    # what would be sent; a problem with the take being replaced (its file is missing) is
+    # what generating fixes
+    bad = [p for p in validate(board, catalog, takes)
+           if p.severity is Severity.ERROR and p.segment_id in wanted
+           and p.field != "chosen_take"]
+    if bad:
+        more = f" (and {len(bad) - 1} more; see 'soraboard validate')" if len(bad) > 1 else ""
+        raise CliError(f"not sent: {bad[0]}{more}", 2)
+
+
+def _forget(bundle: Bundle, backend: Backend, sb: Storyboard, doubtful: Mapping[str, Take],
+            positions: list[int]) -> int:
+    from soraboard.catalog.cost import fmt_usd
+    from soraboard.generation.engine import GenerationEngine
+
+    engine = GenerationEngine(bundle, backend)
+    for i in positions:
+        take = doubtful.get(sb.segments[i].id)
+        if take is None:
+            raise CliError(f"--forget: segment {i + 1} has no create of unknown outcome", 2)
+        engine.forget(take)
+        print(f"Forgot the unknown outcome of segment {i + 1} (take {take.id}, "
+              f"{fmt_usd(take.cost_value)}); the next 'soraboard generate' generates it")
+    return 0
 
 
 def _save_choices(bundle: Bundle, chosen: dict[str, str]) -> None:
@@ -262,7 +393,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
         if not args.no_check:
             status = _check(p, get_key(p))
         rows.append([p.name, p.describe(), p.base_url, key_source(p), p.default_model or "-",
-                     str(p.concurrency), ellipsize(status, 50)])
+                     str(p.concurrency), ellipsize(status, 70)])
     print(table(rows, ["Name", "Kind", "Base URL", "Key", "Model", "Jobs", "Check"],
                 right=(5,)))
     ok, why = keyring_available()
@@ -282,10 +413,11 @@ def _check(profile: object, key: str | None) -> str:
     backend = OpenAIBackend(name=profile.name, base_url=profile.base_url, api_key=key,
                             timeout=5.0)
     try:
-        backend.check()
-    except GenerationError as e:
-        return f"{e.kind}: {one_line(e.message)}"
-    return "ok"
+        return one_line(redact(str(backend.probe())))
+    except GenerationError as e:  # pragma: no cover - probe() answers rather than raises
+        return f"{e.kind}: {one_line(redact(e.message))}"
+    except Exception as e:  # the client library's own errors may quote the request
+        return f"error: {one_line(redact(f'{type(e).__name__}: {e}'))}"
 
 
 def cmd_providers_add(args: argparse.Namespace) -> int:

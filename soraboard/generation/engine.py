@@ -4,15 +4,22 @@ Nothing lost, nothing paid twice:
 
 * a take record is written to the bundle (atomically, :meth:`Bundle.write_take`) *before*
   the create is sent, and again after every state change;
-* a create is sent with no SDK retries; the engine retries with backoff honouring
-  ``Retry-After``, recording each attempt first; when an attempt's answer is lost (timeout,
-  reset) the provider's job list is searched before anything is sent again;
+* a create is sent with no SDK retries and an ``Idempotency-Key`` stable for its take; the
+  engine retries with backoff honouring ``Retry-After`` only what was certainly *not sent*
+  (connection refused, 429 …), recording each attempt (``sent_at``) first;
+* a create whose answer is *unknown* (5xx, reset, timeout) is never simply sent again: the
+  provider's job list is searched for the job this attempt made (created at or after the
+  send, matching the request); one match is followed, several are shown, and when the list
+  cannot be read (LiteLLM) the take ends ``UNKNOWN`` — "outcome unknown, may be billed" —
+  for the user to check again, send again (paying again) or forget;
 * on reopening a bundle, :meth:`GenerationEngine.resume` picks up every journaled active
-  take: polls it, downloads it, and — for a take that died between sending the create and
-  saving the job id — looks it up in ``GET /videos`` before it would ever resubmit;
+  take: polls it, downloads it; a take stopped before its create went out is simply sent; a
+  take that died between sending the create and saving the job id is looked up first;
 * ``completed`` is proven only by a downloaded file that probes as a video of the expected
-  duration;
-* cancel stops polling and marks the take cancelled, saying the provider may still bill.
+  duration; a completed job whose file cannot be fetched stays ``UNDOWNLOADED`` (paid,
+  resumable without a new job) until the provider says it expired;
+* cancel stops within ~0.1 s even with a request in flight (the call is abandoned, its
+  answer ignored) and marks the take cancelled, saying the provider may still bill.
 
 The engine writes take records only; it never writes ``storyboard.json``. It reports through
 :class:`EngineEvents` (``take_updated``, ``take_finished``) so the GUI's Document, or the CLI,
@@ -28,18 +35,19 @@ drives them with a plain ``concurrent.futures`` thread pool — the one place ou
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from soraboard.generation.backend import Backend, Beat, JobState, JobStatus, VideoRequest
 from soraboard.generation.errors import (
-    Cancelled,
     DownloadFailed,
     ExpiredOrNotFound,
     GenerationError,
@@ -53,8 +61,12 @@ from soraboard.model.take import RequestSnapshot, Take, TakeStatus, new_take_id
 from soraboard.storage.bundle import Bundle
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 CANCEL_NOTE = "cancelled — the provider may still bill for a job it had accepted"
+UNKNOWN_NOTE = "outcome unknown — may be billed"
+#: how often a call in flight looks at its cancel token
+CANCEL_CHECK = 0.1
 
 
 class Interrupted(GenerationError):
@@ -63,6 +75,10 @@ class Interrupted(GenerationError):
     is resumed the next time the project is opened."""
 
     kind = "interrupted"
+
+
+class _Abandoned(Exception):
+    """The user stopped while a request was in flight; its answer will be ignored."""
 
 
 class CancelToken:
@@ -123,9 +139,24 @@ class SegmentJob:
     upstream: Take | None = None  #: the previous segment's chosen take (chained only)
 
 
-def display_beats(seg: Segment) -> tuple[Beat, ...]:
-    """The segment's timed beats, as the animatic draws them."""
-    return tuple(Beat(b.start, b.end, b.text) for b in seg.actions)
+def display_beats(seg: Segment, sb: Storyboard | None = None) -> tuple[Beat, ...]:
+    """The segment's timed beats and spoken lines, as the animatic draws (and says) them."""
+    from soraboard.generation.scratch_voice import voice_index
+
+    cast = cast_order(sb) if sb is not None else ()
+    return tuple(Beat(b.start, b.end, b.text) for b in seg.actions) + tuple(
+        Beat(d.start, d.end, d.text, d.speaker, voice_index(d.speaker, cast))
+        for d in seg.dialogue if d.text.strip())
+
+
+def cast_order(sb: Storyboard) -> tuple[str, ...]:
+    """Every speaker of the film: the style bible's cast, then others as they first speak."""
+    names = [c.name.strip() for c in sb.style.characters if c.name.strip()]
+    for seg in sb.segments:
+        for d in seg.dialogue:
+            if d.speaker.strip() and d.speaker.strip() not in names:
+                names.append(d.speaker.strip())
+    return tuple(names)
 
 
 def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
@@ -136,7 +167,7 @@ def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
     return SegmentJob(
         segment_id=seg.id, index=index, prompt=compose_prompt(sb, index).text,
         model=model or seg.model, size=seg.size, seconds=seg.duration,
-        title=seg.title or f"Segment {index + 1}", beats=display_beats(seg),
+        title=seg.title or f"Segment {index + 1}", beats=display_beats(seg, sb),
         chained=chained, ref_mode=seg.ref_mode, ref_time=seg.ref_time,
         reference_image=seg.reference_image, upstream=upstream if chained else None)
 
@@ -158,8 +189,8 @@ class GenerationEngine:
                  events: EngineEvents | None = None, ffmpeg: FFmpeg | None = None,
                  create_attempts: int = 5, backoff_base: float = 1.0,
                  backoff_cap: float = 30.0, poll_error_limit: int = 20,
-                 download_attempts: int = 3, sharpest_of: int = 8,
-                 check_faces: bool = True) -> None:
+                 download_attempts: int = 5, sharpest_of: int = 8,
+                 check_faces: bool = True, lookup_delay: float = 3.0) -> None:
         self.bundle = bundle
         self.backend = backend
         self.events = events or EngineEvents()
@@ -171,6 +202,8 @@ class GenerationEngine:
         self.download_attempts = download_attempts
         self.sharpest_of = sharpest_of
         self.check_faces = check_faces
+        #: a lost create can take a moment to show in the job list: look twice, this apart
+        self.lookup_delay = lookup_delay
         self._write_lock = threading.Lock()
 
     # ------------------------------------------------------------------ journal
@@ -205,7 +238,7 @@ class GenerationEngine:
 
         w, h = parse_size(job.size)
         if job.reference_image and (job.ref_mode is RefMode.CUSTOM or not job.chained):
-            image = frames.read_image(self.bundle.resolve(job.reference_image))
+            image = frames.read_image(self.bundle.resolve(job.reference_image), (w, h))
         elif job.chained:
             up = job.upstream
             if up is None or not up.usable or up.file is None:
@@ -263,42 +296,128 @@ class GenerationEngine:
 
     def resume(self, take: Take, segment: Segment | None = None,
                cancel: CancelToken | None = None) -> Take:
-        """Carry on with a journaled active take (after a crash or a restart). Blocking.
+        """Carry on with a journaled take (after a crash or a restart). Blocking.
 
-        A take with a job id is polled and downloaded. A PENDING take without one (the
-        process died between sending the create and saving the id) is looked up in the
-        provider's job list first, and only submitted when no such job exists.
+        A take with a job id is polled and downloaded (also one that finished without its
+        file, ``UNDOWNLOADED``). A PENDING take whose create never went out is sent; one
+        whose create may have gone out (the process died before the answer) is looked up in
+        the provider's job list first and never sent again while its outcome is unknown. An
+        ``UNKNOWN`` take is checked again (:meth:`check_again`). Other final takes come back
+        as they are.
         """
         cancel = cancel or CancelToken()
         request = self.request_of(take, segment)
-        if take.status.is_terminal:
+        if take.status is TakeStatus.UNKNOWN:
+            return self.check_again(take, segment, cancel)
+        if not take.status.is_resumable:
             return take
         if take.job_id:
             return self._follow(take, request, cancel)
-        recovered = self._recover_lost_job(take, request, cancel, lambda why: (
-            "the create may have reached the provider before the app stopped, and the "
-            f"provider's job list cannot be read ({why}); it was not sent again so "
-            "you do not pay twice — check the provider, then regenerate"))
-        if recovered is not None:
-            return recovered
+        if take.sent_at is not None:
+            resolved = self._resolve_unknown(
+                take, request, cancel, "the app stopped before the create's answer arrived")
+            if resolved is not None:
+                return resolved
         return self._submit_and_follow(take, request, cancel)
 
-    def _recover_lost_job(self, take: Take, request: VideoRequest, cancel: CancelToken,
-                          unreadable: Callable[[str], str]) -> Take | None:
-        """A create may have reached the provider with its answer lost: find its job in the
-        provider's list and follow it, rather than send (and pay for) it again.
+    def check_again(self, take: Take, segment: Segment | None = None,
+                    cancel: CancelToken | None = None) -> Take:
+        """Look again for the job of a take whose create's outcome is unknown: follow it when
+        the provider lists exactly one; mark the take *not sent* when the list shows none;
+        leave it ``UNKNOWN`` (with the reason) when the list cannot be read or several jobs
+        match. Never sends anything. Blocking."""
+        cancel = cancel or CancelToken()
+        if take.status is not TakeStatus.UNKNOWN:
+            return take
+        request = self.request_of(take, segment)
+        previous = (take.error or "").removeprefix(UNKNOWN_NOTE + ": ")
+        answer = previous.split("; ")[0] if previous else "the create got no answer"
+        resolved = self._resolve_unknown(take, request, cancel, answer)
+        if resolved is not None:
+            return resolved
+        return self._finish(take, status=TakeStatus.NOT_SENT, sent_at=None, error=(
+            "the provider lists no job from this create: nothing was billed; generate the "
+            "segment again"), error_kind="not_sent")
 
-        Returns the followed take; a failed take when the list cannot be read (nothing is
-        resent: ``unreadable(reason)`` says so); None when no such job exists.
+    def forget(self, take: Take) -> Take:
+        """The user's word on an ``UNKNOWN`` take: stop asking about it (it no longer blocks
+        the segment, nor counts as possibly billed)."""
+        if take.status is not TakeStatus.UNKNOWN:
+            return take
+        return self._finish(take, status=TakeStatus.FAILED, error=(
+            f"{UNKNOWN_NOTE}; forgotten by the user — check the provider's bill"),
+            error_kind="forgotten")
+
+    def _resolve_unknown(self, take: Take, request: VideoRequest, cancel: CancelToken,
+                         answer: str) -> Take | None:
+        """A create went out at ``take.sent_at`` and its answer is unknown. Find the job this
+        attempt made (made at or after the send, matching the request) and follow it.
+
+        Returns the followed take; an ``UNKNOWN`` take when the list cannot be read or
+        several jobs could be this one (nothing is resent, nothing guessed); None when the
+        provider's list holds no such job (the create made nothing).
         """
-        try:
-            found = self.backend.find_job(request, take.created_at, self._known_job_ids())
-        except GenerationError as e:
-            return self._fail(take, e, message=unreadable(e.message))
-        if found is None:
-            return None
-        log.info("take %s: found its lost job %s in the provider's list", take.id, found.job_id)
-        return self._follow(self._adopt(take, found), request, cancel)
+        since = take.sent_at if take.sent_at is not None else take.updated_at
+        for look in range(2):
+            try:
+                found = self._call(lambda: self.backend.find_jobs(
+                    request, since, self._known_job_ids()), cancel)
+            except _Abandoned:
+                return self._stop_in_doubt(take, cancel, answer)
+            except GenerationError as e:
+                return self._unknown(take, f"{answer}; the provider's job list cannot be read "
+                                           f"({e.message}), so it was not sent again")
+            if len(found) == 1:
+                log.info("take %s: found its job %s in the provider's list", take.id,
+                         found[0].job_id)
+                return self._follow(self._adopt(take, found[0]), request, cancel)
+            if len(found) > 1:
+                ids = ", ".join(st.job_id for st in found[:5])
+                return self._unknown(take, f"{answer}; {len(found)} jobs at the provider could "
+                                           f"be this create's ({ids}), so none was taken")
+            if look == 0 and self.lookup_delay > 0 and cancel.wait(self.lookup_delay):
+                return self._stop_in_doubt(take, cancel, answer)
+        return None
+
+    def _unknown(self, take: Take, why: str) -> Take:
+        return self._finish(take, status=TakeStatus.UNKNOWN, error=f"{UNKNOWN_NOTE}: {why}",
+                            error_kind="unknown")
+
+    def _stop_in_doubt(self, take: Take, cancel: CancelToken, answer: str) -> Take:
+        """Stopped while a create's outcome was unknown: a detach keeps the take for the next
+        run (which looks it up); a cancel leaves it ``UNKNOWN`` for the user."""
+        if cancel.detached:
+            raise Interrupted("stopped while the create's outcome was unknown; the next run "
+                              "looks for its job before anything is sent again")
+        return self._unknown(take, f"{answer}; cancelled before its outcome was known")
+
+    def _call(self, fn: Callable[[], _T], cancel: CancelToken) -> _T:
+        """Run one blocking provider call so that a cancel takes effect within
+        :data:`CANCEL_CHECK` seconds: the call runs on a daemon thread and, when the user
+        stops, is abandoned (its answer ignored; the journal already says what may have
+        happened). Raises :class:`_Abandoned`."""
+        if cancel.cancelled:
+            raise _Abandoned()
+        box: list[tuple[bool, object]] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                box.append((True, fn()))
+            except BaseException as e:  # handed to the caller's thread below
+                box.append((False, e))
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="soraboard-call", daemon=True).start()
+        while not done.wait(CANCEL_CHECK):
+            if cancel.cancelled:
+                raise _Abandoned()
+        ok, value = box[0]
+        if not ok:
+            assert isinstance(value, BaseException)
+            raise value
+        return value  # type: ignore[return-value]
 
     def remix(self, source: Take, prompt: str, cancel: CancelToken | None = None,
               segment: Segment | None = None) -> Take:
@@ -346,31 +465,30 @@ class GenerationEngine:
 
     def _submit_and_follow(self, take: Take, request: VideoRequest, cancel: CancelToken,
                            send: Callable[[], JobState] | None = None) -> Take:
+        request = dataclasses.replace(request, idempotency_key=take.idempotency_key)
         send = send or (lambda: self.backend.submit(request))
         attempt = 0
         while True:
             if cancel.cancelled:
-                if cancel.detached:
-                    raise Interrupted("stopped before the create was sent")
-                return self._finish(take, status=TakeStatus.CANCELLED,
-                                    error="cancelled before anything was sent (not billed)",
-                                    error_kind=Cancelled.kind)
+                return self._not_sent(take, cancel)
             attempt += 1
-            # Record the attempt before sending it (updated_at is its time).
-            take = self._record(take, status=TakeStatus.PENDING)
+            # Record the attempt before sending it: from here its outcome is in doubt.
+            take = self._record(take, status=TakeStatus.PENDING, sent_at=time.time())
             try:
-                state = send()
+                state = self._call(send, cancel)
+            except _Abandoned:
+                return self._stop_in_doubt(take, cancel, "the create was in flight")
             except Transient as e:
                 if e.ambiguous:
-                    # The create may have been accepted and its answer lost: look before
-                    # sending it again, or a second paid job could start.
-                    recovered = self._recover_lost_job(
-                        take, request, cancel, functools.partial(_lost_answer, e.message))
-                    if recovered is not None:
-                        return recovered
+                    # Sent, answer unknown: the job may exist and be billed. Find it; never
+                    # send again unless the provider's list shows it was not made.
+                    resolved = self._resolve_unknown(take, request, cancel, e.message)
+                    if resolved is not None:
+                        return resolved
+                take = take.with_changes(sent_at=None)  # certainly not made
                 if attempt >= self.create_attempts:
                     return self._fail(take, e, message=f"{e.message} (gave up after "
-                                                       f"{attempt} attempts)")
+                                                       f"{attempt} attempts; nothing billed)")
                 delay = self._delay(attempt, e.retry_after)
                 log.info("take %s: create attempt %d failed (%s); retrying in %.2f s",
                          take.id, attempt, e.message, delay)
@@ -378,10 +496,19 @@ class GenerationEngine:
                 cancel.wait(delay)
                 continue
             except GenerationError as e:
-                return self._fail(take, e)
+                return self._fail(take.with_changes(sent_at=None), e)
             take = self._record(take, job_id=state.job_id, status=TakeStatus.SUBMITTED,
-                                expires_at=state.expires_at, error=None, error_kind=None)
+                                expires_at=state.expires_at, error=None, error_kind=None,
+                                sent_at=None)
             return self._follow(take, request, cancel, first=state)
+
+    def _not_sent(self, take: Take, cancel: CancelToken) -> Take:
+        """Stopped with no create in doubt: nothing was billed, the segment starts afresh."""
+        return self._finish(take, status=TakeStatus.NOT_SENT, sent_at=None,
+                            error="stopped before the create was sent (not billed)"
+                            if not cancel.detached else
+                            "not sent: the run stopped first (not billed)",
+                            error_kind="not_sent")
 
     # ------------------------------------------------------------------ poll + download
     def _follow(self, take: Take, request: VideoRequest, cancel: CancelToken,
@@ -394,8 +521,11 @@ class GenerationEngine:
                 if cancel.wait(0 if state is None else self.backend.poll_interval):
                     return self._stop(take, cancel)
                 try:
-                    state = self.backend.poll(take.job_id)
+                    state = self._call(functools.partial(self.backend.poll, take.job_id),
+                                       cancel)
                     errors = 0
+                except _Abandoned:
+                    return self._stop(take, cancel)
                 except ExpiredOrNotFound as e:
                     return self._fail(take, e, TakeStatus.EXPIRED,
                                       f"the provider no longer knows job {take.job_id}: "
@@ -439,6 +569,8 @@ class GenerationEngine:
 
         job_id = take.job_id
         assert job_id is not None
+        if cancel.cancelled:
+            return self._stop(take, cancel)
         take = self._record(take, status=TakeStatus.DOWNLOADING, progress=1.0)
         dest = self.bundle.media_dir / "takes" / f"{take.id}.mp4"
         last: GenerationError = DownloadFailed("no attempt was made")
@@ -447,7 +579,9 @@ class GenerationEngine:
                     last, "retry_after", None))):
                 return self._stop(take, cancel)
             try:
-                self.backend.download(job_id, request, dest)
+                self._call(lambda: self.backend.download(job_id, request, dest), cancel)
+            except _Abandoned:
+                return self._stop(take, cancel)
             except ExpiredOrNotFound as e:
                 return self._fail(take, e, TakeStatus.EXPIRED, (
                     f"the provider no longer has the file of job {take.job_id} "
@@ -474,14 +608,15 @@ class GenerationEngine:
             return self._finish(take, status=TakeStatus.DONE, progress=1.0,
                                 file=self.bundle.relative(dest), media_duration=info.duration,
                                 completed_at=time.time(), error=None, error_kind=None)
+        if isinstance(last, Transient):
+            # Paid for and finished: keep it resumable, never make a new job for it.
+            return self._finish(take, status=TakeStatus.UNDOWNLOADED, error=(
+                f"finished, not downloaded: job {take.job_id} completed but its file could "
+                f"not be fetched ({last.message}); the next run or Retry download fetches it "
+                "without a new job"), error_kind="undownloaded")
         return self._fail(take, last, message=(
             f"the provider said job {take.job_id} completed, but no usable video could be "
             f"downloaded: {last.message}"))
-
-
-def _lost_answer(answer: str, why: str) -> str:
-    return (f"{answer}; the job may exist but the provider's job list cannot be read ({why}), "
-            "so it was not sent again — check the provider, then regenerate")
 
 
 def _take_status(status: JobStatus) -> TakeStatus:
@@ -505,13 +640,17 @@ class RunResult:
     takes: dict[str, Take] = field(default_factory=dict)  #: segment id → its final take
     failures: dict[str, str] = field(default_factory=dict)  #: segment id → why
     interrupted: dict[str, str] = field(default_factory=dict)  #: still running at provider
+    #: segment id → why its create's outcome is unknown (may be billed; never resent)
+    unknown: dict[str, str] = field(default_factory=dict)
+    #: segment id → its take that finished at the provider but is not downloaded yet
+    undownloaded: dict[str, str] = field(default_factory=dict)
     adopted: dict[str, str] = field(default_factory=dict)  #: segment id → take id adopted
     #: when each take's job finished and when each successor's create was sent (benchmarks)
     timeline: list[tuple[float, str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.interrupted
+        return not (self.failures or self.interrupted or self.unknown or self.undownloaded)
 
     def chosen_overlay(self) -> dict[str, str]:
         """segment id → the take the run produced (or adopted), for :func:`choose_take`."""
@@ -537,14 +676,18 @@ def adoptable(sb: Storyboard, takes: Mapping[str, Take]) -> dict[str, str]:
 def run_generation(engine: GenerationEngine, sb: Storyboard, takes: Mapping[str, Take],
                    segment_ids: Sequence[str], *, cancel: CancelToken | None = None,
                    model: str | None = None,
-                   overlay: Mapping[str, str] | None = None) -> RunResult:
+                   overlay: Mapping[str, str] | None = None,
+                   send_again: Collection[str] = ()) -> RunResult:
     """Generate ``segment_ids`` (and resume every journaled active take) with a thread pool.
 
     Blocking. Chained segments wait for their predecessor's take from this run; independent
-    ones run in parallel up to the backend's concurrency. Used by the CLI, the tests and the
-    benchmark; the GUI drives the same engine through ``soraboard.workers``.
+    ones run in parallel up to the backend's concurrency. Every take whose create's outcome
+    is unknown is checked again first (never resent); its segment is generated only when
+    the provider shows no job was made, or when it is in ``send_again`` (the user's word).
+    Used by the CLI, the tests and the benchmark; the GUI drives the same engine through
+    ``soraboard.workers``.
     """
-    from soraboard.generation.scheduler import decide
+    from soraboard.generation.scheduler import decide, unknown_takes
 
     cancel = cancel or CancelToken()
     result = RunResult()
@@ -573,7 +716,8 @@ def run_generation(engine: GenerationEngine, sb: Storyboard, takes: Mapping[str,
     engine.events.take_updated = on_update
     futures: dict[cf.Future[Take], str] = {}
     # More threads than the concurrency limit would only queue; resumed jobs need slots too.
-    active = [t for t in takes.values() if t.status.is_active]
+    active = [t for t in takes.values() if t.status.is_resumable]
+    active += [t for sid, t in unknown_takes(takes).items() if sid not in send_again]
     pool = cf.ThreadPoolExecutor(max_workers=limit + len(active),
                                  thread_name_prefix="soraboard-gen")
     try:
@@ -598,7 +742,7 @@ def run_generation(engine: GenerationEngine, sb: Storyboard, takes: Mapping[str,
             if not cancel.cancelled:
                 d = decide(sb, all_takes, pending, running, chosen,
                            dict.fromkeys(pending, backend.name), {backend.name: limit},
-                           failed)
+                           failed, send_again)
                 for sid, why in d.blocked.items():
                     result.failures[sid] = why
                     failed.add(sid)
@@ -645,6 +789,21 @@ def run_generation(engine: GenerationEngine, sb: Storyboard, takes: Mapping[str,
                 if take.usable:
                     chosen[sid] = take.id
                     result.failures.pop(sid, None)
+                elif take.status is TakeStatus.NOT_SENT and not cancel.cancelled and \
+                        sid in segs and sid not in pending:
+                    # Nothing was made (a resumed take that never went out, or a checked
+                    # unknown the provider does not list): generate the segment now.
+                    pending.append(sid)
+                    result.takes.pop(sid, None)
+                elif take.status is TakeStatus.UNKNOWN:
+                    from soraboard.generation.scheduler import unknown_message
+
+                    result.unknown[sid] = unknown_message(take, sb.index_of(sid)) \
+                        if sid in segs else take.error or ""
+                    failed.add(sid)
+                elif take.status is TakeStatus.UNDOWNLOADED:
+                    result.undownloaded[sid] = take.error or take.status.value
+                    failed.add(sid)
                 else:
                     result.failures[sid] = take.error or take.status.value
                     failed.add(sid)

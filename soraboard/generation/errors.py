@@ -7,6 +7,8 @@ user) only ever has to think about five kinds of trouble. ``kind`` is what ends 
 
 from __future__ import annotations
 
+from soraboard.redact import redact
+
 
 class GenerationError(Exception):
     """Base class: ``kind`` names the family, the message is meant for the user."""
@@ -14,6 +16,8 @@ class GenerationError(Exception):
     kind = "error"
 
     def __init__(self, message: str) -> None:
+        # providers echo requests back (headers, keys): never keep a key in an error
+        message = redact(message)
         super().__init__(message)
         self.message = message
 

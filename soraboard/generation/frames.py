@@ -226,11 +226,28 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_image(path: Path) -> Image:
-    """A BGR image from a file (PNG, JPEG, WebP …); raises :class:`FrameError`."""
+def read_image(path: Path, need: tuple[int, int] | None = None) -> Image:
+    """A BGR image from a file (PNG, JPEG, WebP …); raises :class:`FrameError`.
+
+    Its size is read from the header first: above the pixel limit it is refused without
+    decoding; when ``need`` (width, height) is given, a much larger image is decoded at a
+    reduced scale that still covers it."""
     import cv2
 
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    from soraboard.media.images import (
+        ImageTooLarge,
+        check_file_pixels,
+        reduced_flag,
+        reduction_for,
+    )
+
+    try:
+        size = check_file_pixels(path)
+    except ImageTooLarge as e:
+        raise FrameError(str(e)) from None
+    except OSError as e:
+        raise FrameError(f"{Path(path).name}: cannot be read ({e.strerror or e})") from None
+    img = cv2.imread(str(path), reduced_flag(reduction_for(size, need)))
     if img is None:
         raise FrameError(f"{Path(path).name}: not an image OpenCV can read")
     result: Image = img

@@ -13,7 +13,14 @@ here or in the engine:
    ``client.post``;
 5. the SDK's Sora ``DeprecationWarning`` is ignored by message, nothing wider;
 6. job ids are stored verbatim;
-7. 429s carry ``Retry-After``/``Retry-After-Ms`` into :class:`Transient`.
+7. 429s carry ``Retry-After``/``Retry-After-Ms`` into :class:`Transient`;
+8. a create has three outcomes (PROVIDERS.md §3.8): *not sent* (connection refused, DNS,
+   429, 408/425) is a plain :class:`Transient`; a 4xx refusal is final; a 5xx, a reset or a
+   timeout after the request went out is ``Transient(ambiguous=True)`` — the job may exist
+   and be billed, so the engine never simply sends it again. Each create carries an
+   ``Idempotency-Key`` stable for its take;
+9. LiteLLM wraps upstream errors (``litellm.BadRequestError: OpenAIException - {json}``):
+   the provider's own message is unwrapped.
 
 Downloads stream to a temp file beside the target and are renamed only when complete.
 """
@@ -23,10 +30,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import email.utils
+import json
 import os
+import re
+import socket
 import time
 import uuid
 import warnings
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,8 +65,9 @@ if TYPE_CHECKING:
 
 #: The SDK marks every ``videos`` method deprecated with this message (openai 3.x).
 SORA_DEPRECATION = r"The Sora API is scheduled to permanently shut down"
-#: How far back a lost create is looked for (server clocks drift; a create can be slow).
-LOOKUP_SLACK = 120.0
+#: How much earlier than the send a job of a lost create may say it was created (the
+#: provider's clock may run behind ours); a same-prompt job older than this is not ours.
+CLOCK_ALLOWANCE = 10.0
 #: Most jobs a lookup reads from ``GET /videos`` before it gives up.
 LOOKUP_LIMIT = 500
 NO_KEY = "sk-no-key"  #: sent when a gateway needs none (the SDK insists on some key)
@@ -87,6 +99,37 @@ def _retry_after(headers: Any) -> float | None:
         return None if parsed is None else max(parsed.timestamp() - time.time(), 0.0)
 
 
+_LITELLM_WRAPPER = re.compile(r"^\s*litellm\.\w+:\s*(?:\w+Exception\s*-\s*)?(?P<rest>.*)$", re.S)
+
+
+def unwrap_message(message: str) -> tuple[str, str | None]:
+    """The provider's own words inside a gateway's wrapper, and its code when the wrapper
+    carries one: ``litellm.BadRequestError: OpenAIException - {"error": {"message": …}}`` →
+    the inner message. Text that is not wrapped comes back as it is."""
+    code: str | None = None
+    for _ in range(3):  # a wrapper can hold a wrapper
+        m = _LITELLM_WRAPPER.match(message)
+        if m is None:
+            break
+        rest = m.group("rest").strip()
+        start = rest.find("{")
+        inner: Any = None
+        if start >= 0:
+            with contextlib.suppress(ValueError):
+                inner = json.loads(rest[start:])
+        if isinstance(inner, dict):
+            err = inner.get("error", inner)
+            if isinstance(err, dict) and err.get("message"):
+                code = str(err.get("code") or err.get("type") or "") or code
+                message = str(err["message"])
+                continue
+            if isinstance(err, str) and err:
+                message = err
+                continue
+        message = rest or message
+    return message.strip(), code
+
+
 def _provider_message(err: Any) -> tuple[str, str | None]:
     """The provider's own words and error code from an SDK status error."""
     body = getattr(err, "body", None)
@@ -94,21 +137,50 @@ def _provider_message(err: Any) -> tuple[str, str | None]:
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
             code = inner.get("code") or inner.get("type")
-            return str(inner["message"]), None if code is None else str(code)
-    return str(getattr(err, "message", None) or err), getattr(err, "code", None)
+            message, inner_code = unwrap_message(str(inner["message"]))
+            code = inner_code or code
+            return message, None if code is None else str(code)
+    message, code = unwrap_message(str(getattr(err, "message", None) or err))
+    return message, code or getattr(err, "code", None)
 
 
-def map_error(err: Exception, what: str) -> GenerationError:
-    """Turn anything the SDK (or its HTTP layer) raises into a typed failure."""
+#: Failures of the transport that prove the request never left this machine (nothing sent).
+_NOT_SENT_CAUSES = ("ConnectError", "ConnectTimeout", "PoolTimeout", "ConnectionRefusedError",
+                    "gaierror", "UnsupportedProtocol", "LocalProtocolError")
+
+
+def _never_sent(err: BaseException) -> bool:
+    """True when the error chain shows the connection was never made (refused, DNS, …)."""
+    seen: set[int] = set()
+    e: BaseException | None = err
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if type(e).__name__ in _NOT_SENT_CAUSES or isinstance(
+                e, (ConnectionRefusedError, socket.gaierror)):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def map_error(err: Exception, what: str, create: bool = False) -> GenerationError:
+    """Turn anything the SDK (or its HTTP layer) raises into a typed failure.
+
+    ``create``: the request asks for a paid job, so a 5xx answer is an unknown outcome
+    (``ambiguous``) — a gateway says 500 when its upstream accepted the job and then the
+    connection dropped.
+    """
     import openai
 
     if isinstance(err, GenerationError):
         return err
+    if _never_sent(err):
+        cause = err.__cause__ or err
+        return Transient(f"{what}: could not connect ({_describe(cause)}); nothing was sent")
     if isinstance(err, openai.APITimeoutError):
         return Transient(f"{what}: no answer in time", ambiguous=True)
     if isinstance(err, openai.APIConnectionError):
         cause = err.__cause__ or err
-        return Transient(f"{what}: connection failed ({type(cause).__name__}: {cause})",
+        return Transient(f"{what}: the connection failed before an answer ({_describe(cause)})",
                          ambiguous=True)
     if isinstance(err, openai.APIStatusError):
         status = err.status_code
@@ -125,13 +197,38 @@ def map_error(err: Exception, what: str) -> GenerationError:
             return QuotaError(text)
         if status in (404, 410):
             return ExpiredOrNotFound(text)
-        if status >= 500 or status in (408, 409, 425):
+        if status >= 500 or status == 409:
+            # 409: a gateway that honours Idempotency-Key may say "still in progress".
+            return Transient(f"{text} (HTTP {status})", _retry_after(err.response.headers),
+                             ambiguous=create)
+        if status in (408, 425):
             return Transient(text, _retry_after(err.response.headers))
         return Rejected(text, code)
     if isinstance(err, openai.OpenAIError):
         return Rejected(f"{what}: {err}")
     # The HTTP layer below the SDK (a body cut short, a reset while streaming …).
-    return Transient(f"{what}: {type(err).__name__}: {err}", ambiguous=True)
+    return Transient(f"{what}: {_describe(err)}", ambiguous=True)
+
+
+def _describe(err: BaseException) -> str:
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+@dataclass(frozen=True)
+class ProviderCheck:
+    """What a provider check found: ``verdict`` is ``ok``, ``auth failed``, ``unreachable``
+    or ``not a Videos endpoint``; ``detail`` says what answered (or why not)."""
+
+    verdict: str
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "ok"
+
+    def __str__(self) -> str:
+        return f"{self.verdict} ({self.detail})" if self.detail else self.verdict
 
 
 def _ts(value: Any) -> float | None:
@@ -207,19 +304,63 @@ class OpenAIBackend:
         spec = self.capabilities(model)
         return bool(spec and spec.remix)
 
-    def check(self, timeout: float = 5.0) -> None:
-        """Raise a :class:`GenerationError` unless the server answers ``GET /videos``."""
+    def probe(self, timeout: float = 5.0) -> ProviderCheck:
+        """Ask the server what every OpenAI-shaped video server really answers, never the job
+        list (LiteLLM cannot route it): ``GET /models``, then a retrieve of an id that does
+        not exist — a Videos endpoint says 404 about that id, a wrong key says 401."""
+        import openai
+
         quiet_sora_deprecation()
+        client = self._client.with_options(timeout=timeout)
+        models: list[Any] = []
         try:
-            self._client.with_options(timeout=timeout).videos.list(limit=1)
+            models = list(client.models.list())
         except Exception as e:
-            raise map_error(e, "check") from None
+            failure = _check_failure(e)
+            if failure is not None:
+                return failure
+        video_models = [str(m.id) for m in models
+                        if str(getattr(m, "mode", "") or (m.model_extra or {}).get("mode", ""))
+                        == "video_generation"]
+        if video_models:
+            return ProviderCheck("ok", "video models: " + ", ".join(video_models[:4]))
+        probe_id = "video_soraboard_check_" + uuid.uuid4().hex[:8]
+        try:
+            client.videos.retrieve(probe_id)
+        except openai.NotFoundError as e:
+            message, _code = _provider_message(e)
+            if probe_id in message or "video" in message.lower():
+                found = f"{len(models)} model(s)" if models else "the Videos API"
+                return ProviderCheck("ok", f"answers {found}")
+            return ProviderCheck("not a Videos endpoint", f"/videos answered 404: {message}")
+        except Exception as e:
+            failure = _check_failure(e)
+            if failure is not None:
+                return failure
+            message, _code = _provider_message(e)
+            if models:
+                return ProviderCheck("ok", f"{len(models)} model(s); the job lookup answered: "
+                                           f"{message}")
+            return ProviderCheck("not a Videos endpoint", message)
+        return ProviderCheck("not a Videos endpoint", f"it answered a made-up job id {probe_id}")
+
+    def check(self, timeout: float = 5.0) -> None:
+        """Raise a :class:`GenerationError` unless :meth:`probe` says ok."""
+        result = self.probe(timeout)
+        if result.verdict == "auth failed":
+            raise AuthError(f"check: {result.detail}")
+        if result.verdict == "unreachable":
+            raise Transient(f"check: {result.detail}")
+        if not result.ok:
+            raise Rejected(f"check: {result.verdict}: {result.detail}")
 
     # ------------------------------------------------------------------ calls
     def submit(self, request: VideoRequest) -> JobState:
         from openai.types.video import Video
 
         quiet_sora_deprecation()
+        headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key \
+            else {}
         try:
             if request.extra:
                 body: dict[str, Any] = {"prompt": request.prompt, "model": request.model,
@@ -228,7 +369,8 @@ class OpenAIBackend:
                 if request.reference is not None:
                     data = base64.b64encode(Path(request.reference).read_bytes()).decode()
                     body["input_reference"] = {"image_url": f"data:image/png;base64,{data}"}
-                video = self._client.post("/videos", body=body, cast_to=Video)
+                video = self._client.post("/videos", body=body, cast_to=Video,
+                                          options={"headers": headers})
             else:
                 kwargs: dict[str, Any] = {"prompt": request.prompt, "model": request.model,
                                           "seconds": request.seconds_text, "size": request.size}
@@ -236,9 +378,9 @@ class OpenAIBackend:
                     ref = Path(request.reference)
                     # A (name, bytes, mime) tuple: raw bytes would go out as octet-stream.
                     kwargs["input_reference"] = (ref.name, ref.read_bytes(), _mime(ref))
-                video = self._client.videos.create(**kwargs)
+                video = self._client.videos.create(**kwargs, extra_headers=headers)
         except Exception as e:
-            raise map_error(e, "create") from None
+            raise map_error(e, "create", create=True) from None
         return state_of(video)
 
     def poll(self, job_id: str) -> JobState:
@@ -253,7 +395,7 @@ class OpenAIBackend:
         try:
             return state_of(self._client.videos.remix(job_id, prompt=prompt))
         except Exception as e:
-            raise map_error(e, "remix") from None
+            raise map_error(e, "remix", create=True) from None
 
     def download(self, job_id: str, request: VideoRequest, dest: Path) -> None:
         dest = Path(dest)
@@ -281,18 +423,21 @@ class OpenAIBackend:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def find_job(self, request: VideoRequest, since: float,
-                 exclude: frozenset[str] = frozenset()) -> JobState | None:
+    def find_jobs(self, request: VideoRequest, since: float,
+                  exclude: frozenset[str] = frozenset()) -> list[JobState]:
+        """Jobs that the create sent at ``since`` may have made: created at or after it (less
+        :data:`CLOCK_ALLOWANCE`), same prompt, model, size and seconds (where the provider
+        echoes them), not in ``exclude``; nearest to the send first."""
         quiet_sora_deprecation()
-        oldest_wanted = since - LOOKUP_SLACK
-        best: JobState | None = None
+        earliest = since - CLOCK_ALLOWANCE
+        found: list[JobState] = []
         try:
             page = self._client.videos.list(order="desc", limit=100)
             for n, video in enumerate(page):
                 if n >= LOOKUP_LIMIT:
                     break
                 st = state_of(video)
-                if st.created_at is not None and st.created_at < oldest_wanted:
+                if st.created_at is not None and st.created_at < earliest:
                     break  # newest first: everything after this is older still
                 if st.job_id in exclude or st.prompt != request.prompt:
                     continue
@@ -300,10 +445,26 @@ class OpenAIBackend:
                     continue
                 if st.seconds is not None and not _same_seconds(st.seconds, request.seconds_text):
                     continue
-                best = st  # keep going: the oldest match is the one our lost create made
+                found.append(st)
         except Exception as e:
             raise map_error(e, "looking up jobs") from None
-        return best
+        return sorted(found, key=lambda st: abs((st.created_at or since) - since))
+
+
+def _check_failure(err: Exception) -> ProviderCheck | None:
+    """A check's answer that settles it (unreachable, auth failed), or None to look on."""
+    mapped = map_error(err, "check")
+    if isinstance(mapped, AuthError):
+        return ProviderCheck("auth failed", mapped.message.removeprefix("check: "))
+    if isinstance(mapped, Transient) and not isinstance(err, _status_error()):
+        return ProviderCheck("unreachable", mapped.message.removeprefix("check: "))
+    return None
+
+
+def _status_error() -> type[Exception]:
+    import openai
+
+    return openai.APIStatusError
 
 
 def _mime(path: Path) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from soraboard import paths
+from soraboard.redact import register_secret
 from soraboard.storage.atomic import atomic_write_json
 
 KEYRING_SERVICE = "soraboard"
@@ -55,6 +56,32 @@ PRESETS: dict[str, ProviderProfile] = {
         default_model="sora-2", preset="openai",
         label="OpenAI (Sora 2 retired 2026-09-24)"),
 }
+
+
+#: A LiteLLM ``config.yaml`` for a video model (shown in Settings and the README). The
+#: router re-sends a create that answered 500 unless retries are off — and a 500 from a
+#: gateway can already be a paid job (PROVIDERS.md §3.8).
+LITELLM_VIDEO_CONFIG = """\
+model_list:
+  - model_name: veo-3.1-fast
+    litellm_params:
+      model: vertex_ai/veo-3.1-fast-generate-001
+      vertex_project: my-project
+      vertex_location: us-central1
+      num_retries: 0        # never re-send a create: a 500 may already be a paid job
+    model_info:
+      mode: video_generation
+router_settings:
+  num_retries: 0            # the router's default is 2
+"""
+
+#: What Settings says about gateways and retries, in one paragraph.
+LITELLM_NOTE = (
+    "Behind LiteLLM, give video deployments num_retries: 0: its router re-sends a create "
+    "that answered 500, which may already be a paid job. soraboard never re-sends a create "
+    "whose answer was lost; it reads the provider's job list (vLLM-Omni and OpenAI-shaped "
+    "servers; LiteLLM cannot list jobs) or shows the take as \u201coutcome unknown \u2014 may "
+    "be billed\u201d for you to check.")
 
 
 class ProviderError(ValueError):
@@ -133,11 +160,16 @@ def _keyring_user(name: str) -> str:
 def keyring_available() -> tuple[bool, str]:
     """Whether an OS keyring is usable here, and its name (or why not)."""
     import keyring
-    from keyring.backends import fail
+    from keyring.backends import chainer, fail, null
 
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
         return False, "no OS keyring is available on this machine"
+    # a backend that accepts a key and keeps nothing ('keyring --disable' selects null)
+    if isinstance(backend, null.Keyring) or (
+            isinstance(backend, chainer.ChainerBackend) and not backend.backends):
+        return False, ("the OS keyring is disabled here (its backend stores nothing: "
+                       f"{type(backend).__module__}.{type(backend).__name__})")
     return True, type(backend).__name__
 
 
@@ -153,6 +185,7 @@ def set_key(name: str, key: str) -> None:
         raise KeyringUnavailable(f"{why}; put the key in an environment variable instead, e.g. "
                                  f"'soraboard providers add {name} --base-url "
                                  f"{profile.base_url} --key-env {env}' and export {env}")
+    register_secret(key)
     try:
         keyring.set_password(KEYRING_SERVICE, _keyring_user(name), key)
     except keyring.errors.KeyringError as e:
@@ -163,14 +196,17 @@ def set_key(name: str, key: str) -> None:
 def get_key(profile: ProviderProfile) -> str | None:
     """The profile's key: its environment variable first, then the keyring."""
     if profile.key_env and os.environ.get(profile.key_env):
+        register_secret(os.environ[profile.key_env])  # masked in every error and log line
         return os.environ[profile.key_env]
     import keyring
     import keyring.errors
 
     try:
-        return keyring.get_password(KEYRING_SERVICE, _keyring_user(profile.name))
+        key = keyring.get_password(KEYRING_SERVICE, _keyring_user(profile.name))
     except keyring.errors.KeyringError:
         return None
+    register_secret(key)
+    return key
 
 
 def key_source(profile: ProviderProfile) -> str:

@@ -18,7 +18,7 @@ from soraboard.catalog.catalog import Catalog
 from soraboard.catalog.cost import Amount, estimate, fmt_usd, segment_cost
 from soraboard.model.status import segment_status, stale_reason
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take
+from soraboard.model.take import Take, TakeSource, TakeStatus
 
 
 class Mode(str, Enum):
@@ -106,14 +106,17 @@ class Decision:
 def decide(sb: Storyboard, takes: Mapping[str, Take], pending: Iterable[str],
            running: Mapping[str, str], chosen_overlay: Mapping[str, str | None],
            provider_of: Mapping[str, str], limits: Mapping[str, int],
-           failed: Collection[str] = ()) -> Decision:
+           failed: Collection[str] = (), send_again: Collection[str] = ()) -> Decision:
     """Which of ``pending`` may start now.
 
     ``running`` maps segment id → provider of the jobs in flight (resumed ones included),
     ``failed`` holds segments that failed in this run, ``provider_of`` says which provider
     each pending segment goes to and ``limits`` the jobs each provider may have in flight.
+    A segment whose newest take's outcome is unknown (it may be billed) is blocked unless it
+    is in ``send_again`` — the user's word that paying again is fine.
     """
     pending_set = set(pending)
+    doubtful = unknown_takes(takes)
     chosen = effective_chosen(sb, chosen_overlay)
     in_flight: dict[str, int] = {}
     for prov in running.values():
@@ -123,6 +126,9 @@ def decide(sb: Storyboard, takes: Mapping[str, Take], pending: Iterable[str],
     blocked: dict[str, str] = {}
     for i, seg in enumerate(sb.segments):
         if seg.id not in pending_set:
+            continue
+        if seg.id in doubtful and seg.id not in send_again:
+            blocked[seg.id] = unknown_message(doubtful[seg.id], i)
             continue
         if seg.is_chained and i > 0:
             prev = sb.segments[i - 1]
@@ -147,6 +153,37 @@ def decide(sb: Storyboard, takes: Mapping[str, Take], pending: Iterable[str],
     return Decision(tuple(ready), waiting, blocked)
 
 
+def unknown_takes(takes: Mapping[str, Take]) -> dict[str, Take]:
+    """segment id → its newest generated take, for segments where that take's create has an
+    unknown outcome (``UNKNOWN``: it may be billed)."""
+    newest: dict[str, Take] = {}
+    for t in takes.values():
+        if t.source is not TakeSource.GENERATED:
+            continue
+        cur = newest.get(t.segment_id)
+        if cur is None or (t.created_at, t.id) > (cur.created_at, cur.id):
+            newest[t.segment_id] = t
+    return {sid: t for sid, t in newest.items() if t.status is TakeStatus.UNKNOWN}
+
+
+def unknown_parts(take: Take, index: int, project: str | None = None) -> tuple[str, str, str]:
+    """What to say about a segment whose take may be billed, as (head, reason, tail): the
+    head and the tail (the commands) must survive when a line is shortened; the reason may
+    be cut."""
+    price = f"${take.cost}" if take.cost is not None else "its price"
+    where = project or "PROJECT"
+    why = (take.error or "").removeprefix("outcome unknown — may be billed: ")
+    head = f"outcome unknown — may be billed ({price}, take {take.id} on {take.provider}): "
+    tail = (f"; check the provider, then 'soraboard generate {where} --send-again "
+            f"{index + 1}' (pays again, {price}) or '--forget {index + 1}'")
+    return head, why, tail
+
+
+def unknown_message(take: Take, index: int, project: str | None = None) -> str:
+    """One line for a segment whose take may be billed: what happened and what to run."""
+    return "".join(unknown_parts(take, index, project))
+
+
 def critical_path(sb: Storyboard, ids: Sequence[str]) -> list[list[str]]:
     """The planned segments as chains that must run one after another (for reports and the
     benchmark): each inner list is a run of chained planned segments."""
@@ -167,7 +204,7 @@ class BudgetCheck:
     """What a run would cost against the budget and the caller's cap."""
 
     cost: Amount  #: the planned segments at list price
-    committed: Decimal  #: already spent plus in flight
+    committed: Decimal  #: already spent, in flight or possibly billed
     budget: Decimal | None
     max_cost: Decimal | None
     needs_confirmation: bool  #: over the storyboard's budget, or a price is unknown
@@ -191,7 +228,7 @@ def check_budget(sb: Storyboard, takes: Mapping[str, Take], catalog: Catalog,
             if seg.id in set(ids):
                 cost += segment_cost(seg, catalog, i).amount
     report = estimate(sb, catalog, takes)
-    committed = report.spent + report.in_flight
+    committed = report.committed
     budget = report.budget
     over_budget = budget is not None and committed + cost.known > budget
     needs = over_budget or cost.unknown > 0

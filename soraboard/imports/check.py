@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soraboard.media.ffmpeg import FFmpeg, FFmpegNotFound, find_ffmpeg
+from soraboard.media.images import (
+    HEADER_BYTES,
+    ImageTooLarge,
+    check_pixels,
+    reduced_flag,
+    reduction_for,
+)
 from soraboard.media.probe import MediaError, MediaInfo, probe
 
 #: image formats a segment may start from (what the providers accept as input_reference)
@@ -116,13 +123,22 @@ def _check_image(path: Path, fmt: str, data: bytes) -> ImageInfo:
         raise _Bad("is a JPEG image that is cut short (no end marker)")
     if fmt == "WebP" and int.from_bytes(data[4:8], "little") + 8 > len(data):
         raise _Bad("is a WebP image that is cut short")
+    # measured before decoding: a few MB of PNG can decode to gigabytes
+    try:
+        size = check_pixels(data[:HEADER_BYTES])
+    except ImageTooLarge as e:
+        raise _Bad(f"is a {fmt} image of {e.detail}") from None
     import cv2
     import numpy as np
 
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    # checking that it decodes does not need every pixel: large ones at a reduced scale
+    reduction = reduction_for(size, (1024, 1024))
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), reduced_flag(reduction))
     if img is None:
         raise _Bad(f"looks like a {fmt} image but cannot be decoded (damaged?)")
     h, w = img.shape[:2]
+    if reduction > 1 and size is not None:  # the real size, turned as the decoder turned it
+        w, h = size if (w >= h) == (size[0] >= size[1]) else (size[1], size[0])
     return ImageInfo(fmt, int(w), int(h))
 
 
@@ -135,11 +151,30 @@ def _damaged_or_not_media(head: bytes) -> str:
     return "is not a video or image file soraboard can read"
 
 
+#: ffmpeg demuxers that turn any file into "video" (the tty demuxer renders text as a picture)
+_NOT_MEDIA_FORMATS = frozenset({"tty"})
+
+
+def _looks_like_text(start: bytes) -> bool:
+    """Plain text (a story, notes, JSON …): no NUL byte and valid UTF-8 in the first KBs.
+    Every video container has binary headers with NULs in its first bytes."""
+    if not start or b"\x00" in start:
+        return False
+    try:
+        start.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(start) - 3:  # more than a character cut at the end of the sample
+            return False
+    return True
+
+
 def _check_video(path: Path, head: bytes, ff: FFmpeg) -> MediaInfo:
     try:
         header = probe(path, ff, count_frames=False)
     except MediaError:
         raise _Bad(_damaged_or_not_media(head)) from None
+    if header.format_name in _NOT_MEDIA_FORMATS:
+        raise _Bad("is not a video or image file (ffmpeg could only read it as text)")
     if header.video is None:
         if header.audio is not None:
             raise _Bad("has sound but no picture (audio only); import a video or an image")
@@ -174,7 +209,8 @@ def _check_one(path: Path, ff: FFmpeg | None) -> ImportItem:
         if size == 0:
             raise _Bad("is empty (0 bytes)")
         with path.open("rb") as f:
-            head = f.read(64)
+            start = f.read(4096)
+        head = start[:64]
     except OSError as e:
         raise _Bad(f"cannot be read ({e.strerror or e})") from None
     kind = _sniff_image(head, path.suffix.lower())
@@ -188,6 +224,9 @@ def _check_one(path: Path, ff: FFmpeg | None) -> ImportItem:
             raise _Bad(f"cannot be read ({e.strerror or e})") from None
         img = _check_image(path, kind, data)
         return ImportItem(path, "image", 0.0, f"{img.width}x{img.height}", img, size)
+    if _looks_like_text(start):
+        raise _Bad("is a text file, not a video or image; import clips (MP4, MOV, MKV, WebM …) "
+                   "or images (PNG, JPEG, WebP)")
     if ff is None:
         raise _Bad("cannot be checked: no usable ffmpeg was found")
     info = _check_video(path, head, ff)

@@ -15,6 +15,7 @@ from soraboard.model.storyboard import Segment, Transition, TransitionType
 from soraboard.model.timing import film_length, fmt_seconds
 from soraboard.storage.bundle import load_project
 from soraboard.storage.errors import ProjectError
+from soraboard.storage.lock import LockHeld, writing
 
 #: a transition given without a length lasts this long
 DEFAULT_TRANSITION_SECONDS = 0.5
@@ -82,6 +83,15 @@ def cmd_new_from(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    # the lock first, then the load: what is read is what the save replaces
+    try:
+        with writing(args.project, "soraboard import"):
+            return _import(args)
+    except (LockHeld, ProjectError) as e:
+        raise CliError(str(e)) from None
+
+
+def _import(args: argparse.Namespace) -> int:
     try:
         project = load_project(args.project)
     except ProjectError as e:

@@ -1,9 +1,17 @@
 """Finding ffmpeg and running it.
 
-Looked for in this order: the path in settings, ``$SORABOARD_FFMPEG``, ``ffmpeg`` on PATH,
-the binary shipped by ``imageio-ffmpeg`` (so ``pip install soraboard`` alone is enough).
-Each candidate is checked for a version banner and the filters soraboard needs; when none
-works, one error lists what was tried and why each failed.
+Looked for in this order: the path in settings, ``$SORABOARD_FFMPEG``, the binary shipped by
+``imageio-ffmpeg`` (the default: ``pip install soraboard`` alone is enough, and it is the build the
+tests run), and ``ffmpeg`` on PATH only when the bundled one is unusable. A distro ffmpeg first on
+PATH is often older (Debian 12 ships 5.1) and cannot run what soraboard writes, so every
+candidate must pass a version and feature check: ffmpeg 7 or newer, filter graphs read from a
+file (``-/filter_complex``), and the filters and encoders soraboard uses. A candidate that fails is
+skipped and the reason kept (``FFmpeg.rejected``), so Settings can say which ffmpeg is used and
+why the others are not; when none works, one error lists what was tried and why each failed.
+
+The app and the CLI call :func:`use_ffmpeg` with the path from the settings, so every component
+that calls :func:`find_ffmpeg` without an argument (animatic, probe, export, preview, seams)
+gets the configured binary.
 """
 
 from __future__ import annotations
@@ -14,14 +22,18 @@ import re
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from soraboard.media.children import dies_with_parent
 
 ENV_VAR = "SORABOARD_FFMPEG"
 #: filters the exporter and the animatic backend use
 REQUIRED_FILTERS = ("xfade", "acrossfade", "drawtext", "afade", "amix", "loudnorm", "scale",
                     "pad", "fps", "setsar", "zoompan", "sidechaincompress")
 REQUIRED_ENCODERS = ("libx264", "aac")
+#: oldest ffmpeg soraboard runs: 7.0 added ``-/option FILE`` (filter graphs read from a file)
+MIN_VERSION = (7, 0)
 
 
 class FFmpegNotFound(RuntimeError):
@@ -51,9 +63,11 @@ class FFmpeg:
 
     path: str
     version: str
-    source: str  #: "settings", "$SORABOARD_FFMPEG", "PATH" or "imageio-ffmpeg"
+    source: str  #: "settings", "$SORABOARD_FFMPEG", "imageio-ffmpeg" or "PATH"
     filters: frozenset[str]
     encoders: frozenset[str]
+    #: candidates tried before this one, each "source path: why it is not used"
+    rejected: tuple[str, ...] = ()
 
     def has_filter(self, name: str) -> bool:
         return name in self.filters
@@ -63,6 +77,12 @@ class FFmpeg:
 
     def describe(self) -> str:
         return f"ffmpeg {self.version} ({self.source}: {self.path})"
+
+    def explain(self) -> str:
+        """Which ffmpeg is used, and why each candidate before it is not (for Settings)."""
+        lines = [f"Using {self.describe()}."]
+        lines += [f"Not used: {r}" for r in self.rejected]
+        return "\n".join(lines)
 
 
 BACKGROUND_NICE = 10
@@ -119,6 +139,11 @@ def check_ffmpeg(path: str, source: str) -> FFmpeg:
     m = re.search(r"ffmpeg version (\S+)", banner)
     if not m:
         raise ValueError("does not print an ffmpeg version banner")
+    version = m.group(1)
+    parsed = parse_version(version)
+    if parsed is not None and parsed < MIN_VERSION:
+        raise ValueError(f"version {version} is older than "
+                         f"{'.'.join(map(str, MIN_VERSION))}, which soraboard needs")
     filters = frozenset(re.findall(r"^\s*[TSC.|]{2,3}\s+(\w+)\s", _capture(path, ["-filters"]),
                                    re.MULTILINE))
     encoders = frozenset(re.findall(r"^\s*[VAS][F.][S.][X.][B.][D.]\s+(\S+)",
@@ -126,8 +151,43 @@ def check_ffmpeg(path: str, source: str) -> FFmpeg:
     missing = [f for f in REQUIRED_FILTERS if f not in filters]
     missing += [e for e in REQUIRED_ENCODERS if e not in encoders]
     if missing:
-        raise ValueError(f"version {m.group(1)} lacks {', '.join(missing)}")
-    return FFmpeg(path, m.group(1), source, filters, encoders)
+        raise ValueError(f"version {version} lacks {', '.join(missing)}")
+    # a build whose banner says no release number (git snapshots: "N-11234-g…") proves it runs
+    # what soraboard writes by doing it
+    reason = _graph_file_problem(path)
+    if reason:
+        raise ValueError(f"version {version} cannot read a filter graph from a file "
+                         f"(-/filter_complex): {reason}")
+    return FFmpeg(path, version, source, filters, encoders)
+
+
+def parse_version(version: str) -> tuple[int, int] | None:
+    """(major, minor) of a release banner ("7.1", "n9.0.2-17-g…", "5.1.6-0+deb12u1");
+    None for snapshot builds that carry no release number."""
+    m = re.match(r"n?(\d+)\.(\d+)", version)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _graph_file_problem(path: str) -> str:
+    """Empty when ``path`` runs a one-frame graph read with ``-/filter_complex``; else
+    ffmpeg's own reason."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="soraboard-ffcheck-") as tmp:
+        graph = Path(tmp) / "graph.txt"
+        graph.write_text("[0:v]null[v]", encoding="utf-8")
+        try:
+            proc = subprocess.run(
+                [path, "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi",
+                 "-i", "color=c=black:s=16x16:d=0.04", "-/filter_complex", str(graph),
+                 "-map", "[v]", "-frames:v", "1", "-f", "null", "-"],
+                capture_output=True, text=True, errors="replace", timeout=20,
+                stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags(), check=False)
+        except (OSError, subprocess.SubprocessError) as e:
+            return str(e)
+    if proc.returncode == 0:
+        return ""
+    return stderr_tail(proc.stderr, 2) or f"exit {proc.returncode}"
 
 
 def candidates(configured: str | None = None) -> list[tuple[str, str]]:
@@ -138,15 +198,15 @@ def candidates(configured: str | None = None) -> list[tuple[str, str]]:
     env = os.environ.get(ENV_VAR)
     if env:
         out.append((f"${ENV_VAR}", str(Path(env).expanduser())))
-    on_path = shutil.which("ffmpeg")
-    if on_path:
-        out.append(("PATH", on_path))
     try:
         import imageio_ffmpeg
 
         out.append(("imageio-ffmpeg", imageio_ffmpeg.get_ffmpeg_exe()))
     except Exception as e:  # the package is a dependency, but may be broken or stripped
         out.append(("imageio-ffmpeg", f"<unavailable: {e}>"))
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        out.append(("PATH", on_path))
     return out
 
 
@@ -155,7 +215,7 @@ def _find_cached(configured: str | None, env: str | None, path_env: str | None) 
     tried: list[str] = []
     for source, path in candidates(configured):
         try:
-            return check_ffmpeg(path, source)
+            return replace(check_ffmpeg(path, source), rejected=tuple(tried))
         except ValueError as e:
             tried.append(f"{source} {path}: {e}")
     raise FFmpegNotFound(
@@ -164,9 +224,21 @@ def _find_cached(configured: str | None, env: str | None, path_env: str | None) 
     )
 
 
+_configured: str | None = None
+
+
+def use_ffmpeg(configured: str | None) -> None:
+    """Make ``configured`` (the settings' path; None = none) the one every
+    ``find_ffmpeg()`` call without an argument considers first."""
+    global _configured
+    _configured = configured or None
+
+
 def find_ffmpeg(configured: str | None = None) -> FFmpeg:
-    """The ffmpeg to use (cached per configuration)."""
-    return _find_cached(configured or None, os.environ.get(ENV_VAR), os.environ.get("PATH"))
+    """The ffmpeg to use (cached per configuration): ``configured``, else the path given to
+    :func:`use_ffmpeg`, then the usual order."""
+    return _find_cached(configured or _configured, os.environ.get(ENV_VAR),
+                        os.environ.get("PATH"))
 
 
 def run_ffmpeg(args: Sequence[str], *, ffmpeg: FFmpeg | None = None, timeout: float | None = None,
@@ -178,7 +250,8 @@ def run_ffmpeg(args: Sequence[str], *, ffmpeg: FFmpeg | None = None, timeout: fl
     ff = ffmpeg or find_ffmpeg()
     cmd = [ff.path, "-hide_banner", "-nostdin", "-loglevel", loglevel, *args]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-                          stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags()) as p:
+                          stdin=subprocess.DEVNULL, creationflags=_hidden_window_flags(),
+                          **dies_with_parent()) as p:
         lower_priority(p.pid)
         try:
             out, err_bytes = p.communicate(timeout=timeout)

@@ -31,8 +31,9 @@ class ComposedPrompt:
 
 def _mentions(segment: Segment, name: str) -> bool:
     haystack = " ".join(
-        [segment.title, segment.scene, segment.cinematography, segment.dialogue, segment.audio]
+        [segment.title, segment.scene, segment.cinematography, segment.audio]
         + [b.text for b in segment.actions]
+        + [f"{d.speaker} {d.text}" for d in segment.dialogue]
     )
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", haystack, re.IGNORECASE) is not None
 
@@ -95,9 +96,14 @@ def compose_prompt(
             for n, b in enumerate(beats, start=1)
         ]
         parts.append("Actions:\n" + "\n".join(lines))
-    if seg.dialogue.strip():
-        dialogue = "\n".join(f"- {ln.strip()}" for ln in seg.dialogue.splitlines() if ln.strip())
-        parts.append("Dialogue:\n" + dialogue)
+    spoken = [d for d in sorted(seg.dialogue, key=lambda d: (d.start, d.end)) if d.text.strip()]
+    if spoken:
+        # the guides' form: a block of its own below the action, one short quoted line per
+        # speaker turn, in the order spoken (the same text as before dialogue had times, so
+        # upgrading a project does not make its takes stale)
+        parts.append("Dialogue:\n" + "\n".join(
+            "- " + (f"{d.speaker.strip()}: " if d.speaker.strip() else "") + f'"{d.text.strip()}"'
+            for d in spoken))
     if seg.audio.strip():
         parts.append(f"Audio: {seg.audio.strip()}")
     if bible.negative.strip():

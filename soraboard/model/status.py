@@ -25,6 +25,9 @@ class SegmentState(str, Enum):
     FAILED = "failed"
     STALE = "stale"
     CANCELLED = "cancelled"
+    #: a create got no answer and the job list could not tell: may be billed; the user
+    #: decides (check again, send again, forget) — never generated again by itself
+    UNKNOWN = "unknown"
 
     @property
     def needs_generation(self) -> bool:
@@ -87,9 +90,17 @@ def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> Seg
     chosen = chosen_take(seg, takes)
     latest = mine[-1] if mine else None
     if latest is not None and latest is not chosen and latest.status in (
-            TakeStatus.FAILED, TakeStatus.EXPIRED, TakeStatus.CANCELLED) and (
+            TakeStatus.FAILED, TakeStatus.EXPIRED, TakeStatus.CANCELLED, TakeStatus.UNKNOWN,
+            TakeStatus.NOT_SENT, TakeStatus.UNDOWNLOADED) and (
             chosen is None or latest.created_at >= chosen.created_at):
         suffix = " — the chosen take is still used" if chosen is not None and chosen.usable else ""
+        if latest.status is TakeStatus.UNKNOWN:
+            return SegmentStatus(SegmentState.UNKNOWN, "outcome unknown — may be billed")
+        if latest.status is TakeStatus.UNDOWNLOADED:
+            return SegmentStatus(SegmentState.FAILED, "finished, not downloaded — generating "
+                                 "fetches it without a new job" + suffix)
+        if latest.status is TakeStatus.NOT_SENT:
+            return SegmentStatus(SegmentState.CANCELLED, "not sent" + suffix)
         if latest.status is TakeStatus.CANCELLED:
             return SegmentStatus(SegmentState.CANCELLED, suffix.strip(" —"))
         reason = latest.error or latest.status.value
@@ -99,6 +110,9 @@ def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> Seg
         if why:
             return SegmentStatus(SegmentState.STALE, why)
         return SegmentStatus(SegmentState.DONE)
+    if chosen is not None and chosen.file_missing:
+        return SegmentStatus(SegmentState.FAILED, f"the chosen take's file {chosen.file} is "
+                                                  "missing")
     if chosen is not None:
         return SegmentStatus(SegmentState.FAILED, f"the chosen take is {chosen.status.value}")
     return SegmentStatus(SegmentState.DRAFT)

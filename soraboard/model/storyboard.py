@@ -103,6 +103,20 @@ class Beat:
 
 
 @dataclass(frozen=True)
+class DialogueLine:
+    """One spoken line: who says it, the words, and when in the segment (seconds)."""
+
+    speaker: str
+    text: str
+    start: float
+    end: float
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
 class Character:
     name: str
     description: str
@@ -139,7 +153,7 @@ class Segment:
     scene: str = ""
     cinematography: str = ""
     actions: tuple[Beat, ...] = ()
-    dialogue: str = ""
+    dialogue: tuple[DialogueLine, ...] = ()
     audio: str = ""
     trim_in: float = 0.0
     trim_out: float | None = None  #: None = the end of the clip
@@ -149,6 +163,9 @@ class Segment:
     reference_image: str | None = None  #: bundle-relative path of an image
     chosen_take: str | None = None
     transition_out: Transition = CUT
+    #: fingerprint of what a planner wrote here; a re-plan replaces the segment only while its
+    #: content still matches (see soraboard.planner.replan). None: not a planner's segment.
+    planned: str | None = None
 
     def __post_init__(self) -> None:
         continuity: object = self.continuity
@@ -168,7 +185,7 @@ class Segment:
     def prompt_is_empty(self) -> bool:
         return not (self.scene.strip() or self.cinematography.strip()
                     or any(b.text.strip() for b in self.actions)
-                    or self.dialogue.strip() or self.audio.strip())
+                    or any(d.text.strip() for d in self.dialogue) or self.audio.strip())
 
 
 #: Fields of :class:`Segment` a user may set through an edit (``id`` may not change).
@@ -182,7 +199,7 @@ class Storyboard:
     """The whole film: ordered segments, their transitions, the style bible and the budget."""
 
     title: str = "Untitled"
-    default_model: str = "sora-2"
+    default_model: str = "vertex_ai/veo-3.1-fast-generate-001"  #: catalog.DEFAULT_MODEL
     default_size: str = "1280x720"
     style: StyleBible = field(default_factory=StyleBible)
     budget: str | None = None  #: US dollars as a decimal string, None = no budget

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -28,10 +28,24 @@ class TakeStatus(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    #: the create went out and no answer says whether a job was made: it may be billed, and
+    #: it is never sent again without the user's word (check again, send again, forget)
+    UNKNOWN = "unknown"
+    #: stopped before any create went out: nothing billed, the segment simply starts next time
+    NOT_SENT = "not_sent"
+    #: the job completed (and is paid) but its file could not be fetched yet: the next run
+    #: or "Retry download" fetches it without a new job, until the provider says it expired
+    UNDOWNLOADED = "undownloaded"
 
     @property
     def is_active(self) -> bool:
         return self in _ACTIVE
+
+    @property
+    def is_resumable(self) -> bool:
+        """Active, or finished at the provider and waiting to be downloaded: a run carries
+        it on (never with a new create)."""
+        return self in _ACTIVE or self is TakeStatus.UNDOWNLOADED
 
     @property
     def is_terminal(self) -> bool:
@@ -86,6 +100,12 @@ class Take:
     error: str | None = None
     error_kind: str | None = None  #: transient | rejected | auth | quota | expired | ...
     label: str = ""  #: e.g. the original file name of an imported clip
+    #: set when the project was opened and the take's file was not there (never stored):
+    #: the take is kept, but the segment counts as missing
+    file_missing: bool = field(default=False, compare=False)
+    #: when the last create went out whose outcome is not known yet (None: no create is in
+    #: doubt — none was sent, or the provider answered it)
+    sent_at: float | None = None
 
     @property
     def model(self) -> str:
@@ -94,7 +114,7 @@ class Take:
     @property
     def usable(self) -> bool:
         """Has a file that the exporter and player can use."""
-        return self.status is TakeStatus.DONE and self.file is not None
+        return self.status is TakeStatus.DONE and self.file is not None and not self.file_missing
 
     @property
     def cost_value(self) -> Decimal | None:
@@ -102,21 +122,34 @@ class Take:
 
     @property
     def billing(self) -> str:
-        """``billed``, ``in_flight`` or ``none`` — how this take counts against the budget.
+        """``billed``, ``in_flight``, ``possibly`` or ``none`` — how this take counts against
+        the budget.
 
         A cancelled or expired job that reached the provider may still be billed, so it counts
-        as spent (money matters: we would rather over- than under-report). A failed job is
-        assumed not billed; imported clips cost nothing.
+        as spent (money matters: we would rather over- than under-report); so does a finished
+        job whose file is not downloaded yet. A create whose outcome is unknown is *possibly*
+        billed. A failed job is assumed not billed; imported clips cost nothing.
         """
         if self.source is TakeSource.IMPORTED:
             return "none"
+        if self.status is TakeStatus.UNDOWNLOADED:
+            return "billed"
         if self.status.is_active:
             return "in_flight"
         if self.status is TakeStatus.DONE:
             return "billed"
         if self.status in (TakeStatus.CANCELLED, TakeStatus.EXPIRED) and self.job_id:
             return "billed"
+        if self.status is TakeStatus.UNKNOWN or (
+                self.status is TakeStatus.CANCELLED and self.sent_at is not None):
+            return "possibly"
         return "none"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The ``Idempotency-Key`` every create of this take carries (the same on a resend),
+        so a gateway that honours it makes one job however often the create arrives."""
+        return f"soraboard-{self.id}"
 
     def with_changes(self, **changes: object) -> Take:
         return replace(self, **changes)  # type: ignore[arg-type]

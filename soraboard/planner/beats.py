@@ -115,10 +115,19 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
+#: a beat shorter than this is a fragment ("At the top."), not an action a camera can film
+MIN_BEAT_WORDS = 4
+
+
 def split_clauses(sentence: str) -> list[str]:
-    """A sentence's comma/semicolon clauses, for a shot list that is one line per shot."""
+    """A sentence's comma/semicolon clauses, for a shot list that is one line per shot.
+
+    Only when every clause is a whole action of at least :data:`MIN_BEAT_WORDS` words:
+    "At the top, he polishes the lens" stays one beat.
+    """
     parts = [p.strip(" ,;") for p in re.split(r"[,;]\s+|\s+(?:and then|then)\s+", sentence)]
-    parts = [p for p in parts if len(p.split()) >= 2]
+    if any(len(p.split()) < MIN_BEAT_WORDS for p in parts):
+        return [sentence.strip(" ,;")]
     # "…, pulling funny faces" is a manner of the first clause, not a moment of its own
     if any(re.match(r"^\w+ing\b", p) for p in parts[1:]):
         return [sentence.strip(" ,;")]
@@ -304,6 +313,11 @@ def _sentence_beats(sentence: str, scene: int, paragraph: int, names: frozenset[
         speaker = tracker.subjects[-1]  # an untagged line: whoever the story was just about
     # What is said around the quotes, minus the "she said" tags, may still be an action.
     remainder = _QUOTE.sub(" ", sentence)
+    # the speech tag with everything it governs ("she says to the old man") is not an action
+    remainder = re.sub(r"\b(?:[A-Z][\w'-]+|he|she|they|i|we)\s+(?:" + _SPEECH_VERBS
+                       + r")\b[^,.;!?—]*", " ", remainder, flags=re.IGNORECASE)
+    remainder = re.sub(r"\b(?:" + _SPEECH_VERBS + r")\s+(?:[A-Z][\w'-]+|he|she|they)\b[^,.;!?—]*",
+                       " ", remainder)
     remainder = re.sub(r"\b(?:" + _SPEECH_VERBS + r")\b", " ", remainder)
     remainder = " ".join(remainder.split()).strip(" ,.;:—-")
     if speaker:

@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("story", help="the story file ('-' reads standard input)")
     p.add_argument("--length", type=_length, required=True, metavar="SECONDS",
                    help="target film length in seconds")
-    p.add_argument("--model", help="model id from the catalog (default: the settings' model)")
+    p.add_argument("--model", help="model id from the catalog (default: the settings' "
+                                     "model while it is current)")
     p.add_argument("--size", help="frame size, e.g. 1280x720 (default: the model's first)")
     p.add_argument("--style", help="style line for the style bible")
     p.add_argument("--title", help="storyboard title (default: from the story or file name)")
@@ -63,7 +64,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except CatalogError as e:
         raise CliError(f"model catalog: {e}") from None
     settings, _ = load_settings()
-    model = args.model or settings.default_model
+    # an explicit --model is used as asked; the settings' default only while it is current
+    model = args.model or catalog.current_model(settings.default_model)
     if model not in catalog:
         raise CliError(f"unknown model {model!r}; the catalog has: {', '.join(catalog)}", 2)
     size = args.size

@@ -223,8 +223,14 @@ def system_prompt(spec: ModelSpec, size: str, length: float, style: str | None) 
         "neighbouring segment.",
         "- characters: every recurring character once, with a concrete visual description "
         "(age, build, hair, clothes); use exactly the same name in every segment.",
-        "- scene and cinematography: describe the place, light and camera concretely; repeat "
-        "the same environment wording in chained segments.",
+        "- scene and cinematography: describe the place, time and light and the camera "
+        "concretely in every segment (never empty); repeat the same environment wording in "
+        "chained segments; chain only inside one continuous scene.",
+        "- title: the story's title (a title line or title page) is the film's title, never "
+        "a segment.",
+        "- Keep the story's first and last moments in the plan whatever the length: meet "
+        "the length by merging and shortening the middle, never by dropping the beginning "
+        "or the end.",
         "- No real people, no logos, no on-screen text.",
         f"- Frame size {size}." + (f" Visual style: {style}." if style else ""),
     ])
@@ -238,7 +244,63 @@ def _extract_json(text: str) -> Any:
     return json.loads(body)
 
 
-def _check_answer(content: str | None, spec: ModelSpec) -> tuple[Any, list[str]]:
+@dataclass(frozen=True)
+class StoryFacts:
+    """What any plan of the story must keep: its title, its first and its last moment."""
+
+    title: str = ""
+    first: str = ""
+    last: str = ""
+
+    @classmethod
+    def of(cls, text: str, title: str = "") -> StoryFacts:
+        from soraboard.planner.beats import split_beats
+        from soraboard.planner.scenes import split_prose_scenes
+        from soraboard.planner.story import parse_story
+
+        story = split_prose_scenes(parse_story(text, title=title))
+        beats = split_beats(story)
+        if not beats:
+            return cls(story.title)
+        return cls(story.title, beats[0].text, beats[-1].text)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def _segment_words(seg: Mapping[str, Any]) -> set[str]:
+    parts = [str(seg.get("scene", "")), str(seg.get("title", ""))]
+    parts += [str(b.get("text", "")) for b in seg.get("actions", [])]
+    parts += [str(d.get("line", "")) for d in seg.get("dialogue", [])]
+    return _words(" ".join(parts))
+
+
+def story_problems(data: Mapping[str, Any], facts: StoryFacts) -> list[str]:
+    """Where a schema-valid answer breaks the story rules the offline planner keeps."""
+    out: list[str] = []
+    segments: Sequence[Mapping[str, Any]] = data["segments"]
+    if facts.title:
+        for i, seg in enumerate(segments):
+            texts = [b["text"] for b in seg["actions"]]
+            if len(texts) == 1 and _words(texts[0]) == _words(facts.title):
+                out.append(f"segments[{i}] is the story's title ({facts.title!r}); the title "
+                           "names the film, it is not a shot")
+    for what, beat in (("first", facts.first), ("last", facts.last)):
+        want = _words(beat)
+        if want and not any(len(want & _segment_words(s)) >= 0.6 * len(want) for s in segments):
+            out.append(f"the plan leaves out the story's {what} moment ({beat!r}); the "
+                       "first and the last moments must both be in the plan — merge or "
+                       "shorten the middle instead")
+    for i, seg in enumerate(segments):
+        if not seg["scene"].strip():
+            out.append(f"segments[{i}].scene is empty: say where and when the shot is and "
+                       "what the light is like")
+    return out
+
+
+def _check_answer(content: str | None, spec: ModelSpec,
+                  facts: StoryFacts | None = None) -> tuple[Any, list[str]]:
     """The parsed answer and what is wrong with it (empty when usable)."""
     if content is None or not content.strip():
         return None, ["the answer was empty"]
@@ -256,6 +318,8 @@ def _check_answer(content: str | None, spec: ModelSpec) -> tuple[Any, list[str]]
             problems.append(
                 f"segments[{i}].duration: {fmt_seconds(d)} s is not one of {spec.id}'s "
                 f"durations ({durations_text(spec.durations)}) and not close to one")
+    if facts is not None:
+        problems.extend(story_problems(data, facts))
     return data, problems
 
 
@@ -303,9 +367,10 @@ def plan_llm(
 
     notes: list[str] = []
     problems: list[str] = []
+    facts = StoryFacts.of(text, title)
     for attempt in (1, 2):
         content = _ask(client, config, messages, extra)
-        data, problems = _check_answer(content, spec)
+        data, problems = _check_answer(content, spec, facts)
         if not problems:
             if attempt == 2:
                 notes.append("the planner's first answer was invalid and was repaired")

@@ -45,9 +45,18 @@ from soraboard.planner.beats import (
     split_clauses,
 )
 from soraboard.planner.characters import FoundCharacter, find_characters
+from soraboard.planner.scenes import (
+    framing,
+    light_for,
+    scene_place,
+    scene_time,
+    scene_weather,
+    split_prose_scenes,
+)
 from soraboard.planner.shaping import (
     action_capacity,
     closest_total,
+    dialogue_capacity,
     durations_text,
     format_dialogue,
     reachable_totals,
@@ -94,6 +103,12 @@ class _Unit:
 class OfflinePlan:
     storyboard: Storyboard
     notes: list[str] = field(default_factory=list)
+    #: the shortest length that gives every scene a shot of its own, when the target was less
+    shortest_length: float | None = None
+    #: for each segment, the story scene it starts in (scene changes are where cuts go)
+    segment_scenes: list[int] = field(default_factory=list)
+    #: the story as planned (prose scenes split where the time changes)
+    story: Story | None = None
 
 
 def _cut_cost(beat: StoryBeat, nxt: StoryBeat | None) -> float:
@@ -296,6 +311,11 @@ def _sound_clause(text: str) -> str:
     return ""
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    text = text.strip().rstrip(".")
+    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _score(beat: StoryBeat, names: frozenset[str]) -> float:
     """How much a sentence is worth keeping when a segment has room for only some."""
     s = 0.0
@@ -309,13 +329,14 @@ def _score(beat: StoryBeat, names: frozenset[str]) -> float:
     return s
 
 
-def _select_actions(actions: list[StoryBeat], room: int, names: frozenset[str]
-                    ) -> list[StoryBeat]:
+def _select_actions(actions: list[StoryBeat], room: int, names: frozenset[str],
+                    must: Sequence[int] = ()) -> list[StoryBeat]:
     if len(actions) <= room:
         return actions
-    # the last action is where the cut lands (the finished action); the first sets it up
-    keep = {len(actions) - 1}
-    if room >= 2:
+    # the last action is where the cut lands (the finished action); the first sets it up;
+    # ``must`` (the story's first and last moments) are never left out
+    keep = {len(actions) - 1, *must}
+    if len(keep) < room:
         # the opening moment: the best of the first few, so a throwaway line does not lead
         opening = range(min(3, len(actions) - 1))
         keep.add(max(opening, key=lambda j: (_score(actions[j], names), -j)))
@@ -345,21 +366,39 @@ def plan_offline(
 ) -> OfflinePlan:
     """Plan ``story`` as a film of about ``length`` seconds for the model ``spec``."""
     notes: list[str] = []
+    story = split_prose_scenes(story)  # a change of time in prose is a new scene
     found = find_characters(story)
     names = frozenset(c.name for c in found)
     beats = split_beats(story, names)
     if not beats:
         raise ValueError("the story is empty: there is nothing to plan")
+    places: list[str] = []
+    times: list[str] = []
+    for sc in story.scenes:  # a scene that does not say where or when stays where it was
+        places.append(scene_place(sc) or (places[-1] if places else ""))
+        times.append(scene_time(sc) or (times[-1] if times and not sc.heading else ""))
     durations = sorted(spec.durations)
     total = closest_total(durations, length)
     if abs(total - length) > 1e-9:
         notes.append(f"{fmt_seconds(length)} s cannot be made from {spec.id}'s "
                      f"{durations_text(durations)} segments; the plan is {fmt_seconds(total)} s, "
                      "the closest length it can make")
+    n_scenes = len({b.scene for b in beats})
+    shortest = n_scenes * durations[0]
+    if total < shortest - 1e-9:
+        notes.append(f"{fmt_seconds(total)} s is too short for this story: its {n_scenes} "
+                     f"scenes need a shot each, so the shortest honest film is "
+                     f"{fmt_seconds(shortest)} s; this plan squeezes them together, keeping "
+                     "its first and last moments — plan it again at "
+                     f"{fmt_seconds(shortest)} s or more")
     m_est = total / (sum(durations) / len(durations))
     m_min = max(1, math.ceil(total / durations[-1] - 1e-9))
     units, how = _units(beats, m_est, m_min)
     packing = _pack(units, durations, total)
+    # the story's first and last moments are in every plan, whatever the length
+    story_first, story_last = units[0].beats[0], units[-1].beats[-1]
+    left_out: list[str] = []
+    merged: list[int] = []
 
     story_seconds = sum(b.seconds for b in beats)
     if how in ("paragraph", "passage") or story_seconds > 1.6 * total:
@@ -388,7 +427,16 @@ def plan_offline(
         settings = [b for b in seg_beats if b.kind is BeatKind.ACTION and b.setting]
         spoken = [(b.speaker, b.text) for b in seg_beats if b.kind is BeatKind.DIALOGUE]
         room = action_capacity(duration)
-        chosen = _select_actions(actions, room, names)
+        must = [j for j, b in enumerate(actions) if b is story_first or b is story_last]
+        chosen = _select_actions(actions, max(room, len(must)), names, must)
+        dropped_here = [b for b in actions if not any(b is c for c in chosen)]
+        if dropped_here and not continuation:
+            quoted = ", ".join("“" + _clip(b.text) + "”" for b in dropped_here)
+            left_out.append(f"segment {n_seg + 1} ({fmt_seconds(duration)} s) has room for "
+                            f"{len(chosen)} of its {len(actions)} moments and leaves out "
+                            f"{quoted}")
+        if len(chosen) > 1 and not continuation:
+            merged.append(n_seg + 1)
         texts = [_sentence(_drop_introductions(b.text, found)) for b in chosen]
         weights = [b.seconds for b in chosen]
         if continuation:
@@ -410,15 +458,27 @@ def plan_offline(
             scene_bits.append(loc)
         # what the place looks like comes from where the segment starts, not from its end
         first_par = seg_beats[0].paragraph
+        if not loc and places[scene_idx]:
+            place = places[scene_idx]
+            when = times[scene_idx]
+            scene_bits.append(f"{place[:1].upper()}{place[1:]}" + (f", {when}." if when else "."))
+        light = light_for(times[scene_idx], scene_weather(scene))
+        if light:
+            scene_bits.append(f"Light: {light}.")
         scene_bits.extend(_sentence(b.text) for b in
-                          [b for b in settings if len(b.text.split()) >= 5
-                           and b.paragraph <= first_par + 1][:2])
+                          [b for b in settings if (len(b.text.split()) >= 5
+                                                   and b.paragraph <= first_par + 1)
+                           or b is story_first or b is story_last][:3])
         scene_text = " ".join(scene_bits)
         if not scene_text and segments and scene_idx == seg_scene[-1]:
             scene_text = segments[-1].scene  # same place: say it the same way, as the guide asks
         if not scene_text and not timed and settings:
             scene_text = _sentence(settings[0].text)
 
+        if any(b is story_last for b in seg_beats) and story_last.kind is BeatKind.DIALOGUE:
+            room_lines = max(dialogue_capacity(duration), 1)
+            if len(spoken) > room_lines:  # the story's last line is kept, the earlier ones go
+                spoken = spoken[:room_lines - 1] + spoken[-1:]
         dialogue, dropped = format_dialogue(spoken, duration)
         dropped_lines += dropped
 
@@ -428,11 +488,10 @@ def plan_offline(
         continuity = Continuity.INDEPENDENT if (new_scene or new_shot) else Continuity.CHAIN
         if continuation:
             continuity = Continuity.CHAIN
-        if not camera:
-            if continuity is Continuity.INDEPENDENT:
-                camera = "Wide establishing shot, slow push-in"
-            else:
-                camera = "Medium shot following the action, same framing and light as before"
+        if not camera:  # framed from what the shot shows, so cards differ
+            camera = framing([b.text for b in chosen], opens_scene=new_scene and not continuation,
+                             place=places[scene_idx], last=n_seg == len(packing) - 1,
+                             dialogue=bool(spoken))
         sound = next((_sound_clause(b.text) for b in seg_beats
                       if b.kind is BeatKind.ACTION and _SOUND.search(b.text)), "")
         place_kind = ("room tone" if scene.setting == "interior"
@@ -452,8 +511,10 @@ def plan_offline(
 
         if segments and location_change:
             entry = scene.entry if new_scene else "dissolve"
-            if entry == "continuous":
-                entry = "cut"  # CONTINUOUS: the action runs straight on into the next place
+            if entry in ("continuous", "time-cut"):
+                # CONTINUOUS: the action runs straight on into the next place; "One stormy
+                # night": the story jumps, a plain cut
+                entry = "cut"
             elif entry == "cut" and scene.time_of_day and story.scenes[seg_scene[-1]].time_of_day \
                     and scene.time_of_day != story.scenes[seg_scene[-1]].time_of_day:
                 entry = "fade"  # the time of day jumps: let the picture breathe
@@ -470,6 +531,14 @@ def plan_offline(
         ))
         seg_scene.append(scene_idx)
 
+    if left_out:
+        notes.append(f"to fit {fmt_seconds(total)} s: " + "; ".join(left_out)
+                     + " — the story's first and last moments are always kept")
+    if merged and story_seconds > total:
+        listed = ", ".join(str(n) for n in merged)
+        notes.append(f"segment{'s' if len(merged) > 1 else ''} {listed} merge"
+                     f"{'' if len(merged) > 1 else 's'} several moments of the story into one "
+                     f"shot{' each' if len(merged) > 1 else ''}, to meet the length")
     if dropped_lines:
         notes.append(f"{dropped_lines} line{'s' if dropped_lines != 1 else ''} of dialogue "
                      "did not fit (one or two short lines per 12 s) and were left out")
@@ -490,7 +559,7 @@ def plan_offline(
         notes.append(f"the suggested transitions overlap {fmt_seconds(overlap)} s, so the film "
                      f"runs {fmt_seconds(total - overlap)} s; make them cuts to keep "
                      f"{fmt_seconds(total)} s")
-    return OfflinePlan(sb, notes)
+    return OfflinePlan(sb, notes, shortest if total < shortest - 1e-9 else None, seg_scene, story)
 
 
 def _note_characters(found: Sequence[FoundCharacter], notes: list[str]) -> None:

@@ -16,6 +16,7 @@ from soraboard.catalog.validate import Problem, errors, validate
 from soraboard.model.storyboard import Storyboard
 from soraboard.planner.config import PlannerConfig, load_planner_config
 from soraboard.planner.offline import plan_offline
+from soraboard.planner.replan import mark_planned
 from soraboard.planner.shaping import durations_text
 from soraboard.planner.story import StoryFormat, parse_story, read_story_file
 
@@ -36,12 +37,14 @@ class PlanResult:
     planner: str = "offline"  #: which planner made it: "offline" or "llm"
     #: validation problems of the plan (never errors; warnings such as a retired model)
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    #: set when the length asked for is too short for the story: the shortest honest length
+    shortest_length: float | None = None
 
 
 def resolve_model(model: str | None, size: str | None, catalog: Catalog
                   ) -> tuple[ModelSpec, str]:
     """The catalog entry and size to plan for; raises :class:`PlanError` for bad choices."""
-    model = model or "sora-2"
+    model = model or catalog.current_model()
     spec = catalog.get(model)
     if spec is None:
         raise PlanError(f"unknown model {model!r}; the catalog has: {', '.join(catalog)}")
@@ -111,16 +114,19 @@ def plan_story(
         plan = plan_offline(story, length_s, spec, size, style, title)
     except ValueError as e:
         raise PlanError(str(e)) from None
-    return _checked(plan.storyboard, notes + plan.notes, "offline", catalog)
+    return _checked(plan.storyboard, notes + plan.notes, "offline", catalog,
+                    plan.shortest_length)
 
 
-def _checked(sb: Storyboard, notes: list[str], planner: str, catalog: Catalog) -> PlanResult:
+def _checked(sb: Storyboard, notes: list[str], planner: str, catalog: Catalog,
+             shortest: float | None = None) -> PlanResult:
+    sb = mark_planned(sb)  # so a later re-plan knows which segments are still untouched
     problems = validate(sb, catalog)
     bad = errors(problems)
     if bad:  # a planner bug, not the user's: say exactly what
         raise PlanError("the planned storyboard does not validate: "
                         + "; ".join(str(p) for p in bad[:3]))
-    return PlanResult(sb, tuple(notes), planner, tuple(problems))
+    return PlanResult(sb, tuple(notes), planner, tuple(problems), shortest)
 
 
 def plan_story_file(path: Path | str, length_s: float, model: str | None = None,

@@ -12,7 +12,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from soraboard.model.storyboard import Beat, Transition, TransitionType
+from soraboard.model.dialogue import lay_out
+from soraboard.model.storyboard import Beat, DialogueLine, Transition, TransitionType
 from soraboard.model.timing import fmt_seconds
 
 #: durations and totals are compared in half seconds (every catalog duration is a multiple)
@@ -122,16 +123,16 @@ def shorten_line(text: str, max_words: int) -> str:
     return " ".join(text.split()[:max_words]).rstrip(",;.") + "…"
 
 
-def format_dialogue(lines: Sequence[tuple[str, str]], duration: float) -> tuple[str, int]:
-    """``Name: "line"`` lines that fit the clip, and how many lines were left out."""
+def format_dialogue(lines: Sequence[tuple[str, str]], duration: float
+                    ) -> tuple[tuple[DialogueLine, ...], int]:
+    """The (speaker, words) lines that fit the clip, shortened and timed inside it, and how
+    many lines were left out."""
     room = dialogue_capacity(duration)
     kept = list(lines[:room])
     limit = max_words_per_line(duration, len(kept))
-    out = []
-    for speaker, text in kept:
-        line = shorten_line(text.strip().strip("\"“”"), limit)
-        out.append(f'{speaker}: "{line}"' if speaker else f'"{line}"')
-    return "\n".join(out), max(len(lines) - room, 0)
+    pairs = [(speaker, shorten_line(text.strip().strip("\"“”"), limit))
+             for speaker, text in kept]
+    return lay_out(pairs, duration), max(len(lines) - room, 0)
 
 
 def time_beats(texts: Sequence[str], weights: Sequence[float], duration: float) -> tuple[Beat, ...]:

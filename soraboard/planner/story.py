@@ -220,6 +220,8 @@ def parse_story(text: str, fmt: StoryFormat | None = None, title: str = "") -> S
             if m and m[1].lower() == "title" and not story_title:
                 story_title = _unmark(m[2])
             start += 1
+    if fmt is not StoryFormat.FOUNTAIN and not story_title:
+        story_title, start = _title_line(lines)  # a screenplay names itself on its title page
     builder = _SceneBuilder()
     cues: list[str] = []
     paragraph: list[str] = []
@@ -290,6 +292,34 @@ def parse_story(text: str, fmt: StoryFormat | None = None, title: str = "") -> S
     if cues:
         scenes = tuple(_name_case_cues(s, cues) for s in scenes)
     return Story(story_title, _inherit_times(scenes), fmt, tuple(cues))
+
+
+_PLAIN_TITLE = re.compile(r"^title\s*:\s*(.+)$", re.IGNORECASE)
+
+
+def _title_line(lines: list[str]) -> tuple[str, int]:
+    """(title, first line after it) when the text opens with a title line, else ("", 0).
+
+    A title is a short first line standing on its own (a blank line after it) that does not
+    read as a sentence: no closing full stop, comma or colon, at most ten words, and more
+    text after it. ``Title: …`` is a title whatever follows.
+    """
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if first is None:
+        return "", 0
+    line = lines[first].strip()
+    m = _PLAIN_TITLE.match(line)
+    if m:
+        return _unmark(m[1]).strip(), first + 1
+    own_paragraph = first + 1 >= len(lines) or not lines[first + 1].strip()
+    more = any(ln.strip() for ln in lines[first + 1:])
+    if (own_paragraph and more and len(line.split()) <= 10
+            and not line.endswith((".", ",", ";", ":", "…")) and not _HEADING.match(line)
+            and not _TRANSITION.match(line)
+            and not _SECTION_BREAK.match(line) and not _MD_HEADING.match(line)
+            and not line.startswith(('"', "“", "-", "*", ">"))):
+        return _unmark(line).rstrip("!?").strip() or _unmark(line), first + 1
+    return "", 0
 
 
 #: scene-heading "times" that say how the scene follows, not what time it is

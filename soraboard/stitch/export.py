@@ -3,7 +3,7 @@
 ::
 
     prepared = prepare_export(project, "smart", music=Soundtrack(Path("theme.m4a")))
-    prepared.summary   # "copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2 …"
+    prepared.summary   # "copies 55.4 s of the takes frame-exact, encodes 4.6 s around 2 …"
     result = run_export(prepared, Path("film.mp4"), on_progress=show, cancel=token)
 
 ``prepare_export`` probes the take files (a few tens of ms each) and builds the plan; it
@@ -46,8 +46,18 @@ from soraboard.stitch.smart import (
     plan_smart,
     smart_steps,
 )
+from soraboard.stitch.subtitles import (
+    Cue,
+    SubtitleOptions,
+    film_cues,
+    subtitle_steps,
+    write_sidecars,
+)
 from soraboard.storage.bundle import Project
 from soraboard.storage.errors import ProjectError
+
+#: what an export does with the dialogue unless told otherwise: a track and the files
+DEFAULT_SUBTITLES = SubtitleOptions()
 
 
 def probe_takes(project: Project, ffmpeg: FFmpeg | None = None,
@@ -84,6 +94,9 @@ class PreparedExport:
     state: SmartState = field(default_factory=SmartState)
     #: Smart preset: per segment, copied or encoded and why (empty for the other presets)
     segments: list[SegmentReport] = field(default_factory=list)
+    #: the dialogue on the film's timeline, and what to do with it (stitch/subtitles.py)
+    cues: list[Cue] = field(default_factory=list)
+    subtitles: SubtitleOptions | None = None
 
     @property
     def mode(self) -> str:
@@ -105,9 +118,13 @@ class PreparedExport:
     def steps(self, output: Path, work: Path) -> list[Step]:
         """The runner's steps, writing the film to ``output`` and scratch files to ``work``."""
         if self.smart is not None:
-            return smart_steps(self.smart, work, self.ffmpeg, self.state)
-        return [Step(f"Encoding {self.plan.duration:.1f} s", encode_args(self.plan, OUTPUT),
-                     self.plan.duration, what="the export")]
+            steps = smart_steps(self.smart, work, self.ffmpeg, self.state)
+        else:
+            steps = [Step(f"Encoding {self.plan.duration:.1f} s",
+                          encode_args(self.plan, OUTPUT), self.plan.duration, what="the export")]
+        if self.subtitles is not None and self.cues:
+            steps = subtitle_steps(steps, self.cues, self.subtitles, self.plan, output, work)
+        return steps
 
 
 def prepare_plan(plan: ExportPlan, ffmpeg: FFmpeg | None = None) -> PreparedExport:
@@ -133,8 +150,10 @@ def prepare_plan(plan: ExportPlan, ffmpeg: FFmpeg | None = None) -> PreparedExpo
 
 def prepare_export(project: Project, preset: str | Preset = "final", *,
                    music: Soundtrack | None = None, loudnorm: bool = False,
-                   ffmpeg: FFmpeg | None = None) -> PreparedExport:
-    """Plan the export of a loaded project (probes the take files)."""
+                   ffmpeg: FFmpeg | None = None,
+                   subtitles: SubtitleOptions | None = DEFAULT_SUBTITLES) -> PreparedExport:
+    """Plan the export of a loaded project (probes the take files). ``subtitles``: what to
+    do with the dialogue (by default a soft track and .srt/.vtt files; None: nothing)."""
     ff = ffmpeg or find_ffmpeg()
     p = preset if isinstance(preset, Preset) else preset_named(preset)
     files, probes, warnings = probe_takes(project, ff)
@@ -142,11 +161,14 @@ def prepare_export(project: Project, preset: str | Preset = "final", *,
                       loudnorm=loudnorm)
     prepared = prepare_plan(plan, ff)
     prepared.warnings[:0] = warnings
+    prepared.subtitles = subtitles
+    prepared.cues = film_cues(plan, project.storyboard) if subtitles is not None else []
     return prepared
 
 
 def preset_summaries(project: Project, *, music: Soundtrack | None = None,
                      loudnorm: bool = False, ffmpeg: FFmpeg | None = None,
+                     subtitles: SubtitleOptions | None = DEFAULT_SUBTITLES,
                      ) -> dict[PresetName, PreparedExport]:
     """Every preset prepared for this film (probing the takes once), for the export dialog's
     preset list: ``summaries[PresetName.SMART].summary`` → "copies 55.4 s of the takes …"."""
@@ -158,6 +180,8 @@ def preset_summaries(project: Project, *, music: Soundtrack | None = None,
                           loudnorm=loudnorm)
         out[name] = prepare_plan(plan, ff)
         out[name].warnings[:0] = warnings
+        out[name].subtitles = subtitles
+        out[name].cues = film_cues(plan, project.storyboard) if subtitles is not None else []
     return out
 
 
@@ -172,6 +196,10 @@ class ExportResult:
     notes: tuple[str, ...] = ()  #: e.g. why the film is tagged avc3
     #: Smart preset: per segment, copied or encoded and why (``SegmentReport.text``)
     segments: tuple[SegmentReport, ...] = ()
+    #: each step's label and the seconds it ran, in order (where the time went)
+    timings: tuple[tuple[str, float], ...] = ()
+    #: the .srt and .vtt written beside the film (none when the film has no dialogue)
+    subtitle_files: tuple[Path, ...] = ()
 
 
 def run_export(prepared: PreparedExport, output: Path | str, *,
@@ -180,10 +208,21 @@ def run_export(prepared: PreparedExport, output: Path | str, *,
     """Write the film to ``output`` (atomically; raises ExportError / ExportCancelled)."""
     start = time.monotonic()
     target = Path(output)
-    run_to_file(target, prepared.steps, prepared.ffmpeg, on_progress=on_progress, cancel=cancel)
+    built: list[Step] = []
+
+    def build(out: Path, work: Path) -> list[Step]:
+        built[:] = prepared.steps(out, work)
+        return built
+
+    run_to_file(target, build, prepared.ffmpeg, on_progress=on_progress, cancel=cancel)
+    timings = tuple((s.label, took) for s in built if (took := s.took) is not None)
+    sidecars: list[Path] = []
+    if prepared.subtitles is not None and prepared.subtitles.files and prepared.cues:
+        sidecars = write_sidecars(prepared.cues, target.absolute())
     return ExportResult(target.absolute(), prepared.mode, prepared.plan.duration,
                         prepared.plan.total_frames, time.monotonic() - start, prepared.summary,
-                        tuple(prepared.state.notes), tuple(prepared.segments))
+                        tuple(prepared.state.notes), tuple(prepared.segments), timings,
+                        tuple(sidecars))
 
 
 def takes_of(project: Project) -> Sequence[Take]:

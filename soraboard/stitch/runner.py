@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from soraboard.media.children import dies_with_parent
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, lower_priority, stderr_tail
 from soraboard.model.timing import fmt_duration
-from soraboard.storage.atomic import fsync_dir
+from soraboard.storage.atomic import fsync_dir, new_file_mode
 
 #: in a step's args, replaced by the temp file the film is written to
 OUTPUT = "\x00output"
@@ -103,6 +104,16 @@ class Step:
     #: may run beside the neighbouring concurrent steps (at most ``jobs`` at once); the next
     #: step that is not concurrent waits for them all
     concurrent: bool = False
+    #: when it started and ended (``time.monotonic``), filled in by the runner
+    started: float | None = field(default=None, compare=False)
+    finished: float | None = field(default=None, compare=False)
+
+    @property
+    def took(self) -> float | None:
+        """Seconds it ran (None until it has finished)."""
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started
 
 
 def default_jobs() -> int:
@@ -126,7 +137,7 @@ class FFmpegProcess:
                "-progress", "pipe:1", "-nostats", "-stats_period", "0.25", *args]
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0), **dies_with_parent())
         lower_priority(self.proc.pid)
         assert self.proc.stdout is not None and self.proc.stderr is not None
         # two readers so neither pipe can fill up and stall ffmpeg
@@ -243,6 +254,7 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
 
     def start(i: int) -> FFmpegProcess:
         s = steps[i]
+        s.started = time.monotonic()
         return FFmpegProcess(ffmpeg, fill(s.args), s.seconds, s.what or s.label)
 
     def pump(current: int) -> None:
@@ -251,6 +263,7 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
         for i, p in list(running):
             tracker.fractions[i] = p.fraction
             if p.poll() is not None:
+                steps[i].finished = time.monotonic()
                 p.check()
                 tracker.fractions[i] = 1.0
                 running.remove((i, p))
@@ -278,7 +291,9 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
                 _wait_a_little(running)
                 pump(i)
             if s.action is not None:
+                s.started = time.monotonic()
                 s.action()
+                s.finished = time.monotonic()
                 tracker.fractions[i] = 1.0
                 continue
             proc = start(i)
@@ -297,13 +312,14 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
 
 def temp_path_for(target: Path) -> Path:
     """A fresh, hidden temp file name beside ``target`` (same file system: rename is atomic)."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:60]}.", suffix=f".part{target.suffix}",
-                                dir=target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem[:60]}.",
+                                    suffix=f".part{target.suffix}", dir=target.parent)
+    except OSError as e:
+        raise ExportError(f"cannot write to {target.parent}: {e.strerror or e}") from None
     os.close(fd)
     # mkstemp makes the file private (0600); a finished film gets the usual permissions
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(name, 0o666 & ~mask)
+    os.chmod(name, new_file_mode(target))
     return Path(name)
 
 

@@ -19,13 +19,14 @@ import contextlib
 import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from soraboard import __version__
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take
+from soraboard.model.take import Take, TakeStatus
 from soraboard.storage.atomic import atomic_write_bytes, atomic_write_json, dumps_json
 from soraboard.storage.codec import (
     check_relative_path,
@@ -41,7 +42,7 @@ SUFFIX = ".soraboard"
 STORYBOARD_FILE = "storyboard.json"
 TAKE_SCHEMA_VERSION = 1
 MAX_HISTORY = 30
-MAX_FILE_BYTES = 64 * 1024 * 1024  # a storyboard of 300 segments is ~1 MB
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a storyboard of 300 segments is ~1 MB
 _TAKE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
@@ -53,20 +54,40 @@ def bundle_path_for(path: Path | str) -> Path:
     return p if p.suffix == SUFFIX else p.with_name(p.name + SUFFIX)
 
 
-def _read_json(file: Path) -> object:
+def read_limited(file: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; a device, FIFO, socket or a
+    larger file raises :class:`ProjectError` without blocking or reading it."""
     try:
-        size = file.stat().st_size
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below)
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise ProjectError(file, "the file does not exist") from None
     except OSError as e:
         raise ProjectError(file, f"cannot read the file ({e.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise ProjectError(file, f"the file is {size // 1_048_576} MB; a storyboard is never "
-                                 "that large, so it is probably not one")
     try:
-        raw = file.read_bytes()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else \
+                "a device, FIFO or socket"
+            raise ProjectError(file, f"is {kind}, not a regular file; it is not read")
+        if st.st_size > limit:
+            raise ProjectError(file, f"the file is {st.st_size / 1_048_576:.0f} MB; a project "
+                                     f"file is never over {limit // 1_048_576} MB, so it is "
+                                     "damaged or not one")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(limit + 1)
     except OSError as e:
         raise ProjectError(file, f"cannot read the file ({e.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:  # it grew while being read
+        raise ProjectError(file, f"the file is over {limit // 1_048_576} MB")
+    return raw
+
+
+def read_json_file(file: Path) -> object:
+    """A project JSON file (regular, under the size limit), parsed; ProjectError otherwise."""
+    raw = read_limited(file)
     if not raw.strip():
         raise ProjectError(file, "the file is empty")
     try:
@@ -75,12 +96,16 @@ def _read_json(file: Path) -> object:
         raise ProjectError(file, "the file is not UTF-8 text", f"byte {e.start}") from None
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ProjectError(file, "the JSON is nested too deeply to be a project file") from None
     except json.JSONDecodeError as e:
         body = text.rstrip()
         cut_short = body.startswith("{") and e.lineno >= body.count("\n") + 1
         what = "the file is not valid JSON" + (
             " (it looks cut short)" if cut_short else f": {e.msg}")
         raise ProjectError(file, what, f"line {e.lineno}, column {e.colno}") from None
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise ProjectError(file, f"the file is not valid JSON: {str(e)[:80]}") from None
 
 
 @dataclass
@@ -97,6 +122,8 @@ class Project:
 class Bundle:
     def __init__(self, path: Path | str) -> None:
         self.path = bundle_path_for(path).absolute()
+        #: the path as the user gave it (``film`` for ``film.soraboard``), for error messages
+        self.given = Path(path)
 
     def __repr__(self) -> str:
         return f"Bundle({str(self.path)!r})"
@@ -152,7 +179,12 @@ class Bundle:
 
     def load_storyboard(self) -> Storyboard:
         if not self.path.exists():
-            raise ProjectError(self.path, "no such project")
+            # say it about the path the user typed, not one with .soraboard added to it
+            given = self.given if self.given.name != STORYBOARD_FILE else self.path
+            if given != self.path and given.exists():
+                raise ProjectError(given, f"not a soraboard project (a project is a folder "
+                                          f"ending in {SUFFIX} with a {STORYBOARD_FILE})")
+            raise ProjectError(given, "no such project")
         if not self.path.is_dir():
             raise ProjectError(self.path, f"not a soraboard project (a project is a folder "
                                           f"ending in {SUFFIX} with a {STORYBOARD_FILE})")
@@ -160,7 +192,7 @@ class Bundle:
 
     @staticmethod
     def decode_storyboard_file(file: Path) -> Storyboard:
-        doc = _read_json(file)
+        doc = read_json_file(file)
         if not isinstance(doc, dict):
             raise ProjectError(file, "expected a JSON object at the top level")
         try:
@@ -179,6 +211,11 @@ class Bundle:
             "storyboard": storyboard_to_dict(storyboard),
         }
         data = dumps_json(doc).encode("utf-8")
+        try:  # never write what a load would refuse (a 200,000-character prompt …)
+            storyboard_from(json.loads(data)["storyboard"])
+        except SchemaError as e:
+            raise ProjectError(self.storyboard_file, "cannot be saved: " + e.what,
+                               e.where) from None
         self.ensure_layout()
         try:
             old = self.storyboard_file.read_bytes()
@@ -226,7 +263,7 @@ class Bundle:
                           {"schema_version": TAKE_SCHEMA_VERSION, "take": take_to_dict(take)})
 
     def read_take(self, file: Path) -> Take:
-        doc = _read_json(file)
+        doc = read_json_file(file)
         if not isinstance(doc, dict):
             raise ProjectError(file, "expected a JSON object at the top level")
         version = doc.get("schema_version")
@@ -266,6 +303,13 @@ class Bundle:
         root = self.path.resolve()
         if p != root and root not in p.parents:
             raise ProjectError(self.path / relative, "points outside the project folder")
+        try:
+            mode = p.stat().st_mode
+        except OSError:
+            return p  # not there (yet): the caller says what is missing
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # a FIFO would hang ffmpeg, a device would feed it forever
+            raise ProjectError(self.path / relative, "is a device, FIFO or socket, not a file")
         return p
 
     def relative(self, path: Path) -> str:
@@ -273,11 +317,21 @@ class Bundle:
         return Path(os.path.relpath(Path(path).absolute(), self.path)).as_posix()
 
 
+def _file_present(bundle: Bundle, relative: str) -> bool:
+    try:
+        return bundle.resolve(relative).is_file()
+    except (ProjectError, SchemaError, OSError):
+        return False
+
+
 def load_project(path: Path | str) -> Project:
     """Open a bundle: the storyboard, its takes, and any warnings. Never writes."""
     b = Bundle(path)
     sb = b.load_storyboard()
     takes, warnings = b.load_takes()
+    for t in list(takes.values()):
+        if t.status is TakeStatus.DONE and t.file and not _file_present(b, t.file):
+            takes[t.id] = t.with_changes(file_missing=True)
     for i, s in enumerate(sb.segments, start=1):
         if s.chosen_take and s.chosen_take not in takes:
             warnings.append(f"segment {i} chose take {s.chosen_take!r}, whose record is "

@@ -8,6 +8,7 @@ be relative and stay inside it; anything else is an error, never followed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -18,6 +19,7 @@ from soraboard.model.storyboard import (
     Beat,
     Character,
     Continuity,
+    DialogueLine,
     RefMode,
     Segment,
     Storyboard,
@@ -27,7 +29,19 @@ from soraboard.model.storyboard import (
 )
 from soraboard.model.take import RequestSnapshot, Take, TakeSource, TakeStatus
 from soraboard.model.timing import BeatSyntaxError, format_beat, parse_beat
+from soraboard.redact import redact
 from soraboard.storage.errors import SchemaError
+
+#: the longest text a field may hold: a prompt section is a few hundred words; a file with a
+#: 50 MB prompt is damaged or hostile, and the editor could not show it
+MAX_TEXT = 100_000
+#: the longest media time in seconds (a day): longer is a damaged number, not a clip
+MAX_SECONDS = 86_400.0
+#: numbers above this (timestamps are ~1.8e9) are damaged, and overflow what uses them
+MAX_NUMBER = 1e12
+#: the largest amount of money a project may record, in dollars
+MAX_DOLLARS = Decimal(10) ** 9
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")
@@ -72,24 +86,26 @@ class _Obj:
             return default
         if not isinstance(v, str):
             raise SchemaError(self.at(key), f"expected text, found {_kind(v)}")
-        return v
+        return _checked_text(v, self.at(key))
 
     def opt_text(self, key: str) -> str | None:
         v = self._get(key, False)
         if v is not None and not isinstance(v, str):
             raise SchemaError(self.at(key), f"expected text, found {_kind(v)}")
-        return v
+        return None if v is None else _checked_text(v, self.at(key))
 
-    def num(self, key: str, default: float | None = None, minimum: float | None = 0.0) -> float:
+    def num(self, key: str, default: float | None = None, minimum: float | None = 0.0,
+            maximum: float = MAX_NUMBER) -> float:
         v = self._get(key, default is None)
         if v is None:
             assert default is not None
             return default
-        return _number(v, self.at(key), minimum)
+        return _number(v, self.at(key), minimum, maximum)
 
-    def opt_num(self, key: str, minimum: float | None = 0.0) -> float | None:
+    def opt_num(self, key: str, minimum: float | None = 0.0,
+                maximum: float = MAX_NUMBER) -> float | None:
         v = self._get(key, False)
-        return None if v is None else _number(v, self.at(key), minimum)
+        return None if v is None else _number(v, self.at(key), minimum, maximum)
 
     def flag(self, key: str, default: bool) -> bool:
         v = self._get(key, False)
@@ -105,7 +121,7 @@ class _Obj:
             return cls(raw)
         except ValueError:
             allowed = ", ".join(m.value for m in cls)
-            raise SchemaError(self.at(key), f"{raw!r} is not one of: {allowed}") from None
+            raise SchemaError(self.at(key), f"{_shown(raw)} is not one of: {allowed}") from None
 
     def obj(self, key: str, required: bool = False) -> _Obj | None:
         v = self._get(key, required)
@@ -135,6 +151,9 @@ class _Obj:
             raise SchemaError(self.at(key), f"{v!r} is not an amount in dollars") from None
         if not d.is_finite() or d < 0:
             raise SchemaError(self.at(key), "an amount must be 0 or more")
+        if d >= MAX_DOLLARS or (d != 0 and d.adjusted() < -12):
+            raise SchemaError(self.at(key), f"{_shown(str(v))} is not a plausible amount in "
+                                            "dollars (at most $999,999,999.99)")
         return str(d)
 
 
@@ -145,14 +164,34 @@ def _kind(v: Any) -> str:
             int: "a number", float: "a number"}.get(type(v), type(v).__name__)
 
 
-def _number(v: Any, where: str, minimum: float | None) -> float:
+def _shown(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _checked_text(v: str, where: str) -> str:
+    if len(v) > MAX_TEXT:
+        raise SchemaError(where, f"the text is {len(v):,} characters long; the limit is "
+                                 f"{MAX_TEXT:,}")
+    m = _SURROGATE.search(v)
+    if m is not None:
+        raise SchemaError(where, f"the text holds an invalid character (an unpaired surrogate "
+                                 f"U+{ord(m.group()):04X} at character {m.start() + 1})")
+    return v
+
+
+def _number(v: Any, where: str, minimum: float | None, maximum: float = MAX_NUMBER) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise SchemaError(where, f"expected a number, found {_kind(v)}")
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # an integer with hundreds of digits
+        raise SchemaError(where, "the number is far too large") from None
     if not math.isfinite(f):
         raise SchemaError(where, "expected a finite number")
     if minimum is not None and f < minimum:
         raise SchemaError(where, f"must be {minimum:g} or more, found {f:g}")
+    if f > maximum or f < -MAX_NUMBER:
+        raise SchemaError(where, f"must be at most {maximum:g}, found {f:g}")
     return f
 
 
@@ -174,7 +213,8 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
             "scene": s.scene,
             "cinematography": s.cinematography,
             "actions": [format_beat(b) for b in s.actions],
-            "dialogue": s.dialogue,
+            "dialogue": [{"speaker": d.speaker, "text": d.text, "start": d.start, "end": d.end}
+                         for d in s.dialogue],
             "audio": s.audio,
         },
         "trim_in": s.trim_in,
@@ -183,6 +223,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "reference": {"mode": s.ref_mode.value, "time": s.ref_time, "image": s.reference_image},
         "chosen_take": s.chosen_take,
         "transition_out": transition_to_dict(s.transition_out),
+        **({"planned": s.planned} if s.planned else {}),
     }
 
 
@@ -210,7 +251,17 @@ def _beat(v: Any, where: str) -> Beat:
         except BeatSyntaxError:
             raise SchemaError(where, f"{v!r} is not '[start–end s] text'") from None
     o = _Obj(v, where)
-    return Beat(o.num("start"), o.num("end"), o.text("text", ""))
+    return Beat(o.num("start", maximum=MAX_SECONDS), o.num("end", maximum=MAX_SECONDS),
+                o.text("text", ""))
+
+
+def _dialogue_line(v: Any, where: str) -> DialogueLine:
+    o = _Obj(v, where)
+    start = o.num("start", 0.0)
+    end = o.num("end", start)
+    if end < start:
+        raise SchemaError(o.at("end"), "a line cannot end before it starts")
+    return DialogueLine(o.text("speaker", ""), o.text("text"), start, end)
 
 
 def _character(v: Any, where: str) -> Character:
@@ -220,7 +271,8 @@ def _character(v: Any, where: str) -> Character:
 
 def transition_from(v: Any, where: str) -> Transition:
     o = _Obj(v, where)
-    return Transition(o.enum("type", TransitionType, TransitionType.CUT), o.num("duration", 0.0))
+    return Transition(o.enum("type", TransitionType, TransitionType.CUT),
+                      o.num("duration", 0.0, maximum=MAX_SECONDS))
 
 
 def segment_from(v: Any, where: str) -> Segment:
@@ -228,7 +280,7 @@ def segment_from(v: Any, where: str) -> Segment:
     prompt = o.obj("prompt") or _Obj({}, o.at("prompt"))
     ref = o.obj("reference") or _Obj({}, o.at("reference"))
     tr = o.obj("transition_out")
-    duration = o.num("duration")
+    duration = o.num("duration", maximum=MAX_SECONDS)
     if duration <= 0:
         raise SchemaError(o.at("duration"), "a segment must last more than 0 s")
     return Segment(
@@ -240,16 +292,17 @@ def segment_from(v: Any, where: str) -> Segment:
         scene=prompt.text("scene", ""),
         cinematography=prompt.text("cinematography", ""),
         actions=tuple(prompt.items("actions", _beat)),
-        dialogue=prompt.text("dialogue", ""),
+        dialogue=tuple(prompt.items("dialogue", _dialogue_line)),
         audio=prompt.text("audio", ""),
-        trim_in=o.num("trim_in", 0.0),
-        trim_out=o.opt_num("trim_out"),
+        trim_in=o.num("trim_in", 0.0, maximum=MAX_SECONDS),
+        trim_out=o.opt_num("trim_out", maximum=MAX_SECONDS),
         continuity=o.enum("continuity", Continuity, Continuity.INDEPENDENT),
         ref_mode=ref.enum("mode", RefMode, RefMode.LAST),
-        ref_time=ref.opt_num("time"),
+        ref_time=ref.opt_num("time", maximum=MAX_SECONDS),
         reference_image=ref.path("image"),
         chosen_take=o.opt_text("chosen_take"),
         transition_out=Transition() if tr is None else transition_from(tr.d, tr.where),
+        planned=o.opt_text("planned"),
     )
 
 
@@ -299,9 +352,10 @@ def take_to_dict(t: Take) -> dict[str, Any]:
         "cost": t.cost,
         "file": t.file,
         "media_duration": t.media_duration,
-        "error": t.error,
+        "error": redact(t.error) if t.error else t.error,
         "error_kind": t.error_kind,
         "label": t.label,
+        "sent_at": t.sent_at,
         "request": {
             "prompt": r.prompt,
             "model": r.model,
@@ -312,6 +366,16 @@ def take_to_dict(t: Take) -> dict[str, Any]:
             "upstream_take": r.upstream_take,
         },
     }
+
+
+def _sent_at(o: _Obj) -> float | None:
+    """A record from before ``sent_at`` existed: a pending take without a job id may have
+    sent its create (the old engine wrote it just before sending)."""
+    if "sent_at" in o.d:
+        return o.opt_num("sent_at")
+    if o.d.get("status") == "pending" and not o.d.get("job_id"):
+        return o.num("updated_at", 0.0) or o.num("created_at", 0.0)
+    return None
 
 
 def take_from(v: Any, where: str = "take") -> Take:
@@ -332,15 +396,16 @@ def take_from(v: Any, where: str = "take") -> Take:
         expires_at=o.opt_num("expires_at"),
         cost=o.money("cost"),
         file=o.path("file"),
-        media_duration=o.opt_num("media_duration"),
+        media_duration=o.opt_num("media_duration", maximum=MAX_SECONDS),
         error=o.opt_text("error"),
         error_kind=o.opt_text("error_kind"),
         label=o.text("label", ""),
+        sent_at=_sent_at(o),
         request=RequestSnapshot(
             prompt=r.text("prompt", ""),
             model=r.text("model"),
             size=r.text("size"),
-            seconds=r.num("seconds"),
+            seconds=r.num("seconds", maximum=MAX_SECONDS),
             reference_sha256=r.opt_text("reference_sha256"),
             reference_file=r.path("reference_file"),
             upstream_take=r.opt_text("upstream_take"),

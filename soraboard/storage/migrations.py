@@ -1,9 +1,12 @@
 """Schema versions of ``storyboard.json`` and the migrations between them.
 
-``MIGRATIONS[n]`` turns a version-``n`` document into version ``n + 1``. Only version 1
-exists today; the registry is here so that the first change of format is a function and a
-test, not a rewrite of the loader. Migrations work on plain dicts and never touch the disk:
-the file is rewritten (atomically, with the old one in history) only when the user saves.
+``MIGRATIONS[n]`` turns a version-``n`` document into version ``n + 1``.
+
+* 1 → 2: a segment's ``prompt.dialogue`` was free text (``Name: "line"`` per line); it is a
+  list of ``{speaker, text, start, end}`` now, timed inside the segment.
+
+Migrations work on plain dicts and never touch the disk: the file is rewritten (atomically,
+with the old one in history) only when the user saves.
 """
 
 from __future__ import annotations
@@ -13,12 +16,38 @@ from typing import Any
 
 from soraboard.storage.errors import SchemaError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
+
+def _v1_dialogue_as_lines(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: the dialogue text of every segment becomes timed lines."""
+    from soraboard.model.dialogue import from_text
+
+    sb = doc.get("storyboard")
+    if not isinstance(sb, dict) or not isinstance(sb.get("segments"), list):
+        return doc  # the loader reports what is missing
+    segments = []
+    for seg in sb["segments"]:
+        if isinstance(seg, dict) and isinstance(seg.get("prompt"), dict):
+            prompt = dict(seg["prompt"])
+            text = prompt.get("dialogue", "")
+            duration = seg.get("duration")
+            if isinstance(text, str):
+                if not isinstance(duration, (int, float)) or isinstance(duration, bool) \
+                        or duration <= 0:
+                    duration = 4.0  # the loader rejects the duration itself, with its place
+                prompt["dialogue"] = [
+                    {"speaker": d.speaker, "text": d.text, "start": d.start, "end": d.end}
+                    for d in from_text(text, float(duration))]
+            seg = {**seg, "prompt": prompt}
+        segments.append(seg)
+    return {**doc, "storyboard": {**sb, "segments": segments}}
+
+
 #: version n → function producing version n + 1
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _v1_dialogue_as_lines}
 
 
 def migrate(doc: dict[str, Any], migrations: dict[int, Migration] | None = None,

@@ -5,6 +5,7 @@ shared. Progress says what is being done and the time left; Cancel always works.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -28,6 +30,12 @@ from PySide6.QtWidgets import (
 
 from soraboard.model.timing import film_length, fmt_seconds
 from soraboard.model.words import plural
+from soraboard.stitch.destination import (
+    DestinationError,
+    DestinationExists,
+    check_destination,
+    default_destination,
+)
 from soraboard.stitch.export import ExportResult, PreparedExport
 from soraboard.stitch.plan import Soundtrack
 from soraboard.stitch.presets import PresetName
@@ -46,12 +54,6 @@ PRESET_TITLES = {
     PresetName.PREVIEW: "Preview",
 }
 VERDICT_COLORS = {"seamless": theme.DONE, "ok": None, "jump": theme.FAILED, "missing": theme.STALE}
-
-
-def default_destination(project: Project) -> Path:
-    name = project.storyboard.title.strip() or project.bundle.name
-    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "film"
-    return project.bundle.exports_dir / f"{safe}.mp4"
 
 
 class ExportDialog(QDialog):
@@ -90,10 +92,13 @@ class ExportDialog(QDialog):
             left.addWidget(detail)
             self.preset_rows[name] = (radio, detail)
         self.preset_rows[PresetName.SMART][0].setChecked(True)
+        # the default name follows the preset (Final never replaces Smart) until the user
+        # types or browses to a name of their own
+        self.preset_group.idToggled.connect(self._on_preset_toggled)
 
         left.addWidget(caption("Save to"))
         row = QHBoxLayout()
-        self.dest = QLineEdit(str(default_destination(project)))
+        self.dest = QLineEdit(str(default_destination(project, PresetName.SMART.value)))
         browse = QPushButton(icon("folder"), "…")
         browse.clicked.connect(self._browse)
         row.addWidget(self.dest, 1)
@@ -111,8 +116,11 @@ class ExportDialog(QDialog):
         left.addLayout(row)
         self.loudnorm = QCheckBox("Normalise loudness to −14 LUFS (web)")
         self.otio = QCheckBox("Also write an OpenTimelineIO timeline (.otio) for Resolve / Premiere")
+        self.burn_subtitles = QCheckBox("Burn the dialogue into the picture (re-encodes it; "
+                                        "a subtitle track and .srt/.vtt are always written)")
         left.addWidget(self.loudnorm)
         left.addWidget(self.otio)
+        left.addWidget(self.burn_subtitles)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet(f"color: {theme.STALE.name()};")
@@ -215,6 +223,12 @@ class ExportDialog(QDialog):
     def select_preset(self, name: PresetName) -> None:
         self.preset_rows[name][0].setChecked(True)
 
+    def _on_preset_toggled(self, _id: int, checked: bool) -> None:
+        defaults = {str(default_destination(self.project, n.value)) for n in PresetName}
+        if checked and self.dest.text() in defaults:
+            self.dest.setText(str(default_destination(self.project,
+                                                      self.selected_preset().value)))
+
     # ------------------------------------------------------------------ seams
 
     def _replace_seams(self, widget: QWidget) -> None:
@@ -308,13 +322,23 @@ class ExportDialog(QDialog):
         prepared = self.prepared.get(self.selected_preset())
         if prepared is None:
             return
-        target = Path(self.dest.text()).expanduser()
-        if not target.parent.is_dir():
+        given = Path(self.dest.text()).expanduser()
+        own_exports = given.absolute().parent == self.project.bundle.exports_dir
+        try:
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                self.stage.setText(f"Cannot write there: {e}")
-                return
+                dest = check_destination(given, create_folder=own_exports)
+            except DestinationExists as e:
+                if not self._confirm_replace(e.path):
+                    return
+                dest = check_destination(given, overwrite=True)
+        except DestinationError as e:
+            self.stage.setText(str(e))
+            self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
+            return
+        target = dest.path
+        if prepared.subtitles is not None:
+            prepared.subtitles = replace(prepared.subtitles,
+                                         burn_in=self.burn_subtitles.isChecked())
         self.job = ExportJob(prepared, target)
         self.job.signals.progress.connect(self._on_progress)
         self.job.signals.done.connect(self._on_done)
@@ -329,6 +353,17 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.progress.show()
         self.runner.start(self.job)
+
+    def _confirm_replace(self, path: Path) -> bool:
+        """An existing film is replaced only when the user says so."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace the film?",
+                          f"{path.name} already exists in {path.parent}. Replace it?",
+                          QMessageBox.StandardButton.Cancel, self)
+        replace_btn = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("replace_film")
+        box.exec()
+        return box.clickedButton() is replace_btn
 
     def _on_progress(self, p: object) -> None:
         assert isinstance(p, Progress)

@@ -29,6 +29,12 @@ from PySide6.QtWidgets import (
 
 from soraboard.catalog.cost import fmt_usd, regenerate_cost, segment_cost
 from soraboard.document import Document
+from soraboard.model.dialogue import (
+    DialogueSyntaxError,
+    dialogue_problems,
+    format_dialogue,
+    parse_dialogue,
+)
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import Continuity, RefMode, Segment, Transition, TransitionType
@@ -211,6 +217,11 @@ class SegmentInspector(QScrollArea):
         da.addWidget(self.dialogue, 1, 0)
         da.addWidget(self.audio, 1, 1)
         f.addLayout(da)
+        # problems with the typed lines (red) or with their timing (a warning, amber)
+        self.dialogue_note = QLabel()
+        self.dialogue_note.setWordWrap(True)
+        self.dialogue_note.hide()
+        f.addWidget(self.dialogue_note)
 
         into = QFormLayout()
         trow = QHBoxLayout()
@@ -245,6 +256,10 @@ class SegmentInspector(QScrollArea):
         self._beats_timer.setSingleShot(True)
         self._beats_timer.setInterval(400)
         self._beats_timer.timeout.connect(self._commit_beats_text)
+        self._dialogue_timer = QTimer(self)
+        self._dialogue_timer.setSingleShot(True)
+        self._dialogue_timer.setInterval(400)
+        self._dialogue_timer.timeout.connect(self._commit_dialogue_text)
         self._connect()
         doc.storyboard_changed.connect(self.refresh)
         doc.selection_changed.connect(self.refresh)
@@ -263,9 +278,10 @@ class SegmentInspector(QScrollArea):
 
     def _connect(self) -> None:
         self.title.textEdited.connect(lambda t: self._set("title", t))
-        for name in ("scene", "cinematography", "dialogue", "audio"):
+        for name in ("scene", "cinematography", "audio"):
             w: GrowingTextEdit = getattr(self, name)
             w.textChanged.connect(lambda n=name, w=w: self._set(n, w.toPlainText()))
+        self.dialogue.textChanged.connect(self._dialogue_timer.start)
         self.model.activated.connect(self._on_model_activated)
         self.size.activated.connect(lambda _i: self._set("size", self.size.currentData()))
         self.duration.changed.connect(self._on_duration_changed)
@@ -277,6 +293,7 @@ class SegmentInspector(QScrollArea):
         self.ref_time.valueChanged.connect(lambda v: self._set("ref_time", round(v, 3)))
         self.ref_image_btn.clicked.connect(self._choose_image)
         self.beat_strip.beats_edited.connect(lambda beats: self._set("actions", beats))
+        self.beat_strip.dialogue_edited.connect(lambda lines: self._set("dialogue", lines))
         self.beats_text.textChanged.connect(self._beats_timer.start)
         self.transition.activated.connect(self._on_transition)
         self.transition_duration.valueChanged.connect(lambda _v: self._on_transition())
@@ -348,6 +365,30 @@ class SegmentInspector(QScrollArea):
         if path:
             self.image_chosen.emit(sid, path)
 
+    def _commit_dialogue_text(self) -> None:
+        sid = self._sid()
+        if sid is None:
+            return
+        seg = self.doc.storyboard.segment(sid)
+        try:
+            lines = parse_dialogue(self.dialogue.toPlainText(), seg.duration)
+        except DialogueSyntaxError as e:
+            self._show_dialogue_note(str(e), error=True)
+            return
+        if lines != seg.dialogue:
+            self._set("dialogue", lines)
+        self._refresh_dialogue_note(self.doc.storyboard.segment(sid))
+
+    def _show_dialogue_note(self, text: str, *, error: bool) -> None:
+        colour = theme.FAILED if error else theme.STALE
+        self.dialogue_note.setStyleSheet(f"color: {colour.name()};")
+        self.dialogue_note.setText(text)
+        self.dialogue_note.setVisible(bool(text))
+
+    def _refresh_dialogue_note(self, seg: Segment) -> None:
+        self._show_dialogue_note("\n".join(dialogue_problems(seg.dialogue, seg.duration)),
+                                 error=False)
+
     def _commit_beats_text(self) -> None:
         try:
             beats = parse_beats(self.beats_text.toPlainText())
@@ -416,7 +457,7 @@ class SegmentInspector(QScrollArea):
 
         self._refresh_reference(index, seg)
 
-        self.beat_strip.set_beats(seg.actions, seg.duration)
+        self.beat_strip.set_beats(seg.actions, seg.duration, seg.dialogue)
         if not self.beats_text.hasFocus() or not self._beats_timer.isActive():
             try:
                 current = parse_beats(self.beats_text.toPlainText())
@@ -424,8 +465,16 @@ class SegmentInspector(QScrollArea):
                 current = None
             if (current != seg.actions and not self.beats_text.hasFocus()) or (current != seg.actions and self.beats_error.isHidden()):
                 self.beats_text.set_text_if_different(format_beats(seg.actions))
-        for name in ("scene", "cinematography", "dialogue", "audio"):
+        for name in ("scene", "cinematography", "audio"):
             getattr(self, name).set_text_if_different(getattr(seg, name))
+        if not self.dialogue.hasFocus() and not self._dialogue_timer.isActive():
+            try:
+                typed = parse_dialogue(self.dialogue.toPlainText(), seg.duration)
+            except DialogueSyntaxError:
+                typed = None
+            if typed != seg.dialogue:
+                self.dialogue.set_text_if_different(format_dialogue(seg.dialogue))
+            self._refresh_dialogue_note(seg)
         spec = self.doc.catalog.get(seg.model)
         limit = spec.prompt_max_chars if spec else None
         composed = compose_prompt(sb, index, limit)
@@ -616,11 +665,9 @@ def dialogue_placeholder(duration: float) -> str:
     """What fits in the shot's length: about one short spoken line per 4 seconds."""
     n = max(1, int(duration // 4))
     d = f"{fmt_seconds(duration)} s"
-    if n == 1:
-        return f"none — at most one short line fits {d}"
-    if n == 2:
-        return f"none — one or two short lines fit {d}"
-    return f"none — up to {n} short lines fit {d}"
+    fits = (f"at most one fits {d}" if n == 1 else f"one or two lines fit {d}" if n == 2
+            else f"up to {n} lines fit {d}")
+    return f'[0–2 s] Name: "a short line" — {fits}'
 
 
 def _landscape(size: str) -> bool:

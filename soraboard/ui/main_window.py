@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from soraboard.catalog.cost import fmt_usd
 from soraboard.document import Document
+from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.model.status import SegmentState
 from soraboard.model.storyboard import Continuity, RefMode, Segment, Transition, TransitionType
 from soraboard.model.take import chosen_take
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.doc = doc
         self.settings = settings or load_settings()[0]
+        use_ffmpeg(self.settings.ffmpeg_path)
         self.ask: Ask = ask or DialogAsk(self)
         self.actions_by_id: dict[str, QAction] = {}
         prefer_gui_thread()
@@ -737,6 +739,7 @@ class MainWindow(QMainWindow):
         dlg = SettingsDialog(self.settings, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.settings = dlg.result_settings()
+            use_ffmpeg(self.settings.ffmpeg_path)
             save_settings(self.settings)
             self.banner.setVisible(self.settings.provider is None)
             self.files.restart_autosave()
@@ -757,8 +760,14 @@ class MainWindow(QMainWindow):
 
     def _open_in_new_window(self, project: Project) -> None:
         from soraboard.app import open_window
+        from soraboard.storage.lock import LockHeld
 
-        open_window(project, self.settings)
+        try:
+            open_window(project, self.settings)
+        except LockHeld as e:  # another soraboard writes that project: it says which
+            self.ask.error("Cannot open the project", str(e))
+            return
+        self.doc.undo_stack.setClean()  # the user already agreed to discard
         self.close()
 
     def offer_recovery(self) -> None:
@@ -785,6 +794,7 @@ class MainWindow(QMainWindow):
         StitchRunner.wait_for_shut_down(10000)
         self.thumbnails.wait(5000)
         QSettings("soraboard", "soraboard").setValue("geometry", self.saveGeometry())
+        self.doc.release_lock()  # other soraboard commands may write the project again
         event.accept()
 
     # ------------------------------------------------------------------ export, notifications

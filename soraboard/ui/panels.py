@@ -38,6 +38,9 @@ STATUS_TEXT = {
     TakeStatus.FAILED: "failed",
     TakeStatus.CANCELLED: "cancelled",
     TakeStatus.EXPIRED: "expired",
+    TakeStatus.UNKNOWN: "outcome unknown — may be billed",
+    TakeStatus.NOT_SENT: "not sent",
+    TakeStatus.UNDOWNLOADED: "finished, not downloaded",
 }
 
 

@@ -119,10 +119,28 @@ class SettingsDialog(QDialog):
                                      "environment variable), never in a file.")
         self.profile_status.setWordWrap(True)
         form.addRow("", self.profile_status)
+        from soraboard.generation.providers import LITELLM_NOTE
+
+        self.gateway_note = QLabel(LITELLM_NOTE)
+        self.gateway_note.setWordWrap(True)
+        self.copy_litellm = QPushButton(icon("provider"), "Copy LiteLLM config")
+        self.copy_litellm.setToolTip("A config.yaml for a video model with retries off")
+        self.copy_litellm.clicked.connect(self._copy_litellm_config)
+        form.addRow("", self.gateway_note)
+        form.addRow("", self.copy_litellm)
         add.clicked.connect(self._add_profile)
         key.clicked.connect(self._set_key_dialog)
         test.clicked.connect(self._test_selected)
         self._fill_profiles()
+
+    def _copy_litellm_config(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        from soraboard.generation.providers import LITELLM_VIDEO_CONFIG
+
+        QGuiApplication.clipboard().setText(LITELLM_VIDEO_CONFIG)
+        self.profile_status.setText("Copied a LiteLLM config.yaml for a video model (with "
+                                    "num_retries: 0) to the clipboard.")
 
     def _fill_profiles(self) -> None:
         from soraboard.generation.providers import key_source, load_profiles
@@ -228,14 +246,17 @@ class SettingsDialog(QDialog):
             self._check_ffmpeg()
 
     def _check_ffmpeg(self) -> None:
-        from soraboard.media.ffmpeg import FFmpegNotFound, check_ffmpeg, find_ffmpeg
+        from soraboard.media.ffmpeg import FFmpegNotFound, find_ffmpeg
 
         path = self.ffmpeg.text().strip()
         try:
-            ff = check_ffmpeg(path, "settings") if path else find_ffmpeg()
-            self.ffmpeg_status.setText(f"✓ {ff.describe()}")
-        except (ValueError, FFmpegNotFound) as e:
+            ff = find_ffmpeg(path or None)
+        except FFmpegNotFound as e:
             self.ffmpeg_status.setText(f"✕ {e}")
+            return
+        # a path that fails the version and feature check is not used: say so, and why
+        mark = "⚠" if path and ff.source != "settings" else "✓"
+        self.ffmpeg_status.setText(f"{mark} {ff.explain()}")
 
     def result_settings(self) -> Settings:
         budget = self.budget.text().strip().lstrip("$") or None

@@ -67,7 +67,9 @@ class StoryDialog(QDialog):
         self.model = QComboBox()
         for mid, spec in catalog.items():
             self.model.addItem(spec.label(), mid)
-        self.model.setCurrentIndex(max(self.model.findData(default_model), 0))
+        # plan on a current model even when the open project is on a retired one
+        self.model.setCurrentIndex(max(self.model.findData(catalog.current_model(default_model)),
+                                       0))
         self.size = QComboBox()
         self.model.currentIndexChanged.connect(self._fill_sizes)
         self._fill_sizes()

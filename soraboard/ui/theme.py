@@ -175,6 +175,7 @@ STATUS_LABEL = {
     SegmentState.FAILED: "failed",
     SegmentState.STALE: "stale",
     SegmentState.CANCELLED: "cancelled",
+    SegmentState.UNKNOWN: "may be billed",
 }
 
 
@@ -183,7 +184,7 @@ def status_color(state: SegmentState) -> QColor:
         return DONE
     if state is SegmentState.GENERATING:
         return accent()
-    if state is SegmentState.STALE:
+    if state in (SegmentState.STALE, SegmentState.UNKNOWN):
         return STALE
     if state is SegmentState.FAILED:
         return FAILED

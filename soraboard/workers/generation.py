@@ -33,6 +33,7 @@ from soraboard.generation.journal import BundleLock
 from soraboard.generation.scheduler import decide
 from soraboard.model.storyboard import Segment, Storyboard
 from soraboard.model.take import Take
+from soraboard.redact import redact
 from soraboard.storage.bundle import Bundle
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class GenerationJob(QRunnable):
             s.failed.emit(self.segment_id, e.message)
         except Exception as e:  # a bug or a full disk must reach the GUI, not kill the pool
             log.exception("generation of %s", self.segment_id)
-            s.failed.emit(self.segment_id, f"{type(e).__name__}: {e}")
+            s.failed.emit(self.segment_id, redact(f"{type(e).__name__}: {e}"))
         finally:
             s.finished.emit(self.segment_id)
 
@@ -150,7 +151,7 @@ class JobManager(QObject):
     # ------------------------------------------------------------------ starting
     def _ensure_lock(self) -> None:
         if self._lock is None:
-            lock = BundleLock(self.bundle)
+            lock = BundleLock(self.bundle, "the soraboard editor (generating)")
             lock.acquire()  # raises LockHeld: another process is generating into the bundle
             self._lock = lock
 

@@ -7,6 +7,7 @@ import logging
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from soraboard.planner import PlanError, plan_story
+from soraboard.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,9 @@ class PlanJob(QRunnable):
         try:
             result = plan_story(text, length, model, size, style, planner)  # type: ignore[arg-type]
         except PlanError as e:
-            self.signals.failed.emit(str(e))
+            self.signals.failed.emit(redact(str(e)))
         except Exception as e:  # a bug must reach the dialog, not vanish in the pool
             log.exception("planning failed")
-            self.signals.failed.emit(f"{type(e).__name__}: {e}")
+            self.signals.failed.emit(redact(f"{type(e).__name__}: {e}"))
         else:
             self.signals.done.emit(result)

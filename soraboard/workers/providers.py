@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
+from soraboard.redact import redact
+
 
 class CheckSignals(QObject):
     done = Signal(str, bool, str)  #: profile name, ok, message
@@ -21,10 +23,14 @@ class ProviderCheckJob(QRunnable):
 
         try:
             backend = make_backend(self.name)
-            check = getattr(backend, "check", None)
-            if check is not None:
-                check()
+            probe = getattr(backend, "probe", None)
+            if probe is not None:
+                # ok / auth failed / unreachable / not a Videos endpoint (works behind
+                # LiteLLM, which cannot list jobs)
+                result = probe()
+                self.signals.done.emit(self.name, bool(result.ok), str(result))
+                return
         except Exception as e:  # every failure is an answer to show, not a crash
-            self.signals.done.emit(self.name, False, str(e))
+            self.signals.done.emit(self.name, False, redact(str(e)))
         else:
             self.signals.done.emit(self.name, True, "answers")

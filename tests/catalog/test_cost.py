@@ -114,7 +114,7 @@ def test_a_segment_made_of_imported_footage_costs_nothing_until_regenerated() ->
 def test_to_generate_counts_missing_and_stale_only() -> None:
     sb = load_demo("mountain-road")
     report = estimate(sb, CAT, {}, storyboard_status(sb, {}))
-    assert report.to_generate_count == 3 and report.to_generate.exact == Decimal("3.60")
+    assert report.to_generate_count == 3 and report.to_generate.exact == Decimal("2.40")
 
 
 def test_estimate_is_fast_enough_for_every_keystroke_on_300_segments() -> None:

@@ -113,7 +113,7 @@ def test_providers_presets_add_list_and_key(capsys: pytest.CaptureFixture[str], 
     code, out, _ = run(capsys, "providers")
     assert code == 0
     row = next(line for line in out.splitlines() if line.startswith("gw "))
-    assert "keyring" in row and row.rstrip().endswith("ok")
+    assert "keyring" in row and row.rstrip().endswith("ok (answers 1 model(s))")
     assert "sk-secret-123" not in out
     # The key is in no file under the user directories.
     from soraboard import paths
@@ -150,7 +150,7 @@ def test_a_provider_that_does_not_answer_is_reported(capsys: pytest.CaptureFixtu
     code, out, _ = run(capsys, "providers")
     assert code == 0
     row = next(line for line in out.splitlines() if line.startswith("dead "))
-    assert "transient" in row
+    assert "unreachable" in row
 
 
 def test_make_backend_animatic_litellm_without_key_and_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,3 +166,108 @@ def test_make_backend_animatic_litellm_without_key_and_a_missing_key(monkeypatch
     assert litellm.base_url == "http://localhost:4000"
     with pytest.raises(ProviderError, match="needs an API key"):
         make_backend("openai")
+
+
+def test_a_keyring_that_stores_nothing_is_refused(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """What `keyring --disable` selects (issue 15 item 9): set-key must not say "Stored"."""
+    from keyring.backends import null
+
+    keyring.set_keyring(null.Keyring())
+    monkeypatch.setattr("sys.stdin", io.StringIO("sk-thrown-away-123\n"))
+    code, out, err = run(capsys, "providers", "set-key", "litellm")
+    assert code == 1 and "Stored" not in out
+    assert "keyring is disabled" in err and "stores nothing" in err and "--key-env" in err
+    assert get_key(get_profile("litellm")) is None
+
+
+def test_generate_behind_litellm_with_a_lost_create_exits_1_and_says_how_to_resend(tmp_path: Path, server: FakeVideosServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # a wide terminal: the whole reason fits
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False, poll_interval=0.05))
+    server.faults.list_hidden = True
+    server.faults.litellm_errors = True
+    server.faults.create_500_after = 1
+    bundle = make_bundle(tmp_path / "Film", [False, True])
+    code, out, _ = run(capsys, "generate", str(bundle.path), "--provider", "fake", "--yes")
+    assert code == 1
+    line = next(x for x in out.splitlines() if x.startswith("segment 1: "))
+    assert "outcome unknown — may be billed" in line and "Server disconnected" in line
+    assert "--send-again 1' (pays again, $0.20)" in line and "--forget 1" in line
+    assert "0 of 2 segment(s) generated, spent $0.00, 1 failed, 1 outcome unknown" in out
+    assert "Ledger: spent $0.00, in flight $0.00, possibly billed $0.20" in out
+    assert server.state.create_attempts == 1
+    # Running again never resends it on its own: it is checked again, still unknown. On a
+    # narrow terminal the reason is shortened, never the command.
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "generate", str(bundle.path), "--provider", "fake", "--yes")
+    assert code == 1 and server.state.create_attempts == 1
+    line = next(x for x in out.splitlines() if x.startswith("segment 1: "))
+    assert "…" in line and line.endswith("--send-again 1' (pays again, $0.20) or '--forget 1'")
+    # The cost command shows it.
+    code, out, _ = run(capsys, "cost", str(bundle.path))
+    assert "possibly billed $0.20" in out
+    # The user's word: send it again (pays again).
+    code, out, err = run(capsys, "generate", str(bundle.path), "--provider", "fake", "--yes",
+                         "--send-again", "1")
+    assert code == 0, out + err
+    assert "2 of 2 segment(s) generated" in out
+    assert sorted(server.state.creates.values()) == [1, 2]
+
+
+def test_forget_an_unknown_outcome(tmp_path: Path, server: FakeVideosServer, capsys: pytest.CaptureFixture[str]) -> None:
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False, poll_interval=0.05))
+    server.faults.list_hidden = True
+    server.faults.create_reset_after = 1
+    bundle = make_bundle(tmp_path / "Film", [False])
+    assert run(capsys, "generate", str(bundle.path), "--provider", "fake", "--yes")[0] == 1
+    code, out, _ = run(capsys, "generate", str(bundle.path), "--provider", "fake", "--forget", "1")
+    assert code == 0 and "Forgot the unknown outcome of segment 1" in out
+    assert server.state.create_attempts == 1  # forgetting sends nothing
+    code, _, err = run(capsys, "generate", str(bundle.path), "--provider", "fake",
+                       "--send-again", "1")
+    assert code == 2 and "no create of unknown outcome" in err
+
+
+def test_generate_refuses_what_validate_flags_before_any_request(tmp_path: Path, server: FakeVideosServer, capsys: pytest.CaptureFixture[str]) -> None:
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False, poll_interval=0.05))
+    bundle = make_bundle(tmp_path / "Film", [False, False])
+    sb = bundle.load_storyboard()
+    from dataclasses import replace
+
+    segs = (sb.segments[0], sb.segments[1].with_changes(size="1280x720"))
+    bundle.save(replace(sb, segments=segs))
+    code, _, err = run(capsys, "generate", str(bundle.path), "--provider", "fake", "--yes")
+    assert code == 2 and "error: not sent: Segment 2" in err and "1280x720" in err
+    assert server.state.requests == []
+
+
+def test_the_providers_own_reason_is_not_cut_at_60_characters(tmp_path: Path, server: FakeVideosServer, capsys: pytest.CaptureFixture[str]) -> None:
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False, poll_interval=0.05))
+    server.faults.fail_policy = True
+    bundle = make_bundle(tmp_path / "Film", [False])
+    code, out, _ = run(capsys, "generate", str(bundle.path), "--provider", "fake", "--yes")
+    assert code == 1
+    assert ("segment 1: Your request was blocked by our moderation system. "
+            "(moderation_blocked)") in out
+
+
+def test_provider_check_works_behind_litellm_and_tells_the_failures_apart(tmp_path: Path, server: FakeVideosServer, clip_cache: Path) -> None:
+    from soraboard.generation.openai_backend import OpenAIBackend
+    from tests.helpers.fake_chat_server import Reply, fake_chat_server
+
+    def probe(url: str, key: str = "sk-x") -> str:
+        return str(OpenAIBackend(name="p", base_url=url, api_key=key).probe(timeout=2))
+
+    # LiteLLM: no job list, but /models names the video model groups.
+    server.faults.list_hidden = True
+    server.faults.litellm_models = True
+    assert probe(server.base_url).startswith("ok (video models: test-video")
+    # A plain OpenAI-shaped Videos server: a made-up job id is a 404 about that job.
+    server.faults.litellm_models = False
+    assert probe(server.base_url).startswith("ok")
+    server.faults.require_key = "sk-right"
+    assert probe(server.base_url, "sk-wrong").startswith("auth failed")
+    assert probe("http://127.0.0.1:9/v1").startswith("unreachable")
+    with fake_chat_server([Reply("hi")]) as chat:  # answers, but not the Videos API
+        assert probe(chat.url).startswith("not a Videos endpoint")
+    assert not [p for _m, p in server.state.requests if p.startswith("/v1/videos?")]

@@ -7,7 +7,12 @@ real MP4s (made with ffmpeg, of the requested size and seconds) and counts every
 tests can assert "never two jobs for one request".
 
 Faults are counters on :class:`Faults` (how many of the next requests misbehave) or flags
-(every request misbehaves); tests set them before or during a run.
+(every request misbehaves); tests set them before or during a run. Besides plain faults it
+plays the gateway cases of PROVIDERS.md §3.8–9: a create that is accepted and then answered
+500 (LiteLLM's "Server disconnected"), reset or left to time out; a job list hidden like
+LiteLLM's (400 "LLM Provider NOT provided"); LiteLLM's wrapped error texts; decoy jobs of the
+same prompt (:meth:`FakeVideosServer.add_job`); a download outage of N seconds; and a log of
+every create with its ``Idempotency-Key`` (:attr:`ServerState.create_log`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class Faults:
     retry_after: str = "1"  #: the Retry-After header sent with a 429
     retry_after_ms: str | None = "50"  #: Retry-After-Ms (None = not sent)
     create_500: int = 0  #: answer 500 (nothing created)
+    create_500_after: int = 0  #: create the job, then answer 500 (LiteLLM: upstream dropped)
+    create_refuse_before: int = 0  #: answer 400 before creating anything
     create_reset_before: int = 0  #: drop the connection before creating anything
     create_reset_after: int = 0  #: create the job, then drop the connection
     create_slow_after: int = 0  #: create the job, then answer after ``slow_seconds``
@@ -53,8 +60,15 @@ class Faults:
     reset_download: int = 0  #: send the headers and part of the body, then drop
     expired_content: bool = False  #: content answers 404 "expired"
     list_broken: bool = False  #: GET /videos answers 404 (a gateway without a list)
+    list_hidden: bool = False  #: GET /videos answers 400 like LiteLLM 1.109
+    litellm_errors: bool = False  #: error messages wrapped the way LiteLLM wraps them
+    litellm_models: bool = False  #: GET /models lists video model groups like LiteLLM
+    honour_idempotency: bool = False  #: a repeated Idempotency-Key returns the first job
+    download_outage_until: float = 0.0  #: content answers 503 until this unix time
     require_key: str | None = None  #: Authorization must be "Bearer <key>"
     quota_exceeded: bool = False  #: creates answer 429 insufficient_quota
+    #: every request answers 401 quoting the Authorization header back (a careless gateway)
+    echo_key: bool = False
 
 
 @dataclass
@@ -86,6 +100,10 @@ class ServerState:
     clip_dir: Path | None = None
     big_file: Path | None = None  #: serve this file instead of rendering (benchmarks)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    #: every create that made a job: (prompt, Idempotency-Key or None, job id, unix time)
+    create_log: list[tuple[str, str | None, str, float]] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  #: Idempotency-Key → job id
+    attempt_keys: list[str | None] = field(default_factory=list)  #: key of every POST /videos
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self, name: str) -> bool:
@@ -142,6 +160,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, code: int, message: str, type_: str = "invalid_request_error",
                code_word: str | None = None, headers: dict[str, str] | None = None) -> None:
+        if self.state.faults.litellm_errors:
+            # LiteLLM 1.109: the upstream's JSON error as text inside its own exception name.
+            inner = json.dumps({"error": {"message": message, "type": type_,
+                                          "code": code_word, "param": None}})
+            name = {400: "BadRequestError", 401: "AuthenticationError",
+                    404: "NotFoundError", 429: "RateLimitError"}.get(code,
+                                                                     "InternalServerError")
+            message = f"litellm.{name}: OpenAIException - {inner}"
+            type_, code_word = "None", str(code)
         self._json(code, {"error": {"message": message, "type": type_, "code": code_word,
                                     "param": None}}, headers)
 
@@ -158,6 +185,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def _authorised(self) -> bool:
+        if self.state.faults.echo_key:
+            self._error(401, f"Invalid credentials in header Authorization: "
+                             f"{self.headers.get('Authorization')!r}", "invalid_request_error",
+                        "invalid_api_key")
+            return False
         key = self.state.faults.require_key
         if key is None:
             return True
@@ -249,6 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
         st = self.state
         with st.lock:
             st.create_attempts += 1
+            st.attempt_keys.append(self.headers.get("Idempotency-Key"))
         if st.take("create_reset_before"):
             return self._reset()
         if st.faults.quota_exceeded:
@@ -263,6 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
         if st.take("create_500"):
             return self._error(500, "The server had an error while processing your request.",
                                "server_error")
+        if st.take("create_refuse_before"):
+            return self._error(400, "Invalid 'size': must be one of 320x180, 640x360.",
+                               code_word="invalid_value")
         try:
             fields = self._parse_create(body)
         except (ValueError, KeyError) as e:
@@ -281,6 +317,12 @@ class _Handler(BaseHTTPRequestHandler):
         if ref is not None and f"{ref[0]}x{ref[1]}" != size:
             return self._error(400, "Inpaint image must match the requested width and height",
                                code_word="invalid_value")
+        key = self.headers.get("Idempotency-Key")
+        with st.lock:
+            known = st.jobs.get(st.keys.get(key or "", "")) if st.faults.honour_idempotency \
+                else None
+        if known is not None:
+            return self._json(200, self._video(known))
         now = time.time()
         job = Job("video_" + uuid.uuid4().hex, prompt, str(fields.get("model", "sora-2")),
                   size, seconds, now, now, st.latency, fail=st.faults.fail_policy,
@@ -290,8 +332,16 @@ class _Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.jobs[job.id] = job
             st.creates[prompt] += 1
+            st.create_log.append((prompt, key, job.id, now))
+            if key:
+                st.keys[key] = job.id
         if st.take("create_reset_after"):
             return self._reset()
+        if st.take("create_500_after"):
+            if st.faults.litellm_errors:
+                return self._error(500, "Server disconnected", "None", "500")
+            return self._error(500, "The server had an error while processing your request.",
+                               "server_error")
         if st.take("create_slow_after"):
             time.sleep(st.faults.slow_seconds)
         self._json(200, self._video(job))
@@ -319,6 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if url.path == "/v1/videos":
             return self._list(parse_qs(url.query))
+        if url.path == "/v1/models":
+            return self._models()
         if len(parts) == 4 and parts[2] == "videos":
             with st.lock:
                 st.polls += 1
@@ -334,10 +386,23 @@ class _Handler(BaseHTTPRequestHandler):
             return self._content(parts[3])
         self._error(404, f"no route {url.path}")
 
+    def _models(self) -> None:
+        models = sorted({j.model for j in self.state.jobs.values()} | {"test-video"})
+        extra = {"mode": "video_generation"} if self.state.faults.litellm_models else {}
+        self._json(200, {"object": "list", "data": [
+            {"id": m, "object": "model", "created": 0, "owned_by": "openai", **extra}
+            for m in models]})
+
     def _list(self, query: dict[str, list[str]]) -> None:
         st = self.state
         if st.faults.list_broken:
             return self._error(404, "Not Found")
+        if st.faults.list_hidden:
+            # LiteLLM 1.109 cannot route the job list to any provider.
+            return self._json(400, {"error": {
+                "message": "litellm.BadRequestError: LLM Provider NOT provided. Pass in the "
+                           "LLM provider you are trying to call. You passed model=None",
+                "type": None, "param": None, "code": "400"}})
         order = query.get("order", ["desc"])[0]
         limit = int(query.get("limit", ["20"])[0])
         after = query.get("after", [None])[0]
@@ -364,6 +429,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(404, "The video content has expired.", code_word="video_expired")
         if st.faults.completed_without_file:
             return self._error(500, "upstream returned no video", "server_error")
+        if time.time() < st.faults.download_outage_until:
+            return self._error(503, "upstream storage unavailable", "server_error")
         with st.lock:
             st.downloads += 1
         if st.big_file is not None:
@@ -439,6 +506,21 @@ class FakeVideosServer:
 
     def jobs_for(self, prompt: str) -> int:
         return self.state.creates[prompt]
+
+    def add_job(self, prompt: str, model: str = "test-video", size: str = "320x180",
+                seconds: str = "2", age: float = 0.0) -> str:
+        """A job made by someone else ``age`` seconds ago (a decoy for lost-create lookups);
+        it is not counted in :attr:`ServerState.creates`."""
+        made = time.time() - age
+        job = Job("video_" + uuid.uuid4().hex, prompt, model, size, seconds, made, made,
+                  self.state.latency)
+        with self.state.lock:
+            self.state.jobs[job.id] = job
+        return job.id
+
+    def download_outage(self, seconds: float) -> None:
+        """Content downloads answer 503 for the next ``seconds``."""
+        self.state.faults.download_outage_until = time.time() + seconds
 
     def max_jobs_per_prompt(self) -> int:
         return max(self.state.creates.values(), default=0)

@@ -47,6 +47,15 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory, good_clip: Path) -> dict
     notes = d / "notes.mp4"
     notes.write_text("these are my notes, not a video\n", "utf-8")
     out["not media"] = notes
+    story = d / "story.txt"  # ffmpeg's tty demuxer makes a 0.08 s "video" of any text
+    story.write_text("A lighthouse keeper finds a message in a bottle.\n" * 40, "utf-8")
+    out["story text"] = story
+    odd = d / "export-notes.txt"  # a NUL inside, so not sniffed as text: ffmpeg's tty demuxer
+    odd.write_bytes(b"my notes\x00 about the film\n" * 20)
+    out["text with a NUL"] = odd
+    archive = d / "takes.zip"
+    archive.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
+    out["zip archive"] = archive
     # an MP4 whose index is at the end, cut in half (a download that stopped)
     plain = make_clip(d / "plain.mp4", duration=2.0)
     data = plain.read_bytes()

@@ -12,7 +12,10 @@ from tests.imports.conftest import make_image
 
 #: what the line about each bad file says (besides its name)
 EXPECTED = {
-    "not media": "is not a video or image file soraboard can read",
+    "not media": "is a text file, not a video or image",
+    "story text": "is a text file, not a video or image; import clips (MP4, MOV",
+    "text with a NUL": "is not a video or image file (ffmpeg could only read it as text)",
+    "zip archive": "is not a video or image file soraboard can read",
     "truncated": "is an MP4/MOV file that is damaged or cut short",
     "truncated faststart": "is cut short: the file says 2.00 s but its picture stops at",
     "audio only": "has sound but no picture (audio only)",

@@ -111,8 +111,8 @@ def test_status_draft_done_then_stale_when_the_prompt_changes() -> None:
     sb2 = edits.set_segment_field(sb, sb.segments[0].id, "scene", "A different road.").apply(sb)
     st = segment_status(sb2, takes, 0)
     assert st.state is SegmentState.STALE and st.reason == "prompt edited since this take"
-    sb3 = edits.set_segment_field(sb, sb.segments[0].id, "duration", 8.0).apply(sb)
-    assert stale_reason(sb3, takes, 0) == "duration changed from 12 s to 8 s"
+    sb3 = edits.set_segment_field(sb, sb.segments[0].id, "duration", 4.0).apply(sb)
+    assert stale_reason(sb3, takes, 0) == "duration changed from 8 s to 4 s"
 
 
 def test_choosing_another_take_upstream_makes_the_chained_successor_stale_and_undo_heals() -> None:

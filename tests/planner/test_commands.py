@@ -26,7 +26,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_plan_creates_the_bundle_and_prints_the_cost(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "plan", str(DATA / "goal.txt"), "--length", "60",
-                         "-o", str(tmp_path / "Goal"))
+                         "--model", "sora-2", "-o", str(tmp_path / "Goal"))
     assert code == 0, err
     assert err == ""
     assert out.startswith(f"Created {tmp_path / 'Goal.soraboard'} — Goal, 5 segments "
@@ -61,7 +61,8 @@ def test_plan_without_output_only_prints_and_shows_prompts(
 
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["--length", "60", "--model", "nope"], 2, "unknown model 'nope'"),
-    (["--length", "60", "--size", "1x1"], 2, "size 1x1 is not allowed by sora-2"),
+    (["--length", "60", "--size", "1x1"], 2,
+     "size 1x1 is not allowed by vertex_ai/veo-3.1-fast-generate-001"),
     (["--length", "60", "--planner", "llm"], 1, "no LLM planner endpoint is configured"),
 ])
 def test_plan_errors_are_one_line_with_exit_codes(capsys: pytest.CaptureFixture[str],
@@ -89,7 +90,7 @@ def test_plan_uses_the_llm_endpoint_from_planner_json(
     with fake_chat_server([Reply(json.dumps(plan([12] * 5)))]) as server:
         save_planner_config(PlannerConfig(base_url=server.url, model="m", timeout_seconds=5.0))
         code, out, err = run(capsys, "plan", str(DATA / "goal.txt"), "--length", "60",
-                             "-o", str(tmp_path / "G"))
+                             "--model", "sora-2", "-o", str(tmp_path / "G"))
     assert code == 0, err
     assert "(llm planner)" in out and "Goal! — 5 segments" in out
     assert load_project(tmp_path / "G.soraboard").storyboard.style.characters[0].name == "Striker"
@@ -98,3 +99,19 @@ def test_plan_uses_the_llm_endpoint_from_planner_json(
                        "--planner", "offline")
     assert code == 0 and "(offline planner)" in out
     assert "sk-cli" not in out
+
+
+def test_plan_starts_on_a_current_model_when_the_settings_name_a_retired_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from soraboard.catalog.catalog import DEFAULT_MODEL
+    from soraboard.settings import Settings, save_settings
+    from soraboard.storage.bundle import load_project
+
+    save_settings(Settings(default_model="sora-2"))
+    story = tmp_path / "s.txt"
+    story.write_text("Mara opens the door of the bakery. She switches on the oven.\n", "utf-8")
+    out = tmp_path / "P"
+    assert main(["plan", str(story), "--length", "8", "--planner", "offline", "-o", str(out)]) == 0
+    sb = load_project(out.with_suffix(".soraboard")).storyboard
+    assert sb.default_model == DEFAULT_MODEL
+    assert {s.model for s in sb.segments} == {DEFAULT_MODEL}

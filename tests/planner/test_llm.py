@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from soraboard.catalog import default_catalog, errors, validate
+from soraboard.model.dialogue import format_dialogue
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import Continuity, TransitionType
 from soraboard.planner import PlanError, PlannerConfig, plan_story, save_planner_config
@@ -47,6 +49,10 @@ def plan(durations: list[float]) -> dict[str, Any]:
                            {"speaker": "Striker", "line": "Top corner!"}]
     segs[0]["actions"][0]["text"] = "the Striker beats the first defender"
     segs[-1]["transition_out"] = {"type": "cut", "duration": 0}
+    # the story's first and last moments, as every plan must keep them
+    segs[0]["scene"] = ("A Chinese football player in a red jersey dribbles past two defenders "
+                        "on a sunny day, the stadium crowd cheering")
+    segs[-1]["scene"] += ". Red scarves wave in the stands and confetti falls over the pitch"
     return {
         "title": "Goal!",
         "style": {"style": "Broadcast sports footage", "palette": "grass green, jersey red",
@@ -92,7 +98,8 @@ def test_a_valid_plan_becomes_the_storyboard(server_factory: Any) -> None:
     assert sb.segments[0].continuity is Continuity.INDEPENDENT
     assert sb.segments[1].continuity is Continuity.CHAIN
     assert sb.style.characters[0].description == "a footballer in a red jersey with the number 9"
-    assert sb.segments[3].dialogue == 'Striker: "Did you see that?"\nStriker: "Top corner!"'
+    assert format_dialogue(sb.segments[3].dialogue, timed=False) == \
+        'Striker: "Did you see that?"\nStriker: "Top corner!"'
     assert errors(validate(sb)) == []
     assert "- Striker: a footballer in a red jersey with the number 9" in compose_prompt(sb, 0).text
     assert result.notes == ()
@@ -242,3 +249,64 @@ def test_the_schema_checker() -> None:
     ]
     with fake_chat_server([Reply("{}")]) as s:
         assert s.url.startswith("http://127.0.0.1:")
+
+
+LIGHTHOUSE = (Path(__file__).parent / "data" / "lighthouse-keeper.txt").read_text()
+
+
+def _lighthouse_plan(*, title_shot: bool = False, drop_ending: bool = False,
+                     empty_scene: bool = False) -> dict[str, Any]:
+    lines = ["Every night, old Elias climbs the spiral stairs of the lighthouse",
+             "One stormy night, the beam catches a small boat tossed by the waves",
+             "At dawn, he finds the boat safe in the harbour, a young girl waving from its deck"]
+    segs = [segment(f"Shot {i + 1}", 8, "independent", beats=[(0, 8, t)])
+            for i, t in enumerate(lines)]
+    for s, place in zip(segs, ("The lighthouse stairs, night", "The sea in a storm, night",
+                               "The harbour at dawn")):
+        s["scene"] = place
+    if title_shot:
+        segs.insert(0, segment("Title", 4, "independent",
+                               beats=[(0, 4, "The Lighthouse Keeper")]))
+        segs[0]["scene"] = "Black"
+        segs[1]["duration"] = 4
+        segs[1]["actions"][0]["end"] = 4
+    if drop_ending:
+        segs = segs[:2]
+        segs[1]["duration"] = 16
+    if empty_scene:
+        segs[1]["scene"] = ""
+    return {"title": "The Lighthouse Keeper",
+            "style": {"style": "", "palette": "", "negative": ""},
+            "characters": [{"name": "Elias", "description": "an old man in a navy jumper"}],
+            "segments": segs}
+
+
+@pytest.mark.parametrize(("broken", "problem"), [
+    ({"title_shot": True}, "is the story's title ('The Lighthouse Keeper')"),
+    ({"drop_ending": True}, "leaves out the story's last moment ('At dawn, he finds"),
+    ({"empty_scene": True}, "segments[1].scene is empty"),
+])
+def test_the_llm_plan_is_held_to_the_story_rules_with_one_repair(
+        server_factory: Any, broken: dict[str, bool], problem: str) -> None:
+    server = server_factory([Reply(json.dumps(_lighthouse_plan(**broken))),
+                             Reply(json.dumps(_lighthouse_plan()))])
+    result = plan_story(LIGHTHOUSE, 24, "vertex_ai/veo-3.1-fast-generate-001", planner="llm",
+                        config=config(server))
+    assert len(server.requests) == 2
+    assert problem in server.requests[1]["messages"][-1]["content"]
+    assert any("repaired" in n for n in result.notes)
+    sb = result.storyboard
+    assert sb.title == "The Lighthouse Keeper" and len(sb.segments) == 3
+    # and when the repair is still wrong, the planner gives up saying why
+    server = server_factory([Reply(json.dumps(_lighthouse_plan(**broken)))])
+    with pytest.raises(PlanError, match=re.escape(problem)):
+        plan_story(LIGHTHOUSE, 24, "vertex_ai/veo-3.1-fast-generate-001", planner="llm",
+                   config=config(server))
+
+
+def test_the_llm_is_told_the_story_rules() -> None:
+    from soraboard.planner.llm import system_prompt
+
+    text = system_prompt(default_catalog()["sora-2"], "1280x720", 60, None)
+    assert "first and last moments" in text and "never empty" in text
+    assert "chain only inside one continuous scene" in text

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from soraboard.catalog import default_catalog, errors, validate
+from soraboard.model.dialogue import dialogue_problems, format_dialogue
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import Continuity, Storyboard, TransitionType
 from soraboard.planner import PlanError, plan_story, plan_story_file
@@ -37,7 +38,8 @@ def check_plan(sb: Storyboard, model: str, total: float) -> None:
         for beat in seg.actions:
             assert 0 <= beat.start < beat.end <= seg.duration
         if seg.dialogue:
-            assert len(seg.dialogue.splitlines()) <= dialogue_capacity(seg.duration)
+            assert len(seg.dialogue) <= dialogue_capacity(seg.duration)
+            assert not dialogue_problems(seg.dialogue, seg.duration)
         assert len(seg.actions) <= max(action_capacity(seg.duration), 2)
     assert sum(s.duration for s in sb.segments) == pytest.approx(total)
     assert errors(validate(sb)) == []
@@ -95,7 +97,7 @@ def test_the_goal_is_five_chained_twelve_second_parts_cut_at_the_paragraphs() ->
     # the unnamed recurring player is the character, described by the story's own words
     assert [(c.name, c.description) for c in sb.style.characters] == [
         ("Player", "a Chinese football player in a red jersey")]
-    assert sb.segments[3].dialogue == 'Player: "Did you see that?"'
+    assert format_dialogue(sb.segments[3].dialogue, timed=False) == 'Player: "Did you see that?"'
     second = compose_prompt(sb, 1).text
     assert second.startswith("Continue from the previous frame: He approaches the penalty box")
     assert "- Player: a Chinese football player in a red jersey" in second
@@ -114,9 +116,9 @@ def test_the_city_morning_shot_list_keeps_its_shots_and_framings() -> None:
     assert sb.segments[2].transition_out.type is TransitionType.CROSSFADE
     assert sb.segments[2].transition_out.duration == 0.5
     assert sb.segments[3].transition_out.is_cut
-    # a one-line shot of 12 s is timed as its clauses
+    # a one-line shot stays one whole beat: "Steam rising." alone would be a fragment
     assert [(b.start, b.end, b.text) for b in sb.segments[3].actions] == [
-        (0, 7, "Barista preparing coffee."), (7, 12, "Steam rising.")]
+        (0, 12, "Barista preparing coffee, steam rising.")]
 
 
 def test_a_fountain_screenplay_scenes_cues_and_transitions() -> None:
@@ -142,7 +144,7 @@ def test_a_fountain_screenplay_scenes_cues_and_transitions() -> None:
                   if sb.segments[i + 1].continuity is Continuity.INDEPENDENT]
     assert boundaries == [(TransitionType.CUT, " container"),
                           (TransitionType.CROSSFADE, " harbour office")]
-    spoken = "\n".join(s.dialogue for s in sb.segments)
+    spoken = "\n".join(format_dialogue(s.dialogue, timed=False) for s in sb.segments)
     assert 'Tomas: "Please. Don\'t tell them I\'m here."' in spoken
 
 
@@ -166,7 +168,7 @@ def test_the_long_story_is_condensed_with_its_characters_reused() -> None:
     mentions = sum("- Oskar: a boy of ten" in compose_prompt(sb, i).text
                    for i in range(len(sb.segments)))
     assert mentions >= 4
-    assert 'Ines: "You must be Oskar."' in sb.segments[0].dialogue
+    assert 'Ines: "You must be Oskar."' in format_dialogue(sb.segments[0].dialogue, timed=False)
 
 
 def test_a_terse_brief_is_stretched_over_the_segments_it_needs() -> None:

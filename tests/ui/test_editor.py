@@ -187,3 +187,57 @@ def test_the_open_project_is_remembered_in_open_recent(qtbot: QtBot, window, pro
     win._fill_recent()
     names = [a.text() for a in win.recent_menu.actions()]
     assert names == ["Other"]  # the open one and a missing one are not offered
+
+
+def test_dialogue_lines_are_typed_as_timed_lines_and_warn_when_too_fast(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.model.storyboard import DialogueLine
+
+    win = window
+    _click_card(qtbot, win, 3)
+    insp = win.inspector
+    assert insp.dialogue.toPlainText() == '[0–2 s] Barista: "One flat white, coming up."'
+    insp.dialogue.setFocus()
+    insp.dialogue.selectAll()
+    insp.dialogue.insertPlainText('[1–3 s] Barista: "One flat white."\n[5 s] Customer: Thanks!')
+    qtbot.waitUntil(lambda: win.doc.storyboard.segments[3].dialogue != (
+        DialogueLine("Barista", "One flat white, coming up.", 0.0, 2.0),), timeout=3000)
+    seg = win.doc.storyboard.segments[3]
+    assert seg.dialogue == (DialogueLine("Barista", "One flat white.", 1.0, 3.0),
+                            DialogueLine("Customer", "Thanks!", 5.0, 5.5))
+    assert '- Barista: "One flat white."\n- Customer: "Thanks!"' in insp.prompt.toPlainText()
+    assert win.doc.undo_stack.count() == 1
+    # a line with no words is an error under the box, and changes nothing
+    insp.dialogue.selectAll()
+    qtbot.keyClicks(insp.dialogue, '[1 s] Barista: ""')
+    qtbot.waitUntil(lambda: insp.dialogue_note.isVisible(), timeout=3000)
+    assert "line 1: expected" in insp.dialogue_note.text()
+    assert win.doc.storyboard.segments[3].dialogue == seg.dialogue
+    # a line too long for its time is a warning, and it is kept
+    insp.dialogue.selectAll()
+    qtbot.keyClicks(insp.dialogue, "[0-1 s] Barista: one two three four five six seven")
+    qtbot.waitUntil(lambda: "needs about" in insp.dialogue_note.text(), timeout=3000)
+    assert win.doc.storyboard.segments[3].dialogue[0].text.startswith("one two")
+
+
+def test_dialogue_lines_are_dragged_on_the_beat_strip_in_their_own_lane(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.model.storyboard import DialogueLine
+
+    win = window
+    _click_card(qtbot, win, 3)
+    strip = win.inspector.beat_strip
+    assert strip.dialogue == (DialogueLine("Barista", "One flat white, coming up.", 0.0, 2.0),)
+    qtbot.waitUntil(lambda: strip.height() >= strip.sizeHint().height() - 1, timeout=3000)
+    line = strip._rect(strip.dialogue[0], "dialogue")
+    action = strip._rect(strip.beats[0], "actions")
+    assert line.top() > action.bottom()  # a lane of its own, below the actions
+    y = int(line.center().y())
+    qtbot.mousePress(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(strip._x(1.0)), y))
+    qtbot.mouseMove(strip, QPoint(int(strip._x(3.0)), y))
+    qtbot.mouseRelease(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(strip._x(3.0)), y))
+    seg = win.doc.storyboard.segments[3]
+    assert seg.dialogue == (DialogueLine("Barista", "One flat white, coming up.", 2.0, 4.0),)
+    assert seg.actions == win.doc.storyboard.segments[3].actions  # the actions stayed put
+    assert win.inspector.dialogue.toPlainText() == '[2–4 s] Barista: "One flat white, coming up."'
+    assert win.doc.undo_stack.count() == 1
+    win.doc.undo_stack.undo()
+    assert win.doc.storyboard.segments[3].dialogue[0].start == 0.0

@@ -44,3 +44,22 @@ def test_a_key_set_in_settings_lands_in_the_keyring_and_in_no_file(
 def _start_check(dlg):  # type: ignore[no-untyped-def]
     dlg._test_selected()
     return dlg._checks[-1].signals.done
+
+
+def test_settings_tells_litellm_users_to_turn_retries_off_and_copies_a_config(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from soraboard.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(Settings())
+    qtbot.addWidget(dlg)
+    assert "num_retries: 0" in dlg.gateway_note.text()
+    assert "may be billed" in dlg.gateway_note.text()
+    dlg.copy_litellm.click()
+    copied = QGuiApplication.clipboard().text()
+    assert "num_retries: 0" in copied and "mode: video_generation" in copied
+    # The README shows the same config.
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    assert copied in readme

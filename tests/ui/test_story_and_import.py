@@ -15,10 +15,29 @@ At the bottom of the valley she stops at a small cafe and orders a coffee.
 The barista hands her the cup; she smiles and looks back at the mountain."""
 
 
-def test_story_dialog_plans_in_a_worker_and_applying_is_one_undo_step(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+def _fresh_window(qtbot: QtBot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A window on a new project: one empty placeholder segment, as File ▸ New makes it."""
+    from dataclasses import replace
+
+    from soraboard.document import Document
+    from soraboard.model.storyboard import Storyboard
+    from soraboard.settings import Settings
+    from soraboard.storage.bundle import Bundle, load_project
+    from soraboard.ui.main_window import MainWindow
+
+    sb = Storyboard(title="Fresh")
+    sb = replace(sb, segments=(sb.new_segment(title="Segment 1"),))
+    doc = Document(load_project(Bundle.create(tmp_path / "Fresh", sb).path))
+    win = MainWindow(doc, Settings(autosave_seconds=0))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_story_dialog_plans_in_a_worker_and_applying_is_one_undo_step(qtbot: QtBot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from soraboard.ui.story_dialog import StoryDialog
 
-    win = window
+    win = _fresh_window(qtbot, tmp_path)
     before = win.doc.storyboard
     dlg = StoryDialog(win.doc.catalog, "sora-2", "1280x720", win)
     qtbot.addWidget(dlg)
@@ -37,6 +56,41 @@ def test_story_dialog_plans_in_a_worker_and_applying_is_one_undo_step(qtbot: QtB
     assert win.doc.undo_stack.undoText() == "Plan from story"
     win.doc.undo_stack.undo()
     assert win.doc.storyboard == before
+    win.doc.undo_stack.setClean()
+
+
+def test_a_replan_shows_its_diff_and_keeps_edited_segments(qtbot: QtBot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from soraboard.planner import plan_story
+    from soraboard.storage.codec import segment_to_dict
+    from tests.ui.scripted_ask import ScriptedAsk
+
+    win = _fresh_window(qtbot, tmp_path)
+    win.imports.ask = ScriptedAsk([])  # no question over an empty placeholder
+    first = plan_story(STORY, 24, "sora-2", planner="offline").storyboard
+    win.imports.apply_plan(first)  # over an empty placeholder: applied without a question
+    assert win.imports.ask.asked == [] and len(win.doc.storyboard.segments) == len(first.segments)
+    edited_id = win.doc.storyboard.segments[0].id
+    win.doc.set_field(edited_id, "title", "My descent")
+    mine = json.dumps(segment_to_dict(win.doc.storyboard.segments[0]))
+    before = win.doc.storyboard
+    depth = win.doc.undo_stack.count()
+
+    win.imports.ask = ScriptedAsk([False, True])  # first the user says no, then yes
+    win.imports.apply_plan(plan_story(STORY, 48, "sora-2", planner="offline").storyboard)
+    asked = win.imports.ask.asked
+    assert len(asked) == 1 and win.doc.storyboard == before  # asked first, nothing changed
+    assert "keep     1. My descent — you edited it" in asked[0]
+
+    win.imports.apply_plan(plan_story(STORY, 48, "sora-2", planner="offline").storyboard)
+    sb = win.doc.storyboard
+    assert json.dumps(segment_to_dict(sb.segments[0])) == mine  # byte-identical
+    assert sum(s.duration for s in sb.segments) > sum(s.duration for s in before.segments)
+    assert win.doc.undo_stack.count() == depth + 1  # one undo step
+    win.doc.undo_stack.undo()
+    assert win.doc.storyboard == before
+    win.doc.undo_stack.setClean()
 
 
 def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
@@ -80,3 +134,28 @@ def test_dropping_clips_and_an_image_imports_them_as_one_undo_step(
                     timeout=30_000)
     assert "notes.mp4" in no_modal_dialogs[-1]
     assert len(win.doc.storyboard.segments) == n
+
+
+def test_file_new_and_the_planner_start_on_a_current_model(qtbot: QtBot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from soraboard.catalog.catalog import DEFAULT_MODEL
+    from soraboard.ui.story_dialog import StoryDialog
+
+    win = window
+    dlg = StoryDialog(win.doc.catalog, "sora-2", "1280x720", win)  # a project on sora-2
+    qtbot.addWidget(dlg)
+    assert dlg.model.currentData() == DEFAULT_MODEL
+    win.settings = replace(win.settings, default_model="sora-2")  # saved before it retired
+    target = tmp_path / "Fresh.soraboard"
+    from soraboard.storage.bundle import load_project
+    from tests.ui.scripted_ask import ScriptedAsk
+
+    win.files.settings = lambda: win.settings
+    win.files.ask = ScriptedAsk([str(target)])
+    opened: list[object] = []
+    win.files.project_loaded.connect(opened.append)  # the window would open it
+    win.files.new_project()
+    assert len(opened) == 1
+    sb = load_project(target).storyboard
+    assert sb.default_model == DEFAULT_MODEL and sb.segments[0].model == DEFAULT_MODEL

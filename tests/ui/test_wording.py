@@ -33,11 +33,11 @@ def test_the_dialogue_hint_follows_the_duration(window) -> None:  # type: ignore
     seg = win.doc.storyboard.segments[0]
     win.doc.select([seg.id])
     win.doc.set_fields(seg.id, model="sora-2", duration=4.0, actions=())
-    assert win.inspector.dialogue.placeholderText() == "none — at most one short line fits 4 s"
+    assert win.inspector.dialogue.placeholderText() == '[0–2 s] Name: "a short line" — at most one fits 4 s'
     win.doc.set_fields(seg.id, duration=8.0)
-    assert win.inspector.dialogue.placeholderText() == "none — one or two short lines fit 8 s"
+    assert win.inspector.dialogue.placeholderText() == '[0–2 s] Name: "a short line" — one or two lines fit 8 s'
     win.doc.set_fields(seg.id, duration=12.0)
-    assert win.inspector.dialogue.placeholderText() == "none — up to 3 short lines fit 12 s"
+    assert win.inspector.dialogue.placeholderText() == '[0–2 s] Name: "a short line" — up to 3 lines fit 12 s'
 
 
 def test_regenerate_button_and_its_confirmation_agree(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]

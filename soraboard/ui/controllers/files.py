@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from soraboard.document import Document, read_autosave
+from soraboard.document import Document, autosave_differences, read_autosave
 from soraboard.model.storyboard import Storyboard
 from soraboard.settings import save_settings
 from soraboard.storage.bundle import Bundle, load_project
@@ -47,9 +47,11 @@ class FilesController(QObject):
         path = self.ask.save_path("New storyboard", Path.home() / "Untitled")
         if path:
             s = self.settings()
+            # the settings' model only while it is current (it may have been saved before
+            # the model retired)
             sb = Storyboard(title=path.name.removesuffix(".soraboard"),
-                            default_model=s.default_model, default_size=s.default_size,
-                            budget=s.budget)
+                            default_model=self.doc.catalog.current_model(s.default_model),
+                            default_size=s.default_size, budget=s.budget)
             self.create_and_open(path, replace(sb, segments=(sb.new_segment(title="Segment 1"),)))
 
     def create_and_open(self, path: Path | str, storyboard: Storyboard) -> None:
@@ -95,7 +97,6 @@ class FilesController(QObject):
         except ProjectError as e:
             self.ask.error("Cannot open the project", str(e))
             return
-        self.doc.undo_stack.setClean()  # the user already agreed to discard
         self.project_loaded.emit(project)
 
     # ------------------------------------------------------------------ save
@@ -154,14 +155,18 @@ class FilesController(QObject):
         return f"Autosaved {ago} s ago" if ago < 120 else f"Autosaved {ago // 60} min ago"
 
     def offer_recovery(self) -> None:
-        """After a crash: the autosave is newer than the saved storyboard — offer it."""
+        """After a crash: the autosave differs from the saved storyboard — offer it, saying
+        what differs."""
         sb = read_autosave(self.doc.bundle)
         if sb is None:
             return
+        differs = "\n".join("• " + line
+                            for line in autosave_differences(self.doc.storyboard, sb))
         if self.ask.yes_no(
                 "Recover unsaved changes?",
                 f"soraboard found changes to “{sb.title}” that were autosaved but never saved "
-                "(the app may have crashed). Recover them? You can undo the recovery."):
+                "(the app may have crashed). Recover them? You can undo the recovery.\n\n"
+                f"The autosave differs from the saved project in:\n{differs}"):
             self.doc.recover_autosave()
         else:
             self.doc.discard_autosave()

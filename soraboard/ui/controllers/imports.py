@@ -43,22 +43,11 @@ class ImportController(QObject):
         self.apply_plan(planned)
 
     def apply_plan(self, planned: Storyboard) -> None:
-        """Replace the segments and the style bible by a planned storyboard: one undo step."""
-        from soraboard.model.edits import (
-            Macro,
-            delete_segments,
-            insert_segments,
-            set_storyboard_field,
-        )
+        """Merge a planned storyboard after showing its diff: segments the user edited,
+        wrote or generated stay as they are; one undo step (ui/replan.py)."""
+        from soraboard.ui.replan import apply_plan
 
-        sb = self.doc.storyboard
-        steps = []
-        if sb.segments:
-            steps.append(delete_segments(sb, [s.id for s in sb.segments]))
-        steps.append(insert_segments(sb, 0, planned.segments, "Insert planned segments"))
-        steps.append(set_storyboard_field(sb, "style", planned.style))
-        self.doc.apply(Macro(tuple(steps), label="Plan from story"))
-        self.doc.select([planned.segments[0].id])
+        apply_plan(self.doc, planned, self.ask.confirm)
 
     def import_files(self) -> None:
         paths = self.ask.open_paths("Import clips or images", MEDIA_FILTER)
