@@ -79,12 +79,13 @@ class PlayerWidget(QWidget):
         self.source: Path | None = None
         self.loop_range: tuple[float, float] | None = None  #: seconds, for "loop segment"
 
-        self.overlay = QLabel(self)
-        self.overlay.setStyleSheet("background: rgba(0,0,0,150); color: white; padding: 3px 8px;"
-                                   " border-radius: 4px;")
+        self.overlay = QLabel(self)  #: what is on screen ("Take · segment 2 of 5")
+        self.overlay.setStyleSheet("color: palette(placeholder-text);")
+        # never what sets the player's minimum width (the controls are)
+        self.overlay.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.overlay.hide()
 
-        stack_host = QWidget(self)
+        stack_host = self.stack_host = QWidget(self)
         self.stack = QStackedLayout(stack_host)
         self.stack.addWidget(self.slate)
         self.stack.addWidget(self.video)
@@ -118,8 +119,11 @@ class PlayerWidget(QWidget):
         controls.addWidget(self.time)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.loop)
-        top = QHBoxLayout()  # what the player shows: the film or the selected take
-        top.addStretch(1)
+        # what is on screen, beside the switch: a label over the picture would be hidden by
+        # the video surface, which is a native window on X11
+        top = QHBoxLayout()
+        top.addWidget(self.overlay, 1)
+        top.addStretch(0)
         top.addWidget(self.mode)
 
         v = QVBoxLayout(self)
@@ -220,9 +224,7 @@ class PlayerWidget(QWidget):
     def set_overlay(self, text: str) -> None:
         self.overlay.setVisible(bool(text))
         self.overlay.setText(text)
-        self.overlay.adjustSize()
-        self.overlay.move(28, 22)
-        self.overlay.raise_()
+
 
     def toggle(self) -> None:
         if self.source is None:

@@ -60,6 +60,10 @@ def test_first_play_in_sequence_plays_the_film_and_frames_show_before_play(
     # it plays the film from the selected card (segment 2), not the take
     qtbot.waitUntil(lambda: player.position() > canvas.layouts[1].start + 0.2, timeout=10_000)
     assert canvas.playhead is not None and canvas.playhead >= canvas.layouts[1].start
+    # what is on screen is named beside the switch, never under the (native) video surface
+    qtbot.waitUntil(lambda: "segment 2 of 2" in player.overlay.text())
+    assert player.overlay.isVisible() and player.overlay.text().startswith("Sequence preview")
+    assert not player.overlay.geometry().intersects(player.stack_host.geometry())
     player.pause()
 
     # back to Take and again to Sequence: the film's frame at the card shows, no Play needed
