@@ -107,6 +107,12 @@ class PreviewController(QObject):
     def toggle_play(self) -> None:
         self.player.toggle()
 
+    def frame_back(self) -> None:
+        self.player.step(-1)
+
+    def frame_forward(self) -> None:
+        self.player.step(1)
+
     # ------------------------------------------------------------------ sequence mode
 
     def preview_sequence(self) -> None:
