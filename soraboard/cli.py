@@ -151,6 +151,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if getattr(args, "transition", None) and not args.from_files:
+        raise CliError("--transition goes with --from (the transition between the files)", 2)
     if args.from_files:  # clips and images made elsewhere
         from soraboard.imports.commands import cmd_new_from
 
@@ -243,6 +245,8 @@ def build_parser() -> _Parser:
     p.add_argument("--demo", choices=list(DEMOS), help="start from a demo storyboard")
     p.add_argument("--from", dest="from_files", nargs="+", metavar="FILE",
                    help="start from video clips and images, one segment per file")
+    p.add_argument("--transition", metavar="TYPE[:SECONDS]",
+                   help="with --from: the transition between the segments, e.g. crossfade:0.5")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("validate", help="list a project's problems (exit 1 when there are any)")

@@ -247,23 +247,31 @@ LANDSCAPE, PORTRAIT = "1280x720", "720x1280"
 
 
 def film_size_for(items: Sequence[ImportItem]) -> str:
-    """The film's shape for a project made from files: portrait when most of the footage
-    (by seconds; images count one second each) is taller than wide, landscape otherwise.
-    Both are sizes every catalog model offers, so later generated segments match."""
+    """The film's size for a project made from files: the size most of the video footage
+    has (by seconds; as displayed: rotation and pixel shape applied, even numbers), so Smart
+    export copies that footage instead of scaling it. Without videos: a size every catalog
+    model offers, portrait when most images are taller than wide."""
+    seconds: dict[tuple[int, int], float] = {}
     tall = wide = 0.0
     for item in items:
         w, _, h = item.size.partition("x")
         if not (w.isdigit() and h.isdigit()):
             continue
-        width = int(w)
+        width, height = int(w), int(h)
         info = item.info
-        if isinstance(info, MediaInfo) and info.video is not None:
+        if item.kind == "video" and isinstance(info, MediaInfo) and info.video is not None:
             width = round(width * float(info.video.sar or 1))  # the shape as displayed
-        weight = item.duration if item.kind == "video" else 1.0
-        if int(h) > width:
-            tall += weight
+            size = (width - width % 2, height - height % 2)
+            if size[0] > 0 and size[1] > 0:
+                seconds[size] = seconds.get(size, 0.0) + item.duration
+            continue
+        if height > width:
+            tall += 1.0
         else:
-            wide += weight
+            wide += 1.0
+    if seconds:  # ties: the first file's
+        width, height = max(seconds, key=lambda k: seconds[k])
+        return f"{width}x{height}"
     return PORTRAIT if tall > wide else LANDSCAPE
 
 

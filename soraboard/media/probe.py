@@ -16,7 +16,7 @@ filter, which drops every packet that is not a keyframe.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,6 +29,10 @@ class MediaError(ValueError):
 
 @dataclass(frozen=True)
 class VideoStream:
+    """The first video stream, as a player shows it: ``width`` x ``height`` and ``sar`` are
+    those of the picture after its display matrix is applied (a phone clip stored as 1920x1080
+    with a 90° rotation is 1080x1920 here, as ffmpeg decodes it: upright)."""
+
     codec: str
     profile: str
     pix_fmt: str
@@ -40,6 +44,18 @@ class VideoStream:
     time_base: Fraction | None = None
     frame_count: int | None = None
     duration: float | None = None  #: from the packets, when listed
+    #: the display matrix's rotation, degrees counter-clockwise (0, 90, 180 or 270); the
+    #: stored frames are turned by it when decoded, so only an unrotated stream can be copied
+    rotation: int = 0
+    #: colour as the banner prints it: ``bt709`` (matrix, primaries and transfer alike) or
+    #: ``bt470bg/bt470bg/smpte170m``; "" when the file does not say
+    color_space: str = ""
+
+    @property
+    def color_matrix(self) -> str:
+        """The YUV matrix (``bt709``, ``bt470bg`` …), "" when the file does not say."""
+        m = self.color_space.split("/")[0]
+        return "" if m in ("unknown", "reserved") else m
 
     @property
     def display_width(self) -> int:
@@ -112,7 +128,7 @@ def _parse_video(desc: str) -> VideoStream:
     codec = head.split()[0]
     pm = re.search(r"\(([^)]*)\)", head)
     profile = pm.group(1) if pm and "/" not in pm.group(1) else ""
-    pix_fmt, color_range, width, height = "", "", 0, 0
+    pix_fmt, color_range, color_space, width, height = "", "", "", 0, 0
     sar = Fraction(1)
     fps = Fraction(0)
     for p in parts[1:]:
@@ -127,6 +143,13 @@ def _parse_video(desc: str) -> VideoStream:
             pix_fmt = p.split("(")[0]
             rm = re.search(r"\((tv|pc)\b", p)
             color_range = rm.group(1) if rm else ""
+            inner = p.partition("(")[2].rstrip(")").split(", ")
+            for token in inner:
+                if token not in ("tv", "pc", "progressive") and re.match(
+                        r"^[a-z0-9-]+(/[a-z0-9-]+/[a-z0-9-]+)?$", token) and not re.match(
+                        r"^(top|bottom) ", token):
+                    color_space = token
+                    break
             continue
         m = re.match(r"^([\d.]+) fps$", p)
         if m:
@@ -135,7 +158,8 @@ def _parse_video(desc: str) -> VideoStream:
         m = re.match(r"^([\d.]+k?) tbr$", p)
         if m and not fps and not m.group(1).endswith("k"):
             fps = _KNOWN_RATES.get(m.group(1)) or Fraction(m.group(1)).limit_denominator(1001)
-    return VideoStream(codec, profile, pix_fmt, width, height, sar, fps, color_range)
+    return VideoStream(codec, profile, pix_fmt, width, height, sar, fps, color_range,
+                       color_space=color_space)
 
 
 def _parse_audio(desc: str) -> AudioStream:
@@ -154,6 +178,21 @@ def _parse_audio(desc: str) -> AudioStream:
     return AudioStream(codec, rate, channels, layout)
 
 
+_ROTATION = re.compile(r"display ?matrix: rotation of (-?[\d.]+) degrees", re.IGNORECASE)
+
+
+def _rotated(video: VideoStream, block: str) -> VideoStream:
+    """Apply the display matrix printed in a stream's side data (``block``) to ``video``."""
+    m = _ROTATION.search(block)
+    if not m:
+        return video
+    turn = round(float(m.group(1)) / 90) * 90 % 360
+    if turn in (90, 270):
+        return replace(video, width=video.height, height=video.width, rotation=turn,
+                       sar=1 / video.sar if video.sar else video.sar)
+    return replace(video, rotation=turn)
+
+
 def parse_banner(path: Path, text: str) -> MediaInfo:
     """Parse what ``ffmpeg -i`` prints (exposed for tests)."""
     if "Invalid data found when processing input" in text or "moov atom not found" in text:
@@ -170,10 +209,15 @@ def parse_banner(path: Path, text: str) -> MediaInfo:
     if dm:
         duration = int(dm.group(1)) * 3600 + int(dm.group(2)) * 60 + float(dm.group(3))
     video = audio = None
-    for m in _STREAM.finditer(text):
+    streams = list(_STREAM.finditer(text))
+    for k, m in enumerate(streams):
         kind, desc = m.group(2), m.group(3)
         if kind == "Video" and video is None and "attached pic" not in desc:
-            video = _parse_video(desc)
+            # the stream's own lines (metadata, side data) run to the next stream's line
+            end = streams[k + 1].start() if k + 1 < len(streams) else len(text)
+            out = text.find("Output #", m.end(), end)
+            end = out if out >= 0 else end
+            video = _rotated(_parse_video(desc), text[m.end():end])
         elif kind == "Audio" and audio is None:
             audio = _parse_audio(desc)
     return MediaInfo(path, fmt, duration, video, audio)
@@ -285,6 +329,6 @@ def probe(path: Path | str, ffmpeg: FFmpeg | None = None, count_frames: bool = T
         measured = Fraction(len(packets.pts)) / ((end - start) * tb)
         if not fps or abs(float(measured) / float(fps) - 1) > 0.02:
             fps = measured.limit_denominator(1001)
-    video = VideoStream(**{**info.video.__dict__, "time_base": tb,
-                           "frame_count": len(packets.pts), "duration": duration, "fps": fps})
+    video = replace(info.video, time_base=tb, frame_count=len(packets.pts), duration=duration,
+                    fps=fps)
     return MediaInfo(path, info.format_name, duration, video, info.audio)

@@ -4,7 +4,7 @@ Pure Python driving the ffmpeg binary (no Qt). What the export dialog calls:
 
 * :func:`soraboard.stitch.export.preset_summaries` / :func:`~soraboard.stitch.export.prepare_export`
   — a :class:`~soraboard.stitch.export.PreparedExport` per preset, whose ``summary`` says what
-  it will do to this film ("copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2
+  it will do to this film ("copies 55.4 s of the takes frame-exact, encodes 4.6 s around 2
   transitions"); raises :class:`~soraboard.stitch.plan.ExportBlocked` naming the segments
   without a usable take;
 * :func:`soraboard.stitch.export.run_export` with ``on_progress`` (a

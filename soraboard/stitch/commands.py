@@ -74,6 +74,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             otio_path = check_destination(args.otio, overwrite=args.overwrite).path
         except DestinationError as e:
             raise CliError("--otio: " + str(e)) from None
+    nle = _nle_notes(args, prepared.plan)
+    nle_path: Path | None = None
+    if nle is not None:  # beside the film, under the same rules, checked before any work
+        try:
+            nle_path = check_destination(output.with_suffix(nle.suffix),
+                                         overwrite=args.overwrite).path
+        except DestinationError as e:
+            raise CliError("--nle: " + str(e)) from None
     # a film written into a bundle is a write to it: the editor or another command must not
     # be writing it (the lock is this process's already when the bundle is its own)
     lock = BundleLock(dest.bundle, "soraboard export") if dest.bundle is not None else None
@@ -105,6 +113,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         write_otio(project, otio_path, plan=prepared.plan)
         print(f"Wrote {otio_path}", file=sys.stderr)
+    if nle is not None and nle_path is not None:
+        from soraboard.stitch.otio import write_nle
+
+        path = write_nle(project, nle_path, nle, plan=prepared.plan)
+        print(f"Wrote {path} for {nle.editor}", file=sys.stderr)
     for report in result.segments:  # the Smart preset: what was copied, what encoded and why
         print("  " + one_line(report.text), file=sys.stderr)
     for note in result.notes:
@@ -114,6 +127,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"{result.path} — {result.duration:.2f} s, {result.frames} frames, {result.mode}, "
           f"{result.elapsed:.1f} s")
     return 0
+
+
+def _nle_notes(args: argparse.Namespace, plan: Any) -> Any:
+    """``--nle``: the target, after saying what it cannot express (before anything runs)."""
+    if not getattr(args, "nle", None):
+        return None
+    from soraboard.stitch.otio import nle_losses, nle_target
+
+    target = nle_target(args.nle)
+    for line in nle_losses(plan, target):
+        print("note: " + one_line(line), file=sys.stderr)
+    return target
 
 
 def cmd_seams(args: argparse.Namespace) -> int:
@@ -148,6 +173,9 @@ def register(subparsers: Any) -> None:
                    help="no subtitle track and no .srt/.vtt (by default the dialogue is both)")
     p.add_argument("--subtitle-language", default="eng", metavar="CODE",
                    help="ISO 639-2 language of the subtitle track (default: eng)")
+    p.add_argument("--nle", choices=["resolve", "premiere", "fcpx", "kdenlive", "edl"],
+                   help="also write the timeline for this editor beside the film (FCP 7 XML, "
+                        "FCPXML, OTIO or a CMX 3600 EDL); says first what it cannot express")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser(

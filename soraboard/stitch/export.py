@@ -3,7 +3,7 @@
 ::
 
     prepared = prepare_export(project, "smart", music=Soundtrack(Path("theme.m4a")))
-    prepared.summary   # "copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2 …"
+    prepared.summary   # "copies 55.4 s of the takes frame-exact, encodes 4.6 s around 2 …"
     result = run_export(prepared, Path("film.mp4"), on_progress=show, cancel=token)
 
 ``prepare_export`` probes the take files (a few tens of ms each) and builds the plan; it
@@ -196,6 +196,8 @@ class ExportResult:
     notes: tuple[str, ...] = ()  #: e.g. why the film is tagged avc3
     #: Smart preset: per segment, copied or encoded and why (``SegmentReport.text``)
     segments: tuple[SegmentReport, ...] = ()
+    #: each step's label and the seconds it ran, in order (where the time went)
+    timings: tuple[tuple[str, float], ...] = ()
     #: the .srt and .vtt written beside the film (none when the film has no dialogue)
     subtitle_files: tuple[Path, ...] = ()
 
@@ -206,13 +208,21 @@ def run_export(prepared: PreparedExport, output: Path | str, *,
     """Write the film to ``output`` (atomically; raises ExportError / ExportCancelled)."""
     start = time.monotonic()
     target = Path(output)
-    run_to_file(target, prepared.steps, prepared.ffmpeg, on_progress=on_progress, cancel=cancel)
+    built: list[Step] = []
+
+    def build(out: Path, work: Path) -> list[Step]:
+        built[:] = prepared.steps(out, work)
+        return built
+
+    run_to_file(target, build, prepared.ffmpeg, on_progress=on_progress, cancel=cancel)
+    timings = tuple((s.label, took) for s in built if (took := s.took) is not None)
     sidecars: list[Path] = []
     if prepared.subtitles is not None and prepared.subtitles.files and prepared.cues:
         sidecars = write_sidecars(prepared.cues, target.absolute())
     return ExportResult(target.absolute(), prepared.mode, prepared.plan.duration,
                         prepared.plan.total_frames, time.monotonic() - start, prepared.summary,
-                        tuple(prepared.state.notes), tuple(prepared.segments), tuple(sidecars))
+                        tuple(prepared.state.notes), tuple(prepared.segments), timings,
+                        tuple(sidecars))
 
 
 def takes_of(project: Project) -> Sequence[Take]:

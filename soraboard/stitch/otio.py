@@ -1,79 +1,335 @@
-"""Hand-off to editors: an OpenTimelineIO ``.otio`` timeline of the film.
+"""Hand-off to editors: an OpenTimelineIO timeline of the film, and editor files made from it.
 
-One video track: a clip per segment pointing at the take file (``file://`` URL), with its
-trim as the source range, and a transition per non-cut boundary. OTIO transitions overlap
-their neighbours symmetrically around the edit point and do not shorten the track, so each
-clip's range is cut back by the half of the overlap on its side — the handles the transition
-then reaches into are the frames the film itself blends — and the timeline lasts exactly as
-long as the exported film. Crossfades become ``SMPTE_Dissolve`` (what Resolve and Premiere
-import as a dissolve); the other types are ``Custom_Transition`` named after the soraboard type,
-with the xfade name in the metadata.
+Tracks: *Video* — a clip per segment pointing at the take file (``file://`` URL), with its
+trim as the source range, and a transition per non-cut boundary; *Audio* — the same clips'
+sound with the film's audio joins (a crossfade where the picture dissolves, wipes or slides;
+a fade through silence where it fades through a colour); *Music* — the music bed, when there
+is one. OTIO transitions overlap their neighbours around the edit point and do not shorten
+the track, so each clip's range is cut back by its side of the overlap — ``in_offset`` reaches
+back into the incoming clip, ``out_offset`` on into the outgoing one — and the timeline lasts
+exactly as long as the exported film. For an odd overlap the incoming clip gives the extra
+frame: the handles stay inside each file.
+
+Rates: the timeline has the film's; each clip's source range and each file's available range
+are at the file's own rate (a 30 fps take in a 24 fps film keeps 30 fps frame numbers); the
+references carry the picture's bounds (its displayed aspect ratio) too.
+
+:func:`write_nle` writes the file an editor imports (``resolve`` and ``premiere``: FCP 7 XML;
+``fcpx``: FCPXML; ``edl``: CMX 3600; ``kdenlive``: the ``.otio`` itself, which Kdenlive reads
+since 25.04 — its OTIO adapter is deprecated) through OpenTimelineIO's adapter for it, each
+transition renamed to the editor's nearest effect; :func:`nle_losses` says beforehand which
+boundaries the target cannot express as they are and what they become.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from soraboard.model.storyboard import TransitionType
-from soraboard.stitch.plan import ExportPlan, build_plan
+from soraboard.stitch.plan import ExportPlan, Source, build_plan
 from soraboard.stitch.presets import FINAL
-from soraboard.stitch.transitions import xfade_name
+from soraboard.stitch.transitions import AudioJoin, audio_join, xfade_name
 from soraboard.storage.atomic import atomic_write_text
 from soraboard.storage.bundle import Project
 
 
-def build_timeline(plan: ExportPlan) -> Any:
-    """The ``opentimelineio.schema.Timeline`` of a plan (slates are left out)."""
+def _shares(frames: int) -> tuple[int, int]:
+    """(in_offset, out_offset) of an overlap of ``frames``: the incoming clip's share before
+    the edit point, the outgoing clip's after it (the incoming one takes the odd frame)."""
+    return frames - frames // 2, frames // 2
+
+
+def _rt(value: Fraction | int, rate: Fraction) -> Any:
     import opentimelineio as otio
 
-    rate = float(plan.format.fps)
+    exact = Fraction(value)
+    return otio.opentime.RationalTime(
+        int(exact) if exact.denominator == 1 else float(exact), float(rate))
 
-    def rt(frames: float) -> Any:
-        return otio.opentime.RationalTime(frames, rate)
 
-    timeline = otio.schema.Timeline(name=plan.title)
-    track = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
-    timeline.tracks.append(track)
-    halves = [(j.frames // 2, j.frames - j.frames // 2) if not j.is_cut else (0, 0)
-              for j in plan.joins]
-    for i, src in enumerate(plan.sources):
-        before = halves[i - 1][1] if i > 0 else 0  # the incoming transition's share
-        after = halves[i][0] if i < len(halves) else 0
-        start = round(src.t_in * rate) + before
-        clip = otio.schema.Clip(
-            name=src.label,
-            source_range=otio.opentime.TimeRange(rt(start), rt(src.frames - before - after)),
-            metadata={"soraboard": {"segment_id": src.segment_id, "take_id": src.take_id}})
-        if src.path is not None and src.info is not None:
-            clip.media_reference = otio.schema.ExternalReference(
-                target_url=src.path.absolute().as_uri(),
-                available_range=otio.opentime.TimeRange(
-                    rt(0), rt(round(src.info.duration * rate))))
-        else:
-            clip.media_reference = otio.schema.MissingReference()
-        if i > 0 and not plan.joins[i - 1].is_cut:
-            j = plan.joins[i - 1]
-            kind = (otio.schema.TransitionTypes.SMPTE_Dissolve
-                    if j.type is TransitionType.CROSSFADE
-                    else otio.schema.TransitionTypes.Custom)
-            track.append(otio.schema.Transition(
-                name=j.type.label, transition_type=kind,
-                in_offset=rt(halves[i - 1][0]), out_offset=rt(halves[i - 1][1]),
-                metadata={"soraboard": {"type": j.type.value, "xfade": xfade_name(j.type)}}))
-        track.append(clip)
+def _file_rate(src: Source) -> Fraction:
+    return src.src_fps
+
+
+def _reference(src: Source) -> Any:
+    import opentimelineio as otio
+
+    if src.path is None or src.info is None:
+        return otio.schema.MissingReference()
+    rate = _file_rate(src)
+    v = src.info.video
+    frames = (v.frame_count if v is not None and v.frame_count
+              else round(Fraction(src.info.duration).limit_denominator(1_000_000) * rate))
+    ref = otio.schema.ExternalReference(
+        target_url=src.path.absolute().as_uri(),
+        available_range=otio.opentime.TimeRange(_rt(0, rate), _rt(frames, rate)))
+    if v is not None and v.width and v.height:
+        aspect = v.width * float(v.sar or 1) / v.height  # as displayed
+        ref.available_image_bounds = otio.schema.Box2d(otio.schema.V2d(-aspect / 2, -0.5),
+                                                       otio.schema.V2d(aspect / 2, 0.5))
+        ref.metadata["soraboard"] = {"size": f"{v.width}x{v.height}", "fps": str(v.fps),
+                                     "rotation": v.rotation}
+    return ref
+
+
+def _clip(src: Source, plan: ExportPlan, before: int, after: int, audio: bool) -> Any:
+    """The clip of ``src`` without its shares of the neighbouring overlaps (film frames)."""
+    import opentimelineio as otio
+
+    film, rate = plan.format.fps, _file_rate(src)
+    # the trim in is on a frame of the file (the plan snaps it there)
+    first = round(Fraction(src.t_in).limit_denominator(1_000_000) * rate)
+    start = first + Fraction(before) * rate / film
+    length = Fraction(src.frames - before - after) * rate / film
+    clip = otio.schema.Clip(
+        name=src.label, media_reference=_reference(src),
+        source_range=otio.opentime.TimeRange(_rt(start, rate), _rt(length, rate)),
+        metadata={"soraboard": {"segment_id": src.segment_id, "take_id": src.take_id}})
+    if audio and not src.has_audio:
+        clip.metadata["soraboard"]["silent"] = True
+    return clip
+
+
+def _transition(kind: TransitionType, frames: int, rate: Fraction, audio: bool) -> Any:
+    import opentimelineio as otio
+
+    inside, outside = _shares(frames)
+    meta: dict[str, Any] = {"type": kind.value, "xfade": xfade_name(kind)}
+    if audio:
+        join = audio_join(kind)
+        meta = {"type": kind.value, "audio": join.value}
+        dissolve = join is AudioJoin.CROSSFADE
+        name = "Cross fade" if dissolve else "Fade through silence"
+    else:
+        dissolve = kind is TransitionType.CROSSFADE
+        name = kind.label
+    return otio.schema.Transition(
+        name=name,
+        transition_type=(otio.schema.TransitionTypes.SMPTE_Dissolve if dissolve
+                         else otio.schema.TransitionTypes.Custom),
+        in_offset=_rt(inside, rate), out_offset=_rt(outside, rate),
+        metadata={"soraboard": meta})
+
+
+def build_timeline(plan: ExportPlan) -> Any:
+    """The ``opentimelineio.schema.Timeline`` of a plan (slates become gaps)."""
+    import opentimelineio as otio
+
+    film = plan.format.fps
+    timeline = otio.schema.Timeline(name=plan.title,
+                                    global_start_time=otio.opentime.RationalTime(0, float(film)))
+    timeline.metadata["soraboard"] = {"fps": str(film), "size": plan.format.size}
+    for kind, name in ((otio.schema.TrackKind.Video, "Video"),
+                       (otio.schema.TrackKind.Audio, "Audio")):
+        audio = kind == otio.schema.TrackKind.Audio
+        track = otio.schema.Track(name=name, kind=kind)
+        timeline.tracks.append(track)
+        for i, src in enumerate(plan.sources):
+            j_in = plan.joins[i - 1] if i > 0 else None
+            j_out = plan.joins[i] if i < len(plan.joins) else None
+            before = _shares(j_in.frames)[0] if j_in is not None and not j_in.is_cut else 0
+            after = _shares(j_out.frames)[1] if j_out is not None and not j_out.is_cut else 0
+            if j_in is not None and not j_in.is_cut:
+                track.append(_transition(j_in.type, j_in.frames, film, audio))
+            if src.path is None or (audio and not src.has_audio):
+                # a slate, or a take without sound (silence in the film): nothing to point at
+                gap = otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                    _rt(0, film), _rt(src.frames - before - after, film)))
+                gap.metadata["soraboard"] = {"segment_id": src.segment_id}
+                track.append(gap)
+                continue
+            track.append(_clip(src, plan, before, after, audio))
+    if plan.music is not None:
+        music = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
+        music.append(otio.schema.Clip(
+            name=plan.music.path.name,
+            media_reference=otio.schema.ExternalReference(
+                target_url=plan.music.path.absolute().as_uri()),
+            source_range=otio.opentime.TimeRange(_rt(0, film), _rt(plan.total_frames, film)),
+            metadata={"soraboard": {"fade_in": plan.music.fade_in,
+                                    "fade_out": plan.music.fade_out,
+                                    "volume": plan.music.volume, "duck": plan.music.duck,
+                                    "loops": True}}))
+        timeline.tracks.append(music)
     return timeline
+
+
+def timeline_of(project: Project, plan: ExportPlan | None = None) -> Any:
+    """The timeline of a loaded project (probes the takes unless ``plan`` is given)."""
+    if plan is None:
+        from soraboard.stitch.export import probe_takes
+
+        files, probes, _ = probe_takes(project)
+        plan = build_plan(project.storyboard, project.takes, files, probes, FINAL)
+    return build_timeline(plan)
 
 
 def write_otio(project: Project, path: Path, plan: ExportPlan | None = None) -> Path:
     """Write the project's timeline to ``path`` (atomically) and return it."""
     import opentimelineio as otio
 
+    text: str = otio.adapters.write_to_string(timeline_of(project, plan), "otio_json")
+    atomic_write_text(Path(path), text)
+    return Path(path)
+
+
+
+# ---------------------------------------------------------------------------- editors
+
+
+@dataclass(frozen=True)
+class NleTarget:
+    """An editor soraboard hands the film to, through one OTIO adapter."""
+
+    name: str  #: what ``--nle`` takes
+    editor: str  #: for messages
+    adapter: str  #: the OTIO adapter's name
+    suffix: str  #: the file's extension
+
+
+NLE_TARGETS: dict[str, NleTarget] = {t.name: t for t in (
+    NleTarget("resolve", "DaVinci Resolve", "fcp_xml", ".xml"),
+    NleTarget("premiere", "Premiere Pro", "fcp_xml", ".xml"),
+    NleTarget("fcpx", "Final Cut Pro", "fcpx_xml", ".fcpxml"),
+    # Kdenlive reads OTIO itself since 25.04; its adapter is deprecated by its authors
+    NleTarget("kdenlive", "Kdenlive", "otio_json", ".otio"),
+    NleTarget("edl", "a CMX 3600 EDL", "cmx_3600", ".edl"),
+)}
+
+#: Final Cut Pro 7 XML effects (what Resolve and Premiere import): (name, category) per
+#: transition, and what the effect's default parameters leave out
+_FCP7: dict[TransitionType, tuple[str, str, str]] = {
+    TransitionType.CROSSFADE: ("Cross Dissolve", "Dissolve", ""),
+    TransitionType.FADE_BLACK: ("Dip to Color Dissolve", "Dissolve", ""),
+    TransitionType.FADE_WHITE: ("Dip to Color Dissolve", "Dissolve",
+                                "its colour is the effect's default, black, not white"),
+    TransitionType.WIPE_LEFT: ("Edge Wipe", "Wipe", "its direction is the effect's default"),
+    TransitionType.WIPE_RIGHT: ("Edge Wipe", "Wipe", "its direction is the effect's default"),
+    TransitionType.SLIDE_LEFT: ("Push Slide", "Slide", "its direction is the effect's default"),
+    TransitionType.SLIDE_RIGHT: ("Push Slide", "Slide",
+                                 "its direction is the effect's default"),
+    TransitionType.CIRCLE_OPEN: ("Oval Iris", "Iris", ""),
+}
+_FCP7_AUDIO = {AudioJoin.CROSSFADE: ("Cross Fade (+3dB)", "KGAudioTransCrossFade3dB"),
+               AudioJoin.DIP: ("Cross Fade (0dB)", "KGAudioTransCrossFade0dB")}
+
+
+class UnknownNle(ValueError):
+    """``--nle`` named no editor soraboard writes for."""
+
+
+def nle_target(name: str) -> NleTarget:
+    """The target called ``name`` (``resolve``, ``premiere``, ``fcpx``, ``kdenlive``, ``edl``)."""
+    try:
+        return NLE_TARGETS[name.strip().lower()]
+    except KeyError:
+        raise UnknownNle(f"unknown editor {name!r}; choose one of "
+                         + ", ".join(NLE_TARGETS)) from None
+
+
+def nle_mapping(target: NleTarget, kind: TransitionType) -> tuple[str, str]:
+    """(what a transition becomes in the target, what is lost — "" when nothing is)."""
+    if target.adapter == "fcp_xml":
+        name, _, lost = _FCP7[kind]
+        return name, lost
+    if target.adapter == "cmx_3600":
+        if kind is TransitionType.CROSSFADE:
+            return "a dissolve (D)", ""
+        return "a dissolve (D)", "an EDL written through OpenTimelineIO has only dissolves"
+    if target.adapter == "otio_json":
+        if kind is TransitionType.CROSSFADE:
+            return "an SMPTE dissolve", ""
+        return (f"OTIO's custom transition “{kind.label}”",
+                "an editor that does not know it may make it a dissolve")
+    return ("a cut at the middle of the overlap",
+            f"the {target.adapter} adapter of OpenTimelineIO writes no transitions")
+
+
+def nle_losses(plan: ExportPlan, target: NleTarget) -> list[str]:
+    """Per boundary the target cannot express as it is: which, and what it becomes."""
+    out = []
+    if target.adapter == "cmx_3600":
+        for s in plan.sources:
+            if s.src_fps != plan.format.fps:
+                out.append(f"{s.label}: its source timecodes are counted at the film's "
+                           f"{plan.format.fps_text} fps, not its own {s.src_fps} fps "
+                           "(an EDL has one rate)")
+    for j in plan.joins:
+        if j.is_cut:
+            continue
+        became, lost = nle_mapping(target, j.type)
+        if lost:
+            a, b = plan.sources[j.index], plan.sources[j.index + 1]
+            out.append(f"{a.label} → {b.label}: the {j.type.label.lower()} becomes {became} "
+                       f"in {target.editor} ({lost})")
+    return out
+
+
+def nle_timeline(plan: ExportPlan, target: NleTarget) -> Any:
+    """The film's timeline as the target's adapter should write it: each transition renamed
+    to the editor's effect, or (targets without transitions) turned into a cut."""
+    import opentimelineio as otio
+
+    timeline = build_timeline(plan)
+    for track in timeline.tracks:
+        audio = track.kind == otio.schema.TrackKind.Audio
+        for k in reversed(range(len(track))):
+            item = track[k]
+            if not isinstance(item, otio.schema.Transition):
+                continue
+            kind = TransitionType(item.metadata["soraboard"]["type"])
+            if target.adapter == "fcp_xml":
+                if audio:
+                    name, effect_id = _FCP7_AUDIO[audio_join(kind)]
+                    category, media = "", "audio"
+                else:
+                    name, category, _ = _FCP7[kind]
+                    effect_id, media = name, "video"
+                item.name = name
+                item.metadata["fcp_xml"] = {"effect": {
+                    "name": name, "effectid": effect_id, "effectcategory": category,
+                    "effecttype": "transition", "mediatype": media}}
+            elif target.adapter == "cmx_3600":
+                item.transition_type = otio.schema.TransitionTypes.SMPTE_Dissolve
+            elif target.adapter != "otio_json":
+                # a cut where the overlap's middle is: the neighbours keep their ranges
+                del track[k]
+        for item in track:
+            if isinstance(item, otio.schema.Clip):
+                # whole frames of each file (a take at another rate than the film's can have
+                # a fractional share of an overlap): editors' formats count frames
+                r = item.source_range
+                if target.adapter == "cmx_3600":  # an EDL counts every timecode at one rate
+                    rate = float(plan.format.fps)
+                    r = otio.opentime.TimeRange(r.start_time.rescaled_to(rate),
+                                                r.duration.rescaled_to(rate))
+                    ref = item.media_reference
+                    if ref.available_range is not None:
+                        a = ref.available_range
+                        ref.available_range = otio.opentime.TimeRange(
+                            a.start_time.rescaled_to(rate), a.duration.rescaled_to(rate))
+                start = round(r.start_time.value)
+                end = round(r.start_time.value + r.duration.value)
+                item.source_range = otio.opentime.TimeRange(
+                    otio.opentime.RationalTime(start, r.start_time.rate),
+                    otio.opentime.RationalTime(end - start, r.start_time.rate))
+    return timeline
+
+
+def write_nle(project: Project, path: Path, target: NleTarget | str,
+              plan: ExportPlan | None = None) -> Path:
+    """Write the file ``target``'s editor imports (atomically) and return it."""
+    import opentimelineio as otio
+
+    t = target if isinstance(target, NleTarget) else nle_target(target)
     if plan is None:
         from soraboard.stitch.export import probe_takes
 
         files, probes, _ = probe_takes(project)
         plan = build_plan(project.storyboard, project.takes, files, probes, FINAL)
-    text: str = otio.adapters.write_to_string(build_timeline(plan), "otio_json")
+    text: str = otio.adapters.write_to_string(nle_timeline(plan, t), t.adapter)
     atomic_write_text(Path(path), text)
     return Path(path)

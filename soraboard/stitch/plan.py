@@ -11,12 +11,13 @@ every piece end on the same instant and the planned frame count is exact.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from soraboard.media.probe import MediaInfo
+from soraboard.media.probe import MediaInfo, VideoStream
 from soraboard.model.storyboard import Segment, Storyboard, TransitionType
 from soraboard.model.take import Take, chosen_take
 from soraboard.stitch.presets import FINAL, Preset
@@ -24,6 +25,9 @@ from soraboard.stitch.transitions import AudioJoin, audio_join, xfade_name
 
 #: the colour of an animatic slate (a segment that has no take yet)
 SLATE_COLOR = "0x23252b"
+#: every film's colour: BT.709, limited (TV) range — tagged, as players otherwise guess
+#: (BT.601 for small pictures, often)
+COLOUR_TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 #: EBU R128 target for web delivery
 LOUDNORM_FILTER = "loudnorm=I=-14:TP=-1.5:LRA=11"
 
@@ -249,6 +253,13 @@ def build_plan(
         t_out = length if seg.trim_out is None else min(max(seg.trim_out, t_in), length)
         if info is None and seg.trim_out is None:
             t_out = seg.duration
+        if info is not None and info.video is not None and info.video.fps and t_in > 0:
+            # on the first frame used (the nearest): the sound then starts with the picture,
+            # not up to half a frame off it (0.3 s into a 29.97 fps clip is frame 8.99)
+            fps = info.video.fps
+            # (a tie goes to the earlier frame, as the half-frame-early seek does)
+            frame = math.ceil(Fraction(t_in).limit_denominator(1_000_000) * fps - Fraction(1, 2))
+            t_in = min(float(frame / fps), t_out)
         return t_in, t_out
 
     rate = fps or _choose_fps([(info, used(seg, info)[1] - used(seg, info)[0])
@@ -345,6 +356,13 @@ def _input_args(part: Part, fmt: OutputFormat) -> tuple[list[str], float]:
     return args, part.start - ss
 
 
+def needs_colour_conversion(v: VideoStream) -> bool:
+    """Whether a stream's colour is not the film's (BT.709, limited range), as far as it
+    says: untagged footage is taken for BT.709."""
+    return (v.color_range == "pc" or v.pix_fmt.startswith("yuvj")
+            or v.color_matrix not in ("", "bt709"))
+
+
 def _video_chain(k: int, part: Part, fmt: OutputFormat) -> str:
     src = part.source
     steps = ["setpts=PTS-STARTPTS"]
@@ -358,6 +376,9 @@ def _video_chain(k: int, part: Part, fmt: OutputFormat) -> str:
         steps.append(f"scale={fmt.width}:{fmt.height}:force_original_aspect_ratio=decrease"
                      ":force_divisible_by=2")
         steps.append(f"pad={fmt.width}:{fmt.height}:(ow-iw)/2:(oh-ih)/2:color=black")
+    if v is not None and not src.is_slate and needs_colour_conversion(v):
+        # full range or another matrix (a phone's BT.601, say): into BT.709 TV range
+        steps.append("scale=out_color_matrix=bt709:out_range=limited")
     steps += ["setsar=1", f"fps={fmt.fps_text}", "tpad=stop_mode=clone:stop=2",
               f"trim=end_frame={part.frames}", "setpts=PTS-STARTPTS", f"format={fmt.pix_fmt}"]
     return f"[{k}:v:0]" + ",".join(steps) + f"[v{k}]"
@@ -394,11 +415,14 @@ class Graph:
 
 def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, int]],
                    fmt: OutputFormat, *, video: bool = True, audio: bool = True,
-                   music: Soundtrack | None = None, loudnorm: bool = False) -> Graph:
+                   music: Soundtrack | None = None, loudnorm: bool = False,
+                   colour_tags: bool = True) -> Graph:
     """The filter graph joining ``parts`` with ``joins`` (one per gap: type and frames).
 
-    Video: xfade at the frame the overlap starts (cuts are concats). Audio: sample-exact —
-    acrossfade for dissolves, wipes and slides; fade out then in for fades through a colour.
+    Video: xfade at the frame the overlap starts (cuts are concats), tagged BT.709 limited
+    range unless ``colour_tags`` is off (Smart's windows must match the takes' headers).
+    Audio: sample-exact — acrossfade for dissolves, wipes and slides; fade out then in for
+    fades through a colour.
     """
     if len(joins) != len(parts) - 1:
         raise ValueError("one join per gap between parts")
@@ -429,7 +453,7 @@ def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, 
                     f":offset={_num(fmt.seconds(length - frames))}[{out}]")
                 length += parts[j + 1].frames - frames
             cur = out
-        filters.append(f"[{cur}]null[vout]")
+        filters.append(f"[{cur}]{COLOUR_TAGS if colour_tags else 'null'}[vout]")
         vout = "[vout]"
     if audio:
         cur, length = "a0", fmt.samples(parts[0].frames)

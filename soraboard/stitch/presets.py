@@ -1,7 +1,7 @@
 """Export presets: what the encoder is asked for.
 
 *Final* is the film you share (H.264 High, CRF 18, yuv420p, AAC 192 kb/s, +faststart).
-*Preview* is a quick draft, 640 px wide. *Smart* copies the takes' own frames bit for bit and
+*Preview* is a quick draft, 640 px wide. *Smart* copies the takes' own frames, frame-exact, and
 encodes only around transitions and the takes in another format (see
 :mod:`soraboard.stitch.smart`); it falls back to Final's settings when nothing can be copied.
 """
@@ -50,7 +50,7 @@ PREVIEW = Preset(PresetName.PREVIEW, "Preview", "640 px wide, fast — for shari
 #: and the full-encode fallback. The fast AAC coder: audio is the critical path of a smart
 #: export (measured 7.4 s of 12 s with the default coder on 58 s of stereo).
 SMART = Preset(PresetName.SMART, "Smart — no second encode",
-               "copies the takes bit for bit, encodes only around transitions", None,
+               "copies the takes frame-exact, encodes only around transitions", None,
                _H264_FINAL, ("-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k"))
 
 PRESETS: dict[PresetName, Preset] = {p.name: p for p in (SMART, FINAL, PREVIEW)}

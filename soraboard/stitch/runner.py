@@ -104,6 +104,16 @@ class Step:
     #: may run beside the neighbouring concurrent steps (at most ``jobs`` at once); the next
     #: step that is not concurrent waits for them all
     concurrent: bool = False
+    #: when it started and ended (``time.monotonic``), filled in by the runner
+    started: float | None = field(default=None, compare=False)
+    finished: float | None = field(default=None, compare=False)
+
+    @property
+    def took(self) -> float | None:
+        """Seconds it ran (None until it has finished)."""
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started
 
 
 def default_jobs() -> int:
@@ -244,6 +254,7 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
 
     def start(i: int) -> FFmpegProcess:
         s = steps[i]
+        s.started = time.monotonic()
         return FFmpegProcess(ffmpeg, fill(s.args), s.seconds, s.what or s.label)
 
     def pump(current: int) -> None:
@@ -252,6 +263,7 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
         for i, p in list(running):
             tracker.fractions[i] = p.fraction
             if p.poll() is not None:
+                steps[i].finished = time.monotonic()
                 p.check()
                 tracker.fractions[i] = 1.0
                 running.remove((i, p))
@@ -279,7 +291,9 @@ def run_steps(steps: Sequence[Step], ffmpeg: FFmpeg, *, output: Path | None = No
                 _wait_a_little(running)
                 pump(i)
             if s.action is not None:
+                s.started = time.monotonic()
                 s.action()
+                s.finished = time.monotonic()
                 tracker.fractions[i] = 1.0
                 continue
             proc = start(i)

@@ -1,4 +1,4 @@
-"""Smart render: copy the takes' frames bit for bit, encode only around transitions.
+"""Smart render: copy the takes' frames unchanged (frame-exact), encode only around transitions.
 
 How (measured facts in the team's smart-render notes):
 
@@ -14,11 +14,13 @@ How (measured facts in the team's smart-render notes):
 * every piece is MPEG-TS (one 1/90000 time base) and the concat demuxer joins them into MP4;
   pieces whose B-frame delay differs are evened out with ``setts``; the windows are encoded
   concurrently (two at a time on two cores);
-* the audio is encoded in one pass over the whole film, in parallel with the video, because
-  copying AAC across joins drifts ~32 ms per join (priming);
-* a film of cuts between whole GOPs is joined in one ffmpeg run straight from the takes
-  (concat demuxer with ``inpoint``/``duration``, the unused packets dropped by number), its
-  sound copied packet by packet so that it never drifts more than half an AAC frame.
+* the audio is encoded in one pass over the whole film, in parallel with the video, for
+  every film (cuts only too): AAC packets last 1024 samples, so copied takes' sound could
+  only start on a 21.3 ms grid, never on the first frame of each take; the one-pass encode
+  starts with its priming packet and puts every join on its sample (tests/stitch/test_sync);
+* the picture of a film of cuts between whole GOPs is joined in one ffmpeg run straight from
+  the takes (concat demuxer with ``inpoint``/``duration``, the unused packets dropped by
+  number), ``-copyts`` so that the takes' audio priming does not delay it.
 
 Per segment: a take in another format than the film (codec, size, pixel shape, frame rate,
 pixel format, H.264 profile — the reference is the film's size and rate and the profile of
@@ -133,9 +135,6 @@ class SmartSource:
     x264: str = ""  #: ``-x264-params`` matching the source; "" = not an x264 clip
     delay: Fraction = Fraction(0)  #: B-frame delay (pts − dts of the first packet), seconds
     parameter_sets: bytes = b""  #: the SPS/PPS (Annex B), to compare with the windows'
-    #: AAC packets (pts, in ``audio_time_base``) when the take's sound could be copied
-    audio_pts: tuple[int, ...] = ()
-    audio_time_base: Fraction = Fraction(1, 48000)
     #: the video packets' pts in decode (file) order; empty when unknown
     decode_pts: tuple[int, ...] = ()
     reason: str = ""  #: why the take is encoded whole rather than copied ("" = copyable)
@@ -247,7 +246,7 @@ class SegmentReport:
             return f"{self.label}: encoded — {self.reason}"
         extra = (f", {self.encoded_seconds:.1f} s encoded around its transitions"
                  if self.encoded_seconds > 0 else "")
-        return f"{self.label}: copied ({self.copied_seconds:.1f} s bit for bit{extra})"
+        return f"{self.label}: copied ({self.copied_seconds:.1f} s frame-exact{extra})"
 
 
 #: why a take that could be copied was not: no IDR frame outside its transition windows
@@ -310,21 +309,19 @@ class SmartPlan:
         return out
 
     def summary(self) -> str:
-        """``copies 55.4 s of the takes bit for bit, encodes 4.6 s around 2 transitions``."""
+        """``copies 55.4 s of the takes frame-exact, encodes 4.6 s around 2 transitions``."""
         if not self.windows:
-            sound = ("its sound too" if copied_audio_ranges(self) is not None
-                     else "the sound is re-encoded in one pass")
-            return (f"copies all {self.copied_seconds:.1f} s of the takes bit for bit "
-                    f"(stream copy; {sound})")
+            return (f"copies all {self.copied_seconds:.1f} s of the takes frame-exact "
+                    "(stream copy; the sound is encoded in one pass, in sync at every cut)")
         n = self.plan.transitions_count
         whole = self.encoded_takes
         if whole:
             total = len(self.plan.sources)
             around = f", and around {n} transition{'s' if n != 1 else ''}" if n else ""
-            return (f"copies {self.copied_seconds:.1f} s of the takes bit for bit, encodes "
+            return (f"copies {self.copied_seconds:.1f} s of the takes frame-exact, encodes "
                     f"{self.encoded_seconds:.1f} s ({whole} of {total} takes whole{around})")
         around = f" around {n} transition{'s' if n != 1 else ''}" if n else " at trim points"
-        return (f"copies {self.copied_seconds:.1f} s of the takes bit for bit, encodes "
+        return (f"copies {self.copied_seconds:.1f} s of the takes frame-exact, encodes "
                 f"{self.encoded_seconds:.1f} s{around}")
 
     def window_ranges(self) -> list[tuple[int, int]]:
@@ -438,10 +435,18 @@ def copy_problem(source: Source, fmt: OutputFormat, profile: str | None = None) 
         why.append(f"{v.width}x{v.height}{shape}, the film is {fmt.size}")
     if v.sar != 1:
         why.append(f"non-square pixels (SAR {v.sar.numerator}:{v.sar.denominator})")
+    if v.color_range == "pc" and not v.pix_fmt.startswith("yuvj"):  # yuvj: said below
+        why.append("full-range colour, the film is limited (TV) range")
+    if v.color_matrix not in ("", "bt709"):
+        why.append(f"{v.color_matrix} colour, the film is BT.709")
+    if v.rotation:
+        # its frames are stored turned: copied, they would play sideways or mixed sizes
+        why.append(f"stored rotated ({v.rotation}° display matrix)")
     if v.fps != fmt.fps:
         why.append(f"{_fps_text(v.fps)} fps, the film is {_fps_text(fmt.fps)} fps")
     if v.pix_fmt != fmt.pix_fmt:
-        why.append(f"{v.pix_fmt}, the film is {fmt.pix_fmt}")
+        full = " (full range)" if v.pix_fmt.startswith("yuvj") else ""
+        why.append(f"{v.pix_fmt}{full}, the film is {fmt.pix_fmt}")
     if not why and profile is not None and v.profile != profile:
         why.append(f"H.264 {v.profile or 'of an unknown profile'}, the film is {profile}")
     return "; ".join(why)
@@ -581,12 +586,6 @@ class Analysis:
     problems: list[str] = field(default_factory=list)  #: ``segment 2 “x”: why`` per encoded take
 
 
-def _audio_copyable(s: Source, fmt: OutputFormat) -> bool:
-    a = s.info.audio if s.info is not None else None
-    return (a is not None and a.codec == "aac" and a.sample_rate == fmt.sample_rate
-            and a.channels == fmt.channels)
-
-
 def analyse(plan: ExportPlan, ffmpeg: FFmpeg) -> Analysis:
     """List each take's frames and IDRs; say per take whether it can be copied and why not."""
     fmt = plan.format
@@ -596,11 +595,10 @@ def analyse(plan: ExportPlan, ffmpeg: FFmpeg) -> Analysis:
     weight: dict[str, float] = {}
     for s in plan.sources:
         why = copy_problem(s, fmt, profile)
-        audio_ok = s.path is not None and _audio_copyable(s, fmt)
         facts: ClipFacts | None = None
-        if s.path is not None and (not why or audio_ok):
+        if s.path is not None and not why:
             try:
-                facts = clip_facts(s.path, ffmpeg, video=not why, audio=audio_ok)
+                facts = clip_facts(s.path, ffmpeg)
             except (MediaError, OSError) as e:
                 why = why or f"cannot list its packets ({one_line_error(e)})"
         src: SmartSource
@@ -622,9 +620,6 @@ def analyse(plan: ExportPlan, ffmpeg: FFmpeg) -> Analysis:
         if why:
             src = encoded_source(s, fmt, why)
             problems.append(f"{s.label}: {why}")
-        if facts is not None and facts.audio is not None and facts.audio.pts:
-            src = replace(src, audio_pts=tuple(sorted(facts.audio.pts)),
-                          audio_time_base=facts.audio.time_base)
         out[s.index] = src
     x264 = max(weight, key=lambda k: weight[k]) if weight else ""
     return Analysis(out, profile if weight else None, x264, problems)
@@ -706,66 +701,6 @@ class SmartState:
     notes: list[str] = field(default_factory=list)
 
 
-AAC_FRAME = 1024
-
-
-@dataclass(frozen=True)
-class AudioRange:
-    """The AAC packets ``[first, first + count)`` of source ``index`` (pts ``[lo, hi)``)."""
-
-    index: int
-    first: int
-    count: int
-    lo: int
-    hi: int
-
-
-def copied_audio(plan: SmartPlan) -> list[AudioRange] | None:
-    """For a film of cuts only: per source, the AAC packets whose stream copy keeps the sound
-    in sync with the picture, or None when it cannot be copied.
-
-    Copying whole clips' AAC drifts ~32 ms per join (priming and padding). Instead every
-    clip contributes a whole number of packets, chosen so that the running sample count stays
-    within half a packet (10.7 ms at 48 kHz) of the picture at every join: the error never
-    accumulates. The priming packets are left out; the join itself is a cut.
-    """
-    p = plan.plan
-    if p.music is not None or p.loudnorm or p.transitions_count:
-        return None
-    rate = p.format.sample_rate
-    out: list[AudioRange] = []
-    placed = 0  # samples of film audio written so far
-    for i, s in enumerate(p.sources):
-        src = plan.sources[i]
-        if not src.audio_pts or src.audio_time_base != Fraction(1, rate):
-            return None
-        start = p.start_frame(i)
-        end_samples = p.format.samples(start + s.frames)
-        # the source time that should sound at film position ``placed``
-        used_start = round(src.time(src.first) * rate)
-        want = used_start + placed - p.format.samples(start)
-        # never the priming packets (negative pts): they only warm the decoder up
-        real = [k for k, pts in enumerate(src.audio_pts) if pts >= 0]
-        if not real:
-            return None
-        k0 = min(real, key=lambda k: abs(src.audio_pts[k] - want))
-        count = round((end_samples - placed) / AAC_FRAME)
-        if k0 + count > len(src.audio_pts) or count <= 0:
-            return None
-        lo = src.audio_pts[k0]
-        last = k0 + count
-        hi = src.audio_pts[last] if last < len(src.audio_pts) else lo + count * AAC_FRAME
-        out.append(AudioRange(i, k0, count, lo, hi))
-        placed += count * AAC_FRAME
-    return out
-
-
-def copied_audio_ranges(plan: SmartPlan) -> list[tuple[int, int]] | None:
-    """:func:`copied_audio` as pts bounds ``[from, to)`` per source."""
-    ranges = copied_audio(plan)
-    return None if ranges is None else [(r.lo, r.hi) for r in ranges]
-
-
 def _drop_outside(lo: int, hi: int | None) -> str:
     """A ``noise`` bitstream filter keeping packets with lo ≤ pts < hi (exact, by pts)."""
     expr = f"lt(pts\\,{lo})"
@@ -779,9 +714,8 @@ def _drop_packets(ranges: Sequence[tuple[int, int]]) -> str:
     return "+".join(f"between(n\\,{a}\\,{b - 1})" for a, b in ranges if b > a) or "0"
 
 
-def _copy_step_args(plan: SmartPlan, copies: Sequence[tuple[CopyPiece, Path]],
-                    audio: Sequence[tuple[int, int, Path]]) -> list[str]:
-    """One ffmpeg run writing every copied piece (video TS, and AAC when copied)."""
+def _copy_step_args(plan: SmartPlan, copies: Sequence[tuple[CopyPiece, Path]]) -> list[str]:
+    """One ffmpeg run writing every copied piece (video MPEG-TS)."""
     inputs: dict[int, int] = {}
     args: list[str] = ["-copyts"]  # the pts below are the demuxer's, as the analysis listed
     outs: list[str] = []
@@ -800,10 +734,6 @@ def _copy_step_args(plan: SmartPlan, copies: Sequence[tuple[CopyPiece, Path]],
         hi = src.pts[piece.end] if piece.end < src.count else None
         outs += ["-map", f"{k}:v:0", "-c", "copy", "-bsf:v",
                  _drop_outside(src.pts[piece.start], hi), "-f", "mpegts", str(out)]
-    for index, (lo, hi, out) in enumerate(audio):
-        k = input_of(index)
-        outs += ["-map", f"{k}:a:0", "-c", "copy", "-bsf:a", _drop_outside(lo, hi),
-                 "-f", "adts", str(out)]
     return args + outs
 
 
@@ -825,14 +755,22 @@ def _window_args(plan: SmartPlan, w: Window, out: Path) -> list[str]:
     for p in w.parts:
         src = plan.sources[p.index]
         parts.append(Part(plan.plan.sources[p.index], src.seconds(p.start), p.end - p.start))
-    graph = timeline_graph(parts, [(j.type, j.frames) for j in w.joins], fmt, audio=False)
+    # the copied takes' own colour tags (so the SPS can come out identical); the film's go
+    # into the joined stream's SPS at the end, for windows and copies alike
+    graph = timeline_graph(parts, [(j.type, j.frames) for j in w.joins], fmt, audio=False,
+                           colour_tags=False)
+    copyable = [plan.sources[p.index] for p in w.parts if plan.sources[p.index].copyable]
+    ref = plan.plan.sources[copyable[0].index if copyable else w.parts[0].index]
+    tags = _colour_of(ref)
+    if tags:
+        graph = replace(graph, filters=[*graph.filters[:-1],
+                                        graph.filters[-1].replace("null[vout]", tags + "[vout]")])
     profile = plan.profile
     if not profile:
         first = plan.plan.sources[w.parts[0].index]
         v = first.info.video if first.info is not None else None
         profile = v.profile if v is not None else ""
     # the settings of a copied take in the window (its neighbour's SPS/PPS), else the film's
-    copyable = [plan.sources[p.index] for p in w.parts if plan.sources[p.index].copyable]
     x264 = copyable[0].x264 if copyable else plan.x264
     enc = ["-c:v", "libx264", "-profile:v", x264_profile(profile), "-pix_fmt", fmt.pix_fmt]
     enc += ["-x264-params", x264] if x264 else ["-preset", "veryfast", "-crf", "18"]
@@ -840,6 +778,21 @@ def _window_args(plan: SmartPlan, w: Window, out: Path) -> list[str]:
         enc += ["-crf", "18"]
     return [*graph.inputs, "-filter_complex", graph.filter_complex, "-map", graph.video or "",
             *enc, "-frames:v", str(w.frames), "-f", "mpegts", str(out)]
+
+
+def _colour_of(source: Source) -> str:
+    """A ``setparams`` filter giving frames the colour tags ``source`` carries ("" = none)."""
+    v = source.info.video if source.info is not None else None
+    if v is None:
+        return ""
+    opts = [f"range={v.color_range}"] if v.color_range else []
+    parts = v.color_space.split("/") if v.color_space else []
+    if len(parts) == 1:
+        parts = parts * 3
+    for key, value in zip(("colorspace", "color_primaries", "color_trc"), parts):
+        if value not in ("unknown", "reserved", ""):
+            opts.append(f"{key}={value}")
+    return "setparams=" + ":".join(opts) if opts else ""
 
 
 def _even_out(plan: SmartPlan, files: Sequence[tuple[Piece, Path]], ffmpeg: FFmpeg,
@@ -879,6 +832,25 @@ def _choose_tag(sets: set[bytes], state: SmartState) -> None:
                            "(or the takes differ); they are carried in band (avc3)")
 
 
+def strip_added_units(tag: str) -> str:
+    """The bitstream filter that gives the copied samples back their takes' exact bytes.
+
+    The way through MPEG-TS and the concat demuxer's Annex B conversion adds an access unit
+    delimiter to every sample and the SPS/PPS before every IDR. With one set of parameter
+    sets (``avc1``: they are in the header) both go again, so a copied sample is the take's
+    packet unchanged; with several (``avc3``) the parameter sets must stay in band.
+    """
+    return "filter_units=remove_types=7|8|9" if tag == "avc1" else "filter_units=remove_types=9"
+
+
+#: the film's colour (BT.709, limited range) written into the SPS of the joined stream (the
+#: slices are untouched) and into the MP4 header, like the other presets' encodes
+COLOUR_BSF = ("h264_metadata=colour_primaries=1:transfer_characteristics=1"
+              ":matrix_coefficients=1:video_full_range_flag=0")
+COLOUR_ARGS = ("-color_range", "tv", "-colorspace", "bt709", "-color_primaries", "bt709",
+               "-color_trc", "bt709")
+
+
 def _concat_path(path: Path, work: Path, k: int) -> str | None:
     """A path for an ffconcat ``file`` line (quoted), or None when it cannot be written
     there: a line break in the name — then a link in the work folder stands in for it."""
@@ -895,24 +867,22 @@ def _concat_path(path: Path, work: Path, k: int) -> str | None:
 
 @dataclass(frozen=True)
 class _OnePass:
-    """A cut-only film joined straight from the takes: ffconcat listings and drop rules."""
+    """A cut-only film's picture joined straight from the takes: ffconcat listing, drops."""
 
     video: list[str]
     video_drop: list[tuple[int, int]]
-    audio: list[str] | None  #: None: the sound is encoded (or absent)
-    audio_drop: list[tuple[int, int]]
     parameter_sets: set[bytes]
 
 
 def _one_pass(plan: SmartPlan, work: Path) -> _OnePass | None:
-    """The join of a film of whole-GOP copies only, read from the takes by the concat
+    """The picture of a film of whole-GOP copies only, read from the takes by the concat
     demuxer in one ffmpeg run (no pieces written first), when that is exact.
 
     Each take is entered with an ``inpoint`` on its first copied IDR (the demuxer seeks
     there) and its piece's exact ``duration``; the packets after the piece — the rest of the
     take, in decode order — are dropped by their number with the ``noise`` bitstream filter
-    (the demuxer's ``outpoint`` compares every stream's DTS, the sound's too, so it is not
-    exact). Needs one time base, one B-frame delay and one stream layout across the takes.
+    (the demuxer's ``outpoint`` compares DTS, so it is not exact). Needs one time base, one
+    B-frame delay and one stream layout across the takes.
     """
     if plan.windows or not plan.pieces:
         return None
@@ -945,8 +915,12 @@ def _one_pass(plan: SmartPlan, work: Path) -> _OnePass | None:
         us = -((-src.pts[piece.start] * src.time_base * 1_000_000) // 1)
         if us < 0:
             return None
-        video += [f"file {name}", f"inpoint {us // 1_000_000}.{us % 1_000_000:06d}",
-                  f"duration {fmt.seconds(piece.frames):.6f}"]
+        video.append(f"file {name}")
+        # a piece on its take's first frame at the file's start needs no seek
+        if not (piece.start == 0 and src.file_start is not None
+                and src.file_start == src.time_base * src.pts[0]):
+            video.append(f"inpoint {us // 1_000_000}.{us % 1_000_000:06d}")
+        video.append(f"duration {fmt.seconds(piece.frames):.6f}")
         read = len(src.decode_pts) - j
         drops.append((n + piece.frames, n + read))
         n += read
@@ -954,39 +928,20 @@ def _one_pass(plan: SmartPlan, work: Path) -> _OnePass | None:
         return None
     if next(iter(layouts))[0] != "video":
         return None
-    audio: list[str] | None = None
-    audio_drops: list[tuple[int, int]] = []
-    ranges = copied_audio(plan)
-    # no piece needs a seek (each starts on its take's first frame, at the file's start):
-    # the takes' sound comes from the same listing; else from a second, seek-free one
-    same = all(isinstance(pc, CopyPiece) and pc.start == 0
-               and plan.sources[pc.index].file_start is not None
-               and plan.sources[pc.index].file_start == plan.sources[pc.index].time_base
-               * plan.sources[pc.index].pts[0] for pc in plan.pieces)
-    if same:
-        video = [line for line in video if not line.startswith("inpoint ")]
-    if ranges is not None and "audio" in next(iter(layouts)):
-        audio = [] if same else ["ffconcat version 1.0"]
-        n = 0
-        for r in ranges:
-            src = plan.sources[r.index]
-            path = plan.plan.sources[r.index].path
-            assert path is not None
-            name = _concat_path(path, work, 1000 + r.index)
-            if name is None:
-                return None
-            if not same:
-                audio.append(f"file {name}")
-            total = len(src.audio_pts)
-            audio_drops += [(n, n + r.first), (n + r.first + r.count, n + total)]
-            n += total
-    return _OnePass(video, drops, audio, audio_drops, sets)
+    return _OnePass(video, drops, sets)
 
 
 def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
                 state: SmartState | None = None) -> list[Step]:
-    """The runner's steps: audio (parallel), pieces (concurrently), checks, concat into the
-    output; or, for a film of whole-GOP copies only, one concat run straight from the takes.
+    """The runner's steps: the sound (parallel), pieces (concurrently), checks, concat into
+    the output; or, for a film of whole-GOP copies only, one concat run straight from the
+    takes for the picture.
+
+    The sound is always encoded in one pass over the whole film: the takes' AAC packets last
+    1024 samples each, so copied, a take's sound could only start on a 21.3 ms grid, not on
+    its first frame (measured: beeps 10 to 27 ms before their flashes), and leaving out the
+    priming packets makes the first samples decode wrong. The film's own encode starts with
+    its priming packet and puts every join on its sample.
 
     ``state`` receives what was decided while running (the avc1/avc3 tag and why).
     """
@@ -997,45 +952,28 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
     total = p.total_frames
     one_pass = _one_pass(plan, work)
     audio = work / "audio.m4a"
-    audio_ranges = copied_audio_ranges(plan) if one_pass is None else None
-    audio_pieces: list[tuple[int, int, Path]] = []
-    if audio_ranges is not None:  # cuts only: the takes' AAC packets, copied
-        audio = work / "audio.aac"
-        audio_pieces = [(lo, hi, work / f"audio{i:04d}.aac")
-                        for i, (lo, hi) in enumerate(audio_ranges)]
-    elif one_pass is None or one_pass.audio is None:
-        # one pass over the whole film, beside the video work
-        agraph = timeline_graph([Part(s, s.t_in, s.frames) for s in p.sources],
-                                [(j.type, j.frames) for j in p.joins], fmt, video=False,
-                                music=p.music, loudnorm=p.loudnorm)
-        steps.append(Step("Mixing the sound", [
-            *agraph.inputs, "-filter_complex", agraph.filter_complex, "-map", agraph.audio or "",
-            *p.preset.audio_args, "-ar", str(fmt.sample_rate), "-ac", str(fmt.channels),
-            "-f", "mp4", str(audio)], p.duration, weight=total * 0.15, parallel=True,
-            what="the sound"))
+    agraph = timeline_graph([Part(s, s.t_in, s.frames) for s in p.sources],
+                            [(j.type, j.frames) for j in p.joins], fmt, video=False,
+                            music=p.music, loudnorm=p.loudnorm)
+    steps.append(Step("Mixing the sound", [
+        *agraph.inputs, "-filter_complex", agraph.filter_complex, "-map", agraph.audio or "",
+        *p.preset.audio_args, "-ar", str(fmt.sample_rate), "-ac", str(fmt.channels),
+        "-f", "mp4", str(audio)], p.duration, weight=total * 0.15, parallel=True,
+        what="the sound"))
     if one_pass is not None:
         _choose_tag(one_pass.parameter_sets, state)
         listing = work / "takes.ffconcat"
         listing.write_text("\n".join(one_pass.video) + "\n", "utf-8")
-        args = ["-f", "concat", "-safe", "0", "-i", str(listing)]
-        bsf_a: list[str] = []
-        sound_input = 1
-        if one_pass.audio == []:  # the sound from the same listing
-            sound_input = 0
-        if one_pass.audio:
-            sound = work / "sound.ffconcat"
-            sound.write_text("\n".join(one_pass.audio) + "\n", "utf-8")
-            args += ["-f", "concat", "-safe", "0", "-i", str(sound)]
-        if one_pass.audio is not None:
-            # the kept packets, numbered again: contiguous sound, exactly as many samples
-            bsf_a = ["-bsf:a", f"noise=drop={_drop_packets(one_pass.audio_drop)},"
-                               f"setts=pts=N*{AAC_FRAME}:dts=N*{AAC_FRAME}"]
-        else:
-            args += ["-i", str(audio)]
-        args += ["-map", "0:v:0", "-map", f"{sound_input}:a:0", "-c", "copy"]
+        # -copyts: the takes' AAC priming makes the listing start 21.3 ms early (its first
+        # packet's pts), and ffmpeg would shift the picture by that much
+        args = ["-copyts", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
+                "-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]
+        bsf = [COLOUR_BSF, strip_added_units(state.tag)]
         if any(b > a for a, b in one_pass.video_drop):
-            args += ["-bsf:v", f"noise=drop={_drop_packets(one_pass.video_drop)}"]
-        args += [*bsf_a, "-tag:v", state.tag, "-movflags", "+faststart", "-f", "mp4", OUTPUT]
+            bsf.insert(0, f"noise=drop={_drop_packets(one_pass.video_drop)}")
+        args += ["-bsf:v", ",".join(bsf), *COLOUR_ARGS, "-tag:v", state.tag,
+                 "-movflags", "+faststart",
+                 "-f", "mp4", OUTPUT]
         steps.append(Step(f"Copying {p.duration:.1f} s of the takes", args, p.duration,
                           weight=max(total * 0.03, 0.01), after_parallel=True,
                           what="joining the takes"))
@@ -1065,10 +1003,10 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
         encodes.append(Step(label, _window_args(plan, piece, out), fmt.seconds(piece.frames),
                             weight=float(piece.frames), concurrent=True))
     steps += sorted(encodes, key=lambda step: -step.weight)
-    if copies or audio_pieces:
+    if copies:
         copied = sum(c.frames for c, _ in copies)
         steps.append(Step(f"Copying {fmt.seconds(copied):.1f} s of the takes",
-                          _copy_step_args(plan, copies, audio_pieces), fmt.seconds(copied),
+                          _copy_step_args(plan, copies), fmt.seconds(copied),
                           weight=max(copied * 0.02, 0.01), what="copying the takes",
                           concurrent=True))
     listing = work / "pieces.ffconcat"
@@ -1079,12 +1017,10 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
         # runs after every piece exists: the mux arguments depend on what the pieces hold
         _even_out(plan, files, ffmpeg, state)
         listing.write_text("\n".join(lines) + "\n", "utf-8")
-        if audio_pieces:  # ADTS frames are self-delimiting: the pieces simply follow
-            with open(audio, "wb") as joined:
-                for _, _, piece_file in audio_pieces:
-                    joined.write(piece_file.read_bytes())
         mux.args = ["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
-                    "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-tag:v", state.tag,
+                    "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
+                    "-bsf:v", f"{COLOUR_BSF},{strip_added_units(state.tag)}", *COLOUR_ARGS,
+                    "-tag:v", state.tag,
                     "-movflags", "+faststart", "-f", "mp4", OUTPUT]
 
     steps.append(Step("Checking the joins", action=check_joins, weight=max(total * 0.01, 0.01)))

@@ -101,7 +101,22 @@ def part_one(project, out):  # type: ignore[no-untyped-def]
     print(f"  smart plan: {smart_prep.summary}")
     smart, res = timed("smart export", lambda: run_export(smart_prep, out / "smart.mp4"))
     print(f"  smart notes: {list(res.notes) or 'none (avc1)'}")
+    where_the_time_goes(res)
     return naive, smart
+
+
+def where_the_time_goes(result) -> None:  # type: ignore[no-untyped-def]
+    """Each step's seconds, and per kind (windows, audio, copy, checks, concat)."""
+    kinds: dict[str, float] = {}
+    for label, took in result.timings:
+        kind = ("windows" if label.startswith("Encoding") else "audio" if "sound" in label
+                else "copy" if label.startswith("Copying") else "checks"
+                if label.startswith("Checking") else "concat" if label.startswith("Joining")
+                else label)
+        kinds[kind] = kinds.get(kind, 0.0) + took
+        print(f"    {label:<46} {took:7.2f} s")
+    print("  by kind (windows run two at a time, the audio beside them): "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in kinds.items()))
 
 
 def part_two(project, out, specs, ffmpeg):  # type: ignore[no-untyped-def]
@@ -120,8 +135,10 @@ def part_two(project, out, specs, ffmpeg):  # type: ignore[no-untyped-def]
         concats.append(timed(f"ffmpeg -f concat -c copy (run {n + 1})", lambda: subprocess.run(
             [ffmpeg, "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
              "-c", "copy", str(out / "concat.mp4")], check=True))[0])
-        cuts_t.append(timed(f"cut-only smart export (run {n + 1})",
-                            lambda: run_export(cut_prep, out / "cut.mp4"))[0])
+        took, res = timed(f"cut-only smart export (run {n + 1})",
+                          lambda: run_export(cut_prep, out / "cut.mp4"))
+        cuts_t.append(took)
+    where_the_time_goes(res)
     concat, cut = statistics.median(concats), statistics.median(cuts_t)
     print(f"  medians: concat {concat:.3f} s, cut-only smart {cut:.3f} s")
     _prep, _ = timed("(preparing the cut-only export: probes, not in the ratio)",

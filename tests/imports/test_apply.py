@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -217,12 +218,32 @@ def test_a_project_made_from_phone_footage_is_portrait(tmp_path: Path,
     phone = [make_clip(tmp_path / f"phone{n}.mp4", duration=2.0, size="180x320", audio=False)
              for n in range(2)]
     made = create_from_files(tmp_path / "Phone", [footage[0], *phone])
-    # 4 s of portrait against the landscape clip: the film (and any shot generated later) is
-    # portrait, so the phone clips are not pillarboxed into a landscape frame
-    assert made.storyboard.default_size == "720x1280"
-    assert {s.size for s in made.storyboard.segments} == {"720x1280"}
+    # 4 s of portrait against the landscape clip: the film is the phone clips' size, so they
+    # are neither pillarboxed into a landscape frame nor scaled (Smart copies them)
+    assert made.storyboard.default_size == "180x320"
+    assert {s.size for s in made.storyboard.segments} == {"180x320"}
     wide = create_from_files(tmp_path / "Wide", [footage[0]])
-    assert wide.storyboard.default_size == "1280x720"
+    assert wide.storyboard.default_size == "320x180"
+
+
+def test_a_project_made_from_rotated_phone_clips_takes_their_upright_size(
+        tmp_path: Path, footage: tuple[Path, Path]) -> None:
+    from soraboard.imports.check import check_files
+    from soraboard.media.ffmpeg import find_ffmpeg
+    from tests.helpers.clips import make_clip
+
+    stored = make_clip(tmp_path / "stored.mp4", duration=2.0, size="640x360")
+    phone = []
+    for n in range(2):  # a phone's way: landscape frames, a display matrix turning them
+        phone.append(tmp_path / f"phone{n}.mp4")
+        subprocess.run([find_ffmpeg().path, "-v", "error", "-display_rotation", "90", "-i",
+                        str(stored), "-c", "copy", str(phone[-1])], check=True)
+    assert [i.size for i in check_files(phone)] == ["360x640", "360x640"]
+    made = create_from_files(tmp_path / "Phone", [footage[0], *phone])
+    assert made.storyboard.default_size == "360x640"
+    # most of the footage at 640x360: so is the film (not a 1280x720 that copies nothing)
+    wide = create_from_files(tmp_path / "Wide", [stored, footage[0], stored])
+    assert wide.storyboard.default_size == "640x360"
 
 
 def test_create_from_bad_files_creates_nothing(

@@ -154,3 +154,15 @@ def test_new_from_files_never_overwrites_a_project(
     assert new_from(project.path, [clip]) == 1
     assert "already exists" in capsys.readouterr().err
     assert tree(project.path) == before
+
+
+def test_new_from_files_with_a_transition(tmp_path: Path, clip: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", str(tmp_path / "Trip"), "--from", str(clip), str(clip),
+                 "--transition", "crossfade:0.4"]) == 0
+    segs = load_project(tmp_path / "Trip.soraboard").storyboard.segments
+    assert segs[0].transition_out == Transition(TransitionType.CROSSFADE, 0.4)
+    assert segs[1].transition_out.is_cut
+    assert main(["new", str(tmp_path / "Empty"), "--transition", "crossfade"]) == 2
+    assert "--transition goes with --from" in capsys.readouterr().err
+    assert not (tmp_path / "Empty.soraboard").exists()

@@ -63,7 +63,7 @@ def test_mixed_footage_exports_in_sync_and_unstretched(
         assert why["segment 2 “camera”"].startswith("ProRes, the film is H.264")
         assert why["segment 3 “drone”"].startswith("HEVC, the film is H.264")
         assert why["segment 4 “web”"].startswith("VP9, the film is H.264")
-        assert why["segment 5 “fullrange”"] == "yuvj420p, the film is yuv420p"
+        assert why["segment 5 “fullrange”"] == "yuvj420p (full range), the film is yuv420p"
         assert why["segment 6 “tenbit”"] == "yuv420p10le, the film is yuv420p"
         assert "non-square pixels (SAR 4:3)" in why["segment 7 “anamorphic”"]
         assert why["segment 8 “portrait”"].startswith("180x320 portrait, the film is 320x180")
@@ -120,7 +120,7 @@ def test_mixed_footage_exports_in_sync_and_unstretched(
 
 
 def test_smart_copies_imported_clips_that_match_the_film(tmp_path: Path) -> None:
-    """H.264 clips made elsewhere, in the film's own format, are copied bit for bit."""
+    """H.264 clips made elsewhere, in the film's own format, are copied frame-exact."""
     files = [make_clip(tmp_path / f"shot{i}.mp4", duration=1.0, fps="25", gop=25, color=c)
              for i, c in enumerate(("red", "blue"))]
     project = import_into_new_project(tmp_path, files)
@@ -150,8 +150,8 @@ def test_smart_copies_the_matching_clips_and_encodes_only_the_others(tmp_path: P
     assert result.mode == "smart" and decode_errors(out) == ""
     assert media_duration(out) == pytest.approx(3.0, abs=0.04)
     assert [r.text for r in result.segments] == [
-        "segment 1 “shot0”: copied (1.0 s bit for bit)",
-        "segment 2 “shot1”: copied (1.0 s bit for bit)",
+        "segment 1 “shot0”: copied (1.0 s frame-exact)",
+        "segment 2 “shot1”: copied (1.0 s frame-exact)",
         "segment 3 “phone”: encoded — 180x320 portrait, the film is 320x180"]
 
 
@@ -162,7 +162,7 @@ def test_the_smart_fallback_summary_does_not_claim_a_copy(
     others = [f for f in mixed_footage if f.name != "phone.mp4"]
     prepared = prepare_export(import_into_new_project(tmp_path, others), "smart")
     assert prepared.mode == "full"
-    assert "bit for bit" not in prepared.summary
+    assert "frame-exact" not in prepared.summary
     assert len(prepared.fallback_reasons) == len(others)
     assert prepared.fallback_reasons[0] == "segment 1 “camera”: ProRes, the film is H.264; " \
         "23.976 fps, the film is 25 fps; yuv422p10le, the film is yuv420p"

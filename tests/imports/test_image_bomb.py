@@ -70,7 +70,8 @@ def test_generate_refuses_an_image_bomb_reference(bomb: Path, project: Bundle) -
     (project.media_dir / "poster.png").write_bytes(bomb.read_bytes())
     sb = project.load_storyboard()
     seg = replace(sb.segments[0], model="sora-2", size="1280x720", duration=4.0,
-                  ref_mode=RefMode.CUSTOM, reference_image="media/poster.png")
+                  ref_mode=RefMode.CUSTOM, reference_image="media/poster.png",
+                  scene="A harbour at dawn.")
     project.save(replace(sb, segments=(seg,)))
     proc, rss = _measured("generate", str(project.path), "--provider", "animatic", "--yes")
     assert proc.returncode == 1
@@ -92,7 +93,8 @@ def test_a_large_reference_is_decoded_reduced(tmp_path: Path, project: Bundle) -
     del big
     sb = project.load_storyboard()
     seg = replace(sb.segments[0], model="sora-2", size="1280x720", duration=4.0,
-                  ref_mode=RefMode.CUSTOM, reference_image="media/photo.jpg")
+                  ref_mode=RefMode.CUSTOM, reference_image="media/photo.jpg",
+                  scene="A meadow at noon.")
     project.save(replace(sb, segments=(seg,)))
     proc, _rss = _measured("generate", str(project.path), "--provider", "animatic", "--yes")
     assert proc.returncode == 0, proc.stderr

@@ -102,3 +102,33 @@ def stream_durations(path: Path) -> tuple[int, float, float]:
     out = subprocess.run([ff(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "s16le",
                           "-ac", "1", "-ar", "48000", "-"], capture_output=True, check=True).stdout
     return len(v.pts), vdur, len(out) / 2 / 48000
+
+
+def project_of_files(root: Path, files: Sequence[Path], joins: Sequence[Transition] = (), *,
+                     size: str = "320x180", trims: Sequence[tuple[float, float | None]] = (),
+                     name: str = "Film") -> Project:
+    """A bundle with one segment per file (copied into its media/), the given transitions
+    and trims ``(in, out)``."""
+    import shutil
+
+    from soraboard.media.probe import probe
+
+    sb = Storyboard(title=name, default_size=size)
+    bundle = Bundle.create(root / name, sb)
+    segs = []
+    for i, src in enumerate(files):
+        seg = sb.new_segment(title=f"Shot {i + 1}", duration=4.0)
+        file = bundle.media_dir / f"take{i}{src.suffix}"
+        shutil.copyfile(src, file)
+        seconds = probe(file, count_frames=False).duration
+        take = Take(f"take_{i}", seg.id, "import", RequestSnapshot("p", "sora-2", size, seconds),
+                    TakeStatus.DONE, TakeSource.IMPORTED, file=bundle.relative(file),
+                    media_duration=seconds)
+        bundle.write_take(take)
+        t_in, t_out = trims[i] if i < len(trims) else (0.0, None)
+        seg = seg.with_changes(chosen_take=take.id, trim_in=t_in, trim_out=t_out)
+        if i < len(joins):
+            seg = seg.with_changes(transition_out=joins[i])
+        segs.append(seg)
+    bundle.save(Storyboard(title=name, default_size=size, segments=tuple(segs)))
+    return load_project(bundle.path)

@@ -43,10 +43,10 @@ def test_export_preview_and_smart_presets(tmp_path: Path, capsys: pytest.Capture
     code, out, err = run(capsys, "export", str(project.bundle.path), "-o", str(tmp_path / "s.mp4"),
                          "--preset", "smart", "--loudnorm")
     assert code == 0, err
-    assert "copies all 2.0 s of the takes bit for bit" in err and ", copy," in out
+    assert "copies all 2.0 s of the takes frame-exact" in err and ", copy," in out
     # the per-segment report: what was copied, what encoded and why
-    assert "  segment 1 “Shot 1”: copied (1.0 s bit for bit)\n" in err
-    assert "  segment 2 “Shot 2”: copied (1.0 s bit for bit)\n" in err
+    assert "  segment 1 “Shot 1”: copied (1.0 s frame-exact)\n" in err
+    assert "  segment 2 “Shot 2”: copied (1.0 s frame-exact)\n" in err
 
 
 def test_export_is_blocked_by_a_segment_without_a_take(tmp_path: Path,

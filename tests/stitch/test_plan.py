@@ -45,22 +45,26 @@ def test_crossfade_plan_and_its_golden_argument_list() -> None:
     sb, takes = _board(Transition(T.CROSSFADE, 0.5), trim_in=0.25)
     probes = {"t0": _info("0.mp4"), "t1": _info("1.mp4", audio=False)}
     plan = build_plan(sb, takes, FILES, probes, FINAL)
-    assert [s.frames for s in plan.sources] == [52, 60]  # 1.75 s and 2 s at 30 fps
+    # the trim in (0.25 s, between frames 7 and 8) moves onto frame 7: the sound then starts
+    # with the first picture used
+    assert plan.sources[0].t_in == pytest.approx(7 / 30)
+    assert [s.frames for s in plan.sources] == [53, 60]  # frames 7 to 59, and 2 s at 30 fps
     assert plan.joins[0].frames == 15
-    assert plan.total_frames == 97 and plan.duration == pytest.approx(97 / 30)
-    assert plan.total_samples == (97 * 1600)
+    assert plan.total_frames == 98 and plan.duration == pytest.approx(98 / 30)
+    assert plan.total_samples == (98 * 1600)
     assert encode_args(plan, "/out/film.mp4") == [
-        "-ss", "0.233333", "-t", "1.816667", "-i", "/m/0.mp4",
+        "-ss", "0.216667", "-t", "1.85", "-i", "/m/0.mp4",
         "-t", "2.066667", "-i", "/m/1.mp4",
         "-filter_complex",
-        "[0:v:0]setpts=PTS-STARTPTS,setsar=1,fps=30,tpad=stop_mode=clone:stop=2,trim=end_frame=52,"
+        "[0:v:0]setpts=PTS-STARTPTS,setsar=1,fps=30,tpad=stop_mode=clone:stop=2,trim=end_frame=53,"
         "setpts=PTS-STARTPTS,format=yuv420p[v0];"
         "[0:a:0]atrim=start=0.016667,asetpts=PTS-STARTPTS,aresample=48000,"
-        "aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=83200[a0];"
+        "aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=84800[a0];"
         "[1:v:0]setpts=PTS-STARTPTS,setsar=1,fps=30,tpad=stop_mode=clone:stop=2,trim=end_frame=60,"
         "setpts=PTS-STARTPTS,format=yuv420p[v1];"
         "anullsrc=r=48000:cl=stereo,atrim=end_sample=96000[a1];"
-        "[v0][v1]xfade=transition=fade:duration=0.5:offset=1.233333[vj0];[vj0]null[vout];"
+        "[v0][v1]xfade=transition=fade:duration=0.5:offset=1.266667[vj0];"
+        "[vj0]setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709[vout];"
         "[a0][a1]acrossfade=ns=24000:c1=tri:c2=tri[aj0];[aj0]anull[aout]",
         "-map", "[vout]", "-map", "[aout]",
         "-c:v", "libx264", "-profile:v", "high", "-preset", "medium", "-crf", "18",

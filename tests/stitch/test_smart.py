@@ -55,7 +55,30 @@ def _check_copies(prepared: object, out: Path) -> int:
             checked += piece.frames
         pos += piece.frames
     assert pos == len(film)
+    # the header holds the one set of parameter sets (avc1): then every copied sample is its
+    # take's packet, byte for byte — no delimiter, no repeated SPS/PPS added on the way
+    banner = subprocess.run([ff(), "-hide_banner", "-i", str(out)], capture_output=True,
+                            text=True).stderr
+    if "(avc1 /" in banner:
+        joined = "," + ",".join(h for _, h in _packets(out)) + ","
+        for piece in smart.pieces:
+            if isinstance(piece, CopyPiece):
+                src = smart.sources[piece.index]
+                hi = src.pts[piece.end] if piece.end < src.count else None
+                run = [h for p, h in _packets(smart.plan.sources[piece.index].path)
+                       if p >= src.pts[piece.start] and (hi is None or p < hi)]
+                assert len(run) == piece.frames
+                assert "," + ",".join(run) + "," in joined  # in decode order, in one run
     return checked
+
+
+def _packets(path: Path) -> list[tuple[int, str]]:
+    """(pts, MD5) of every video packet as stored, in decode order (the demuxer's pts)."""
+    out = subprocess.run([ff(), "-v", "error", "-copyts", "-i", str(path), "-map", "0:v:0",
+                          "-c", "copy", "-f", "framemd5", "-"], capture_output=True, text=True,
+                         check=True).stdout
+    rows = [ln.split(",") for ln in out.splitlines() if ln and not ln.startswith("#")]
+    return [(int(r[2]), r[-1].strip()) for r in rows]
 
 
 def test_smart_copies_outside_the_windows_bit_for_bit(tmp_path: Path) -> None:
@@ -69,7 +92,7 @@ def test_smart_copies_outside_the_windows_bit_for_bit(tmp_path: Path) -> None:
     assert prepared.fallback_reasons == [] and prepared.mode == "smart"
     # a copy starts on an IDR and ends after any closed run of frames in decode order (a
     # mini-GOP), so the windows reach from just before each transition to the next IDR
-    assert prepared.summary == ("copies 6.9 s of the takes bit for bit, encodes 2.6 s "
+    assert prepared.summary == ("copies 6.9 s of the takes frame-exact, encodes 2.6 s "
                                 "around 2 transitions")
     out = tmp_path / "smart.mp4"
     seen: list[Progress] = []
@@ -93,7 +116,7 @@ def test_cut_only_compatible_clips_are_stream_copied(tmp_path: Path) -> None:
                                       ClipSpec("c.mp4", 2.0, "red", gop=30, extra=MEDIUM)])
     prepared = prepare_export(project, "smart")
     assert prepared.mode == "copy" and prepared.smart is not None
-    assert prepared.summary.startswith("copies all 4.0 s of the takes bit for bit")
+    assert prepared.summary.startswith("copies all 4.0 s of the takes frame-exact")
     work = tmp_path / "work"
     work.mkdir()
     # whole GOPs only: one ffmpeg run joins the takes straight from their files
@@ -159,7 +182,7 @@ def test_when_nothing_can_be_copied_the_smart_preset_encodes_all_and_says_why(
         # no IDR after the crossfade: ultrafast's one GOP starts at its first frame
         "segment 2 “Shot 2”: no IDR frame outside its transitions to start a copy from"]
     assert prepared.summary.startswith("full encode: segment 1 “Shot 1”: 640x360")
-    assert "bit for bit" not in prepared.summary
+    assert "frame-exact" not in prepared.summary
     out = tmp_path / "f.mp4"
     result = run_export(prepared, out)
     assert stream_durations(out)[0] == 38 and decode_errors(out) == ""
@@ -261,20 +284,20 @@ def _tone_changes(path: Path, tones: list[int]) -> list[float]:
     return times
 
 
-def test_cut_only_copies_the_sound_too_and_stays_in_sync(tmp_path: Path) -> None:
+def test_cut_only_copies_the_picture_and_encodes_the_sound_in_sync(tmp_path: Path) -> None:
     tones = [500, 1000, 1500, 2000]
     project = make_project(tmp_path, [
         ClipSpec(f"{i}.mp4", 1.5, None, gop=15, tone_hz=hz, extra=MEDIUM,
                  trim_in=0.5 if i == 2 else 0.0) for i, hz in enumerate(tones)])
     prepared = prepare_export(project, "smart")
     assert prepared.mode == "copy"
-    assert prepared.summary == ("copies all 5.5 s of the takes bit for bit "
-                                "(stream copy; its sound too)")
+    assert prepared.summary == ("copies all 5.5 s of the takes frame-exact (stream copy; the "
+                                "sound is encoded in one pass, in sync at every cut)")
     work = tmp_path / "work"
     work.mkdir()
-    # one ffmpeg run: picture and sound read straight from the takes, nothing written first
+    # the sound encoded beside one ffmpeg run reading the picture straight from the takes
     assert [s.label for s in prepared.steps(tmp_path / "x.mp4", work)] == [
-        "Copying 5.5 s of the takes"]
+        "Mixing the sound", "Copying 5.5 s of the takes"]
     out = tmp_path / "cuts.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
@@ -315,16 +338,17 @@ def test_cancelling_a_smart_export_leaves_nothing_behind(tmp_path: Path) -> None
 
 
 def test_whole_takes_cut_together_are_joined_from_one_listing(tmp_path: Path) -> None:
-    # no trim: picture and sound of every take come from one concat listing, no seek
+    # no trim: the picture of every take comes from one concat listing, no seek
     tones = [500, 1500, 1000]
     project = make_project(tmp_path, [ClipSpec(f"{i}.mp4", 1.5, None, gop=15, tone_hz=hz,
                                                extra=MEDIUM) for i, hz in enumerate(tones)])
     prepared = prepare_export(project, "smart")
     work = tmp_path / "work"
     work.mkdir()
-    [step] = prepared.steps(tmp_path / "x.mp4", work)
+    sound, step = prepared.steps(tmp_path / "x.mp4", work)
+    assert sound.parallel and step.after_parallel
     assert "inpoint" not in (work / "takes.ffconcat").read_text("utf-8")
-    assert "0:a:0" in step.args and not (work / "sound.ffconcat").exists()
+    assert "1:a:0" in step.args and str(work / "audio.m4a") in step.args
     out = tmp_path / "whole.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
@@ -335,3 +359,15 @@ def test_whole_takes_cut_together_are_joined_from_one_listing(tmp_path: Path) ->
     assert len(changes) == 2
     for got, want in zip(changes, [1.5, 3.0]):
         assert abs(got - want) <= 1 / 30
+
+
+def test_the_result_says_where_the_time_went(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [ClipSpec("a.mp4", 2.0, None, gop=30, extra=MEDIUM),
+                                      ClipSpec("b.mp4", 2.0, None, gop=30, extra=MEDIUM)],
+                           [(T.CROSSFADE, 0.5)])
+    prepared = prepare_export(project, "smart")
+    result = run_export(prepared, tmp_path / "film.mp4")
+    labels = [label for label, _ in result.timings]
+    assert labels == ["Mixing the sound", "Encoding transition 1 of 1",
+                      "Copying 2.4 s of the takes", "Checking the joins", "Joining the pieces"]
+    assert all(0 <= took <= result.elapsed for _, took in result.timings)

@@ -133,7 +133,7 @@ def test_generate_all_play_a_take_preview_the_sequence_export_without_blocking(
     dlg = win.findChild(ExportDialog)
     assert dlg is not None
     qtbot.waitUntil(lambda: len(dlg.prepared) == 3, timeout=60_000)
-    assert "bit for bit" in dlg.preset_rows[PresetName.SMART][1].text()
+    assert "frame-exact" in dlg.preset_rows[PresetName.SMART][1].text()
     out = tmp_path / "film.mp4"
     dlg.dest.setText(str(out))
     dlg.select_preset(PresetName.PREVIEW)
