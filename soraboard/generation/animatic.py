@@ -64,6 +64,19 @@ SPOKEN_LINES = 2
 VOICE_GAIN = 1.0
 
 
+#: A chained shot (one with a reference picture) also opens on the bare picture for a
+#: moment: its first frame is the previous shot's last, so the seam reads as continuous.
+CLEAN_HEAD_FRAMES = 6
+
+
+def _visible(seconds: float, chained: bool) -> str:
+    """When the overlay is drawn: not in the clean tail, nor in a chained shot's clean head."""
+    end = f"lt(t,{seconds - clean_tail(seconds):.4f})"
+    if not chained:
+        return end
+    return f"gte(t,{min(CLEAN_HEAD_FRAMES / FPS, seconds / 4):.4f})*{end}"
+
+
 def clean_tail(seconds: float) -> float:
     """Seconds at the end of a clip drawn without any overlay (at most a quarter of it)."""
     frames = round(seconds * FPS)
@@ -91,7 +104,7 @@ def _layout(request: VideoRequest, beats: list[Beat]) -> list[_Text]:
     pad = _pad(h)
     safe_w = w * (1 - 2 * SAFE_MARGIN) - 2 * pad
     top, bottom = round(h * SAFE_MARGIN) + pad, round(h * (1 - SAFE_MARGIN)) - pad
-    visible = f"lt(t,{request.seconds - clean_tail(request.seconds):.4f})"
+    visible = _visible(request.seconds, request.reference is not None)
     out: list[_Text] = []
     actions = [b for b in beats if b.speaker is None]
     spoken = [b for b in beats if b.speaker is not None]
@@ -126,7 +139,7 @@ def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool,
     w, h, d = request.width, request.height, request.seconds
     frames = round(d * FPS)
     bar_h = max(h // 40, 3)
-    visible = f"lt(t,{d - clean_tail(d):.4f})"
+    visible = _visible(d, has_ref)
     parts: list[str] = []
     if has_ref:
         # Slow push-in: 1.0 → 1.12 over the clip, sampled per output frame.
