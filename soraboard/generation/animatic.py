@@ -2,7 +2,7 @@
 
 It renders with ffmpeg a clip of exactly the requested size and duration — the segment's
 title and timed beats as text in the shipped DejaVu font, a progress bar with a tick at every
-beat, over a colour derived from the segment (or over the reference image with a slow
+beat, over a gradient in a colour derived from the segment (or over the reference image with a slow
 push-in, so chaining is visible), with a quiet stereo 48 kHz tone bed. The dialogue is shown
 mid-frame while it is said and spoken over the bed, at its times, by the offline scratch
 voice (eSpeak NG, one voice per speaker), so pacing can be judged by ear. H.264 yuv420p +
@@ -44,6 +44,17 @@ log = logging.getLogger(__name__)
 FPS = 24
 GOP = FPS * 2  # a keyframe every 2 s keeps last-frame extraction cheap
 NAME = "animatic"
+
+
+def background(key: str, width: int, height: int, seconds: float) -> str:
+    """The lavfi source of an unchained shot: a still diagonal gradient from the segment's
+    colour to a darker shade of it — structure a chained shot's push-in shows moving, and
+    a seam check can match (a flat colour sits on one histogram bin or the next by a shade)."""
+    c0 = colour_for(key)
+    rgb = int(c0, 16)
+    dark = "0x" + "".join(f"{((rgb >> s) & 0xFF) // 2:02X}" for s in (16, 8, 0))
+    return (f"gradients=s={width}x{height}:r={FPS}:d={seconds:g}:c0={c0}:c1={dark}"
+            f":nb_colors=2:x0=0:y0=0:x1={width}:y1={height}:speed=0:seed=1")
 
 
 def colour_for(key: str) -> str:
@@ -268,8 +279,7 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
             inputs = ["-i", str(Path(request.reference).absolute())]
         else:
             inputs = ["-f", "lavfi", "-i",
-                      f"color=c={colour_for(request.key or request.title)}:s={w}x{h}"
-                      f":r={FPS}:d={d:g}"]
+                      background(request.key or request.title, w, h, d)]
         spoken = _speak(beats, sd)
         if spoken:
             mix_voice_track([(sd / wav, start) for wav, start in spoken], d,
