@@ -176,9 +176,6 @@ def register(subparsers: Any) -> None:
                    help="no subtitle track and no .srt/.vtt (by default the dialogue is both)")
     p.add_argument("--subtitle-language", default="eng", metavar="CODE",
                    help="ISO 639-2 language of the subtitle track (default: eng)")
-    p.add_argument("--nle", choices=["resolve", "premiere", "fcpx", "kdenlive", "edl"],
-                   help="also write the timeline for this editor beside the film (FCP 7 XML, "
-                        "FCPXML, OTIO or a CMX 3600 EDL); says first what it cannot express")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser(
