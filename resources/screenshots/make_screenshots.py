@@ -106,7 +106,10 @@ def main() -> int:
     app.exec()
     win.doc.undo_stack.setClean()
     win.generation.close()
-    return 0
+    win.close()
+    sys.stdout.flush()
+    # the pictures are saved: leave without waiting on the throw-away home's workers
+    os._exit(0)
 
 
 if __name__ == "__main__":

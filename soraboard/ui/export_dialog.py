@@ -75,7 +75,7 @@ class ExportDialog(QDialog):
         sb = project.storyboard
         self.setWindowTitle(f"Export “{sb.title}” · {fmt_seconds(film_length(sb, project.takes))}"
                             f" s · {plural(len(sb.segments), 'segment')}")
-        self.resize(1000, 680)
+        self.resize(1120, 700)
 
         left = QVBoxLayout()
         left.addWidget(caption("Preset"))
@@ -118,9 +118,11 @@ class ExportDialog(QDialog):
         row.addWidget(music_btn)
         left.addLayout(row)
         self.loudnorm = QCheckBox("Normalise loudness to −14 LUFS (web)")
-        self.otio = QCheckBox("Also write an OpenTimelineIO timeline (.otio) for Resolve / Premiere")
-        self.burn_subtitles = QCheckBox("Burn the dialogue into the picture (re-encodes it; "
-                                        "a subtitle track and .srt/.vtt are always written)")
+        self.otio = QCheckBox("Also write an OpenTimelineIO timeline (.otio)")
+        self.otio.setToolTip("For Resolve, Premiere, Kdenlive or any editor that reads OTIO")
+        self.burn_subtitles = QCheckBox("Burn the dialogue into the picture")
+        self.burn_subtitles.setToolTip("Re-encodes the picture. A film with dialogue gets a "
+                                       "subtitle track and .srt/.vtt files beside it either way.")
         left.addWidget(self.loudnorm)
         left.addWidget(self.otio)
         left.addWidget(self.burn_subtitles)
