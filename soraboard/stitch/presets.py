@@ -49,7 +49,7 @@ PREVIEW = Preset(PresetName.PREVIEW, "Preview", "640 px wide, fast — for shari
 #: Smart: windows are encoded to match the source (see smart.py); these are the audio settings
 #: and the full-encode fallback. The fast AAC coder: audio is the critical path of a smart
 #: export (measured 7.4 s of 12 s with the default coder on 58 s of stereo).
-SMART = Preset(PresetName.SMART, "Smart — no second encode",
+SMART = Preset(PresetName.SMART, "Smart — the picture is not encoded again",
                "copies the takes frame-exact, encodes only around transitions", None,
                _H264_FINAL, ("-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k"))
 

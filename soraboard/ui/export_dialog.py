@@ -52,7 +52,7 @@ from soraboard.workers.export import ExportJob, SeamsJob, StitchRunner, Summarie
 from soraboard.workers.thumbnails import ThumbnailService
 
 PRESET_TITLES = {
-    PresetName.SMART: "Smart — no second encode",
+    PresetName.SMART: "Smart — the picture is not encoded again",
     PresetName.FINAL: "Final",
     PresetName.PREVIEW: "Preview",
 }
