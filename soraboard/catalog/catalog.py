@@ -48,6 +48,8 @@ class ModelSpec:
     retired_note: str = ""
     prompt_max_chars: int | None = None
     note: str = ""
+    #: seconds a job usually takes from create to finished (paces the polls; None = unknown)
+    typical_latency: float | None = None
 
     def allows_duration(self, seconds: float) -> bool:
         return any(abs(seconds - d) < 1e-9 for d in self.durations)
@@ -134,7 +136,17 @@ def _spec_from_dict(d: Mapping[str, Any], where: str) -> ModelSpec:
         retired_note=opt("retired_note", str, ""),
         prompt_max_chars=opt("prompt_max_chars", int, None),
         note=opt("note", str, ""),
+        typical_latency=_positive(opt("typical_latency", (int, float), None),
+                                  "typical_latency", where),
     )
+
+
+def _positive(value: Any, key: str, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or value <= 0:
+        raise CatalogError(f"{where}: {key!r} must be a positive number")
+    return float(value)
 
 
 def _read_entries(text: str, source: str) -> list[dict[str, Any]]:

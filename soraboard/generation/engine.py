@@ -55,6 +55,7 @@ from soraboard.generation.errors import (
     Rejected,
     Transient,
 )
+from soraboard.generation.polling import LatencyBook
 from soraboard.media.ffmpeg import FFmpeg
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import RefMode, Segment, Storyboard
@@ -207,6 +208,8 @@ class GenerationEngine:
         #: a lost create can take a moment to show in the job list: look twice, this apart
         self.lookup_delay = lookup_delay
         self._write_lock = threading.Lock()
+        #: how long jobs of each model took in this process (paces the polls)
+        self.latencies = LatencyBook()
 
     # ------------------------------------------------------------------ journal
     def _record(self, take: Take, **changes: object) -> Take:
@@ -515,14 +518,44 @@ class GenerationEngine:
                             error_kind="not_sent")
 
     # ------------------------------------------------------------------ poll + download
+    def _expected_latency(self, model: str) -> float | None:
+        """How long a job of ``model`` usually takes: learned in this process, else the
+        catalog's typical latency, else unknown."""
+        seen = self.latencies.get(model)
+        if seen is not None:
+            return seen
+        spec = self.backend.capabilities(model)
+        return None if spec is None else spec.typical_latency
+
     def _follow(self, take: Take, request: VideoRequest, cancel: CancelToken,
                 first: JobState | None = None) -> Take:
+        """Poll the job to its end (adaptively, :mod:`~soraboard.generation.polling`), then
+        download it."""
+        from soraboard.generation.polling import PollPlan
+
         assert take.job_id is not None
         state = first
         errors = 0
+        plan = PollPlan(cap=self.backend.poll_interval,
+                        expected=self._expected_latency(request.model))
+        # Elapsed time counts from the create: now for a fresh job, the provider's own
+        # created_at for a resumed one (when its clock looks sane).
+        origin = time.monotonic()
+        created = first.created_at if first is not None else None
         while True:
             if state is None or not state.status.is_terminal:
-                if cancel.wait(0 if state is None else self.backend.poll_interval):
+                if state is not None and created is None and state.created_at is not None:
+                    created = state.created_at
+                    age = time.time() - created
+                    if 0 < age < 7 * 86400:
+                        origin = min(origin, time.monotonic() - age)
+                elapsed = time.monotonic() - origin
+                if state is None:
+                    wait = 0.0
+                else:
+                    plan.observe(elapsed, state.progress)
+                    wait = plan.next_wait(elapsed)
+                if cancel.wait(wait):
                     return self._stop(take, cancel)
                 try:
                     state = self._call(functools.partial(self.backend.poll, take.job_id),
@@ -539,9 +572,13 @@ class GenerationEngine:
                     if errors > self.poll_error_limit or not isinstance(e, Transient):
                         raise Interrupted(f"stopped polling job {take.job_id}: {e.message}; "
                                           "it is kept and resumed next time") from None
-                    cancel.wait(self._delay(errors, e.retry_after))
+                    delay = plan.throttled(e.retry_after) if e.throttled else \
+                        self._delay(errors, e.retry_after)
+                    cancel.wait(delay)
                     state = None
                     continue
+                if state.status is JobStatus.COMPLETED:
+                    self.latencies.learn(request.model, time.monotonic() - origin)
                 new_status = _take_status(state.status)
                 if (new_status, round(state.progress, 2)) != (take.status,
                                                              round(take.progress, 2)):

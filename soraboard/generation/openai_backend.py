@@ -190,7 +190,7 @@ def map_error(err: Exception, what: str, create: bool = False) -> GenerationErro
             if code in ("insufficient_quota", "billing_hard_limit_reached") or \
                     "quota" in message.lower():
                 return QuotaError(text)
-            return Transient(text, _retry_after(err.response.headers))
+            return Transient(text, _retry_after(err.response.headers), throttled=True)
         if status in (401, 403):
             return AuthError(text)
         if status == 402:

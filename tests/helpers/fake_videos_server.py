@@ -53,6 +53,7 @@ class Faults:
     slow_seconds: float = 3.0
     poll_slow: int = 0  #: answer a poll after ``slow_seconds``
     poll_500: int = 0
+    poll_429: int = 0  #: answer a poll 429 with ``Retry-After``/``Retry-After-Ms``
     status_word: str = "in_progress"  #: what running jobs say (LiteLLM: "processing")
     fail_policy: bool = False  #: jobs end ``failed`` with a moderation error
     fail_message: str = "Your request was blocked by our moderation system."
@@ -96,6 +97,7 @@ class ServerState:
     creates: Counter[str] = field(default_factory=Counter)  #: prompt → jobs created
     create_attempts: int = 0  #: every POST /videos, created or not
     polls: int = 0
+    poll_times: list[float] = field(default_factory=list)  #: unix time of every poll
     downloads: int = 0
     clip_cache: dict[tuple[str, str], bytes] = field(default_factory=dict)
     clip_dir: Path | None = None
@@ -375,6 +377,13 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) == 4 and parts[2] == "videos":
             with st.lock:
                 st.polls += 1
+                st.poll_times.append(time.time())
+            if st.take("poll_429"):
+                headers = {"Retry-After": st.faults.retry_after}
+                if st.faults.retry_after_ms is not None:
+                    headers["Retry-After-Ms"] = st.faults.retry_after_ms
+                return self._error(429, "Rate limit reached for requests.", "requests",
+                                   "rate_limit_exceeded", headers)
             if st.take("poll_slow"):
                 time.sleep(st.faults.slow_seconds)
             if st.take("poll_500"):
