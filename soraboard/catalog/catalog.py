@@ -40,8 +40,10 @@ class ModelSpec:
     prices: tuple[PriceTier, ...]
     price_source: str = ""
     price_date: str = ""
-    first_frame: bool = True
-    last_frame: bool = False
+    first_frame: bool = True  #: takes a still to start on (at exactly the clip's size)
+    last_frame: bool = False  #: takes a still to end on (at exactly the clip's size)
+    reference_images: int = 0  #: images of people, props or places it takes besides
+    reference_kinds: tuple[str, ...] = ()  #: what those may show ("asset", "subject" …)
     audio: bool = False
     remix: bool = False
     retired: str | None = None  #: ISO date the provider retired the model upstream
@@ -130,6 +132,9 @@ def _spec_from_dict(d: Mapping[str, Any], where: str) -> ModelSpec:
         price_date=opt("price_date", str, ""),
         first_frame=opt("first_frame", bool, True),
         last_frame=opt("last_frame", bool, False),
+        reference_images=_count(opt("reference_images", int, 0), "reference_images", where),
+        reference_kinds=tuple(_strings(opt("reference_kinds", list, []), "reference_kinds",
+                                       where)),
         audio=opt("audio", bool, False),
         remix=opt("remix", bool, False),
         retired=opt("retired", str, None),
@@ -139,6 +144,18 @@ def _spec_from_dict(d: Mapping[str, Any], where: str) -> ModelSpec:
         typical_latency=_positive(opt("typical_latency", (int, float), None),
                                   "typical_latency", where),
     )
+
+
+def _count(value: int, key: str, where: str) -> int:
+    if value < 0:
+        raise CatalogError(f"{where}: {key!r} must be 0 or more")
+    return value
+
+
+def _strings(value: list[Any], key: str, where: str) -> list[str]:
+    if not all(isinstance(v, str) and v for v in value):
+        raise CatalogError(f"{where}: {key!r} must be a list of words")
+    return value
 
 
 def _positive(value: Any, key: str, where: str) -> float | None:

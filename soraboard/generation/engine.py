@@ -47,7 +47,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from soraboard.generation.backend import Backend, Beat, JobState, JobStatus, VideoRequest
+from soraboard.generation.backend import (
+    Backend,
+    Beat,
+    JobState,
+    JobStatus,
+    VideoRequest,
+    unsupported,
+)
 from soraboard.generation.errors import (
     DownloadFailed,
     ExpiredOrNotFound,
@@ -140,6 +147,8 @@ class SegmentJob:
     ref_time: float | None = None
     reference_image: str | None = None  #: bundle-relative image (custom reference)
     upstream: Take | None = None  #: the previous segment's chosen take (chained only)
+    last_keyframe: str | None = None  #: bundle-relative still the clip ends on
+    references: tuple[str, ...] = ()  #: bundle-relative reference images
 
 
 def display_beats(seg: Segment, sb: Storyboard | None = None) -> tuple[Beat, ...]:
@@ -172,7 +181,8 @@ def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
         model=model or seg.model, size=seg.size, seconds=seg.duration,
         title=seg.title or f"Segment {index + 1}", beats=display_beats(seg, sb),
         chained=chained, ref_mode=seg.ref_mode, ref_time=seg.ref_time,
-        reference_image=seg.reference_image, upstream=upstream if chained else None)
+        reference_image=seg.reference_image, upstream=upstream if chained else None,
+        last_keyframe=seg.last_keyframe, references=seg.references)
 
 
 def _price_text(value: Decimal | None) -> str | None:
@@ -269,6 +279,19 @@ class GenerationEngine:
             warning = check.warning
         return saved.path, saved.sha256, self.bundle.relative(saved.path), warning
 
+    def _last_frame(self, job: SegmentJob, take_id: str) -> tuple[Path | None, str | None]:
+        """(png path, bundle-relative path) of the last-frame still, at exactly the size."""
+        from soraboard.catalog.catalog import parse_size
+        from soraboard.generation import frames
+
+        if not job.last_keyframe:
+            return None, None
+        w, h = parse_size(job.size)
+        image = frames.fit_to_size(
+            frames.read_image(self.bundle.resolve(job.last_keyframe), (w, h)), w, h)
+        saved = frames.save_png(image, self.bundle.media_dir / "refs" / f"{take_id}-last.png")
+        return saved.path, self.bundle.relative(saved.path)
+
     # ------------------------------------------------------------------ entry points
     def generate(self, job: SegmentJob, cancel: CancelToken | None = None) -> Take:
         """Make a new take for ``job`` and follow it to the end. Blocking.
@@ -284,15 +307,26 @@ class GenerationEngine:
         except (ValueError, OSError) as e:  # FrameError, ProjectError (a path outside) …
             # Nothing was journaled or sent yet: a plain failure, nothing to resume.
             raise GenerationError(f"cannot make the reference frame: {e}") from None
+        try:
+            last_path, last_rel = self._last_frame(job, take_id)
+            refs = tuple(self.bundle.resolve(r) for r in job.references)
+        except (ValueError, OSError) as e:
+            raise GenerationError(f"cannot read a keyframe still: {e}") from None
         request = VideoRequest(job.prompt, job.model, job.size, job.seconds, ref_path,
-                               job.title, job.beats, job.segment_id)
+                               job.title, job.beats, job.segment_id, last_frame=last_path,
+                               references=refs)
+        why = unsupported(self.backend.capabilities(job.model), request)
+        if why is not None:
+            # Nothing journaled or sent: the model would refuse it (or silently ignore it).
+            raise Rejected(f"not sent: {why}; change the segment's keyframes or its model")
         price = self.backend.price(request)
         take = Take(
             id=take_id, segment_id=job.segment_id, provider=self.backend.name,
             request=RequestSnapshot(
                 prompt=job.prompt, model=job.model, size=job.size, seconds=job.seconds,
                 reference_sha256=sha, reference_file=ref_rel,
-                upstream_take=job.upstream.id if job.chained and job.upstream else None),
+                upstream_take=job.upstream.id if job.chained and job.upstream else None,
+                last_frame_file=last_rel, reference_files=job.references),
             status=TakeStatus.PENDING, created_at=now, updated_at=now,
             cost=_price_text(price))
         # The journal entry exists before anything is sent: a crash from here on is recoverable.
@@ -457,9 +491,12 @@ class GenerationEngine:
         """The request a journaled take was (or will be) sent with."""
         r = take.request
         ref = self.bundle.resolve(r.reference_file) if r.reference_file else None
+        last = self.bundle.resolve(r.last_frame_file) if r.last_frame_file else None
         return VideoRequest(r.prompt, r.model, r.size, r.seconds, ref,
                             segment.title if segment else "",
-                            display_beats(segment) if segment else (), take.segment_id)
+                            display_beats(segment) if segment else (), take.segment_id,
+                            last_frame=last,
+                            references=tuple(self.bundle.resolve(f) for f in r.reference_files))
 
     # ------------------------------------------------------------------ create
     def _known_job_ids(self) -> frozenset[str]:

@@ -27,4 +27,4 @@ def make_backend(provider: str | None, *, concurrency: int | None = None,
     return OpenAIBackend(name=profile.name, base_url=profile.base_url, api_key=key,
                          concurrency=concurrency or profile.concurrency,
                          timeout=profile.timeout, poll_interval=profile.poll_interval,
-                         catalog=catalog)
+                         catalog=catalog, dialect=profile.dialect)

@@ -161,6 +161,12 @@ class Segment:
     ref_mode: RefMode = RefMode.LAST
     ref_time: float | None = None
     reference_image: str | None = None  #: bundle-relative path of an image
+    #: the still the clip ends on (bundle-relative; imported or picked from a take), for
+    #: models with last-frame input. When the next segment starts on the same still
+    #: (its ``reference_image``), the boundary is held by a shared keyframe.
+    last_keyframe: str | None = None
+    #: reference images of people, props or places (bundle-relative), for models that take them
+    references: tuple[str, ...] = ()
     chosen_take: str | None = None
     transition_out: Transition = CUT
     #: fingerprint of what a planner wrote here; a re-plan replaces the segment only while its
@@ -181,6 +187,14 @@ class Segment:
     @property
     def is_chained(self) -> bool:
         return self.continuity is Continuity.CHAIN
+
+    @property
+    def first_keyframe(self) -> str | None:
+        """The still the clip starts on, when it starts on one rather than on the previous
+        take's frame: the custom image of an independent segment, or a CUSTOM chained one."""
+        if self.reference_image and (not self.is_chained or self.ref_mode is RefMode.CUSTOM):
+            return self.reference_image
+        return None
 
     def prompt_is_empty(self) -> bool:
         return not (self.scene.strip() or self.cinematography.strip()
@@ -232,6 +246,15 @@ class Storyboard:
         }
         base.update(fields)
         return Segment(**base)  # type: ignore[arg-type]
+
+    def held_by_keyframe(self, index: int) -> bool:
+        """Whether the boundary after ``segments[index]`` is held by a shared keyframe: the
+        segment ends on the still the next one starts on. The next segment then needs nothing
+        from this one's clip, so both can be generated at once."""
+        if not 0 <= index < len(self.segments) - 1:
+            return False
+        last = self.segments[index].last_keyframe
+        return last is not None and last == self.segments[index + 1].first_keyframe
 
     def chain_after(self, index: int) -> list[int]:
         """Indices of the segments after ``index`` that continue from it, directly or not."""

@@ -107,6 +107,9 @@ class ServerState:
     create_log: list[tuple[str, str | None, str, float]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  #: Idempotency-Key → job id
     attempt_keys: list[str | None] = field(default_factory=list)  #: key of every POST /videos
+    #: every field of every create that made a job, images replaced by their
+    #: {"image": (width, height), "mime": …} (multipart files and data URLs alike)
+    create_fields: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self, name: str) -> bool:
@@ -134,6 +137,45 @@ def make_clip_bytes(size: str, seconds: str, cache_dir: Path) -> bytes:
              "-c:a", "aac", "-ac", "2", "-t", f"{d:g}", "-movflags", "+faststart",
              str(out)], check=True, stdin=subprocess.DEVNULL)
     return out.read_bytes()
+
+
+class _BadImage(ValueError):
+    pass
+
+
+def _image_of(data: bytes, mime: str) -> dict[str, Any]:
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise _BadImage("an image field is not a readable image")
+    return {"image": (int(img.shape[1]), int(img.shape[0])), "mime": mime}
+
+
+def _describe(value: Any) -> Any:
+    import base64
+
+    if isinstance(value, dict) and "bytes" in value and "filename" in value:
+        return _image_of(value["bytes"], value["mime"])
+    if isinstance(value, str) and value.startswith("data:image/"):
+        head, _, data = value.partition(",")
+        return _image_of(base64.b64decode(data), head[5:].split(";")[0])
+    if isinstance(value, dict):
+        return {k: _describe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_describe(v) for v in value]
+    return value
+
+
+def _describe_images(fields: dict[str, Any]) -> dict[str, Any] | str:
+    """``fields`` with every image (a multipart file, a data URL) replaced by its size and
+    type; an error text when one cannot be read."""
+    try:
+        out: dict[str, Any] = _describe(fields)
+    except (_BadImage, ValueError) as e:
+        return str(e)
+    return out
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -320,6 +362,15 @@ class _Handler(BaseHTTPRequestHandler):
         if ref is not None and f"{ref[0]}x{ref[1]}" != size:
             return self._error(400, "Inpaint image must match the requested width and height",
                                code_word="invalid_value")
+        recorded = _describe_images(fields)
+        if isinstance(recorded, str):
+            return self._error(400, recorded)
+        for frame in recorded.get("frame_images", []):
+            if frame.get("frame_type") not in ("first_frame", "last_frame"):
+                return self._error(400, "frame_type must be first_frame or last_frame")
+            if "x".join(map(str, frame["image_url"]["url"]["image"])) != size:
+                return self._error(400, f"{frame['frame_type']} must match the requested "
+                                        "width and height", code_word="invalid_value")
         key = self.headers.get("Idempotency-Key")
         with st.lock:
             known = st.jobs.get(st.keys.get(key or "", "")) if st.faults.honour_idempotency \
@@ -333,6 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
                   json_body={k: v for k, v in fields.items() if k != "input_reference"}
                   if fields.get("_json") else None)
         with st.lock:
+            st.create_fields.append(recorded)
             st.jobs[job.id] = job
             st.creates[prompt] += 1
             st.create_log.append((prompt, key, job.id, now))
