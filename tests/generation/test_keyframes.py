@@ -186,3 +186,36 @@ def test_keyframes_are_saved_and_an_older_reader_refuses_them(tmp_path: Path) ->
     with pytest.raises(SchemaError, match="escapes the bundle"):
         storyboard_from(bad)
 
+
+
+def test_the_animatic_starts_on_the_first_still_and_ends_on_the_last(tmp_path: Path) -> None:
+    """Keyframe mode rehearsed offline: shot 1 ends on K, shot 2 starts on K."""
+    from soraboard.generation import frames
+    from soraboard.generation.animatic import AnimaticBackend
+
+    a = seg(1, model="test-keyframes").with_changes(
+        reference_image="media/stills/a.png", last_keyframe="media/stills/k.png")
+    b = seg(2, model="test-keyframes").with_changes(reference_image="media/stills/k.png")
+    bundle = Bundle.create(tmp_path / "Film", Storyboard(
+        title="Keyframes", default_model="test-keyframes", default_size="320x180",
+        segments=(a, b)))
+    sb = bundle.load_storyboard()
+    assert sb.held_by_keyframe(0) and not sb.held_by_keyframe(1)
+    stills = bundle.media_dir / "stills"
+    still(stills / "a.png", 320, 180, (200, 40, 40))  # BGR: blue
+    still(stills / "k.png", 640, 360, (40, 200, 40))  # green, fitted to 320x180
+    engine = GenerationEngine(bundle, AnimaticBackend(), check_faces=False)
+    one, two = (engine.generate(job_for(sb, i)) for i in (0, 1))
+    assert one.status is TakeStatus.DONE and two.status is TakeStatus.DONE
+
+    def diff(img: np.ndarray, colour: tuple[int, int, int]) -> float:
+        return float(np.abs(img.astype(float) - np.array(colour, float)).mean())
+
+    first_of_one = frames.frame_at(bundle.resolve(one.file or ""), 0.0)
+    last_of_one = frames.last_frame(bundle.resolve(one.file or ""))
+    first_of_two = frames.frame_at(bundle.resolve(two.file or ""), 0.0)
+    # Shot 1 starts on A (under its title) and ends exactly on K; shot 2 starts on K.
+    assert diff(first_of_one, (200, 40, 40)) < 25
+    assert diff(last_of_one, (40, 200, 40)) < 4
+    assert diff(first_of_two, (40, 200, 40)) < 25
+    assert diff(last_of_one, (200, 40, 40)) > 100
