@@ -175,7 +175,7 @@ def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
             model: str | None = None) -> SegmentJob:
     """The job for ``sb.segments[index]``; ``upstream`` is the predecessor's chosen take."""
     seg = sb.segments[index]
-    chained = seg.is_chained and index > 0
+    chained = sb.waits_on_previous(index)
     return SegmentJob(
         segment_id=seg.id, index=index, prompt=compose_prompt(sb, index).text,
         model=model or seg.model, size=seg.size, seconds=seg.duration,

@@ -256,11 +256,19 @@ class Storyboard:
         last = self.segments[index].last_keyframe
         return last is not None and last == self.segments[index + 1].first_keyframe
 
+    def waits_on_previous(self, index: int) -> bool:
+        """Whether ``segments[index]`` needs its predecessor's clip (to start from one of its
+        frames): chained, and the boundary is not held by a shared keyframe (keyframe mode:
+        both shots meet the same still, so neither waits for the other)."""
+        return 0 < index < len(self.segments) and self.segments[index].is_chained and \
+            not self.held_by_keyframe(index - 1)
+
     def chain_after(self, index: int) -> list[int]:
-        """Indices of the segments after ``index`` that continue from it, directly or not."""
+        """Indices of the segments after ``index`` that continue from its clip, directly or
+        not (a boundary held by a keyframe ends the chain)."""
         out: list[int] = []
         j = index + 1
-        while j < len(self.segments) and self.segments[j].is_chained:
+        while j < len(self.segments) and self.waits_on_previous(j):
             out.append(j)
             j += 1
         return out
