@@ -118,6 +118,9 @@ def main(project: str | None = None, demo: str | None = None) -> int:
         for n in notes:
             log.warning(n)
         use_ffmpeg(settings.ffmpeg_path)
+        from soraboard.ui import theme
+
+        theme.apply(settings.theme)
         proj = load_project(project) if project else demo_project(demo or FIRST_RUN_DEMO)
         open_window(proj, settings)
     except Exception as e:

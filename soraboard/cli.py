@@ -30,6 +30,7 @@ from soraboard.model.status import storyboard_status
 from soraboard.model.storyboard import Storyboard
 from soraboard.model.take import Take
 from soraboard.model.timing import film_length, fmt_seconds, used_duration
+from soraboard.model.words import plural
 from soraboard.redact import install_log_redaction, redact
 from soraboard.storage.bundle import Bundle, bundle_path_for, load_project
 from soraboard.storage.errors import ProjectError
@@ -96,7 +97,8 @@ def format_cost(sb: Storyboard, report: CostReport, catalog: Catalog,
             fmt_usd(c.cost),
         ])
     lines = [
-        f"{sb.title} — {len(sb.segments)} segments, {fmt_seconds(film_length(sb, takes))} s film "
+        f"{sb.title} — {plural(len(sb.segments), 'segment')}, "
+        f"{fmt_seconds(film_length(sb, takes))} s film "
         f"({fmt_seconds(sum(used_duration(s, takes) for s in sb.segments))} s of clips)",
         "",
         table(rows, ["#", "Segment", "Model", "Size", "Length", "$/s", "Cost"], right=(0, 4, 5, 6)),
@@ -171,7 +173,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         bundle = Bundle.create(args.path, sb)
     except ProjectError as e:
         raise CliError(str(e)) from None
-    print(f"Created {bundle.path} — {sb.title}, {len(sb.segments)} segments")
+    print(f"Created {bundle.path} — {sb.title}, {plural(len(sb.segments), 'segment')}")
     return 0
 
 
@@ -191,7 +193,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
               + (f", {n_warn} warning{'s' if n_warn != 1 else ''}" if n_warn else ""),
               file=sys.stderr)
         return 1
-    print(f"OK — {len(sb.segments)} segments" + (f", {n_warn} warnings" if n_warn else ""))
+    print(f"OK — {plural(len(sb.segments), 'segment')}"
+          + (f", {plural(n_warn, 'warning')}" if n_warn else ""))
     return 0
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from soraboard import paths
 from soraboard.storage.atomic import atomic_write_json
 
+THEMES = ("dark", "light", "system")
+
 #: keys that would be secrets; refused on save so one can never end up in the file
 _SECRET_WORDS = ("key", "token", "secret", "password")
 
@@ -31,6 +33,8 @@ class Settings:
     ffmpeg_path: str | None = None
     autosave_seconds: int = 60  #: 0 turns autosave off
     recent_projects: tuple[str, ...] = field(default_factory=tuple)
+    #: View ▸ Theme: "dark" (as video editors are), "light", or "system" (the desktop's)
+    theme: str = "dark"
 
     def validated(self) -> list[str]:
         """Problems in plain words (empty when the settings are usable)."""
@@ -39,6 +43,8 @@ class Settings:
             problems.append("concurrency must be between 1 and 32")
         if self.autosave_seconds < 0:
             problems.append("the autosave interval cannot be negative")
+        if self.theme not in THEMES:
+            problems.append(f"the theme must be one of {', '.join(THEMES)}")
         return problems
 
 
@@ -82,8 +88,12 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     settings = replace(defaults, **values)
     for p in settings.validated():
         notes.append(f"{path}: {p}; using the default")
-        settings = replace(settings, concurrency=defaults.concurrency) \
-            if "concurrency" in p else replace(settings, autosave_seconds=defaults.autosave_seconds)
+        if "concurrency" in p:
+            settings = replace(settings, concurrency=defaults.concurrency)
+        elif "theme" in p:
+            settings = replace(settings, theme=defaults.theme)
+        else:
+            settings = replace(settings, autosave_seconds=defaults.autosave_seconds)
     return settings, notes
 
 

@@ -108,6 +108,19 @@ def test_python_dash_m_works() -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == f"soraboard {__version__}"
 
 
+def test_validate_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "new", str(tmp_path / "One"), "--demo", "goal")
+    f = tmp_path / "One.soraboard" / "storyboard.json"
+    doc = json.loads(f.read_text())
+    doc["storyboard"]["segments"] = doc["storyboard"]["segments"][:1]
+    doc["storyboard"]["segments"][0]["model"] = "sora-2"  # retired: one warning
+    doc["storyboard"]["default_model"] = "sora-2"
+    f.write_text(json.dumps(doc))
+    code, out, _ = run(capsys, "validate", str(tmp_path / "One.soraboard"))
+    assert code == 0
+    assert out.splitlines()[-1] == "OK — 1 segment, 1 warning"
+
+
 def _cli_without_gui(argv: list[str], cwd: Path) -> tuple[int, str, list[str]]:
     """Run the CLI in a fresh interpreter; (exit code, stderr, Qt modules it imported)."""
     code = ("import sys; from soraboard.cli import main; "

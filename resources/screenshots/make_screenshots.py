@@ -41,8 +41,11 @@ def main() -> int:
 
     app = QApplication(sys.argv[:1])
     from soraboard.app import demo_project, open_window
+    from soraboard.settings import Settings
+    from soraboard.ui import theme
     from soraboard.ui.main_window import MainWindow
 
+    theme.apply(Settings().theme)  # as the app starts: the default theme (dark)
     win = open_window(demo_project())
     assert isinstance(win, MainWindow)
     win.resize(1600, 1000)

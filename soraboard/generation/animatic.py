@@ -2,7 +2,7 @@
 
 It renders with ffmpeg a clip of exactly the requested size and duration — the segment's
 title and timed beats as text in the shipped DejaVu font, a progress bar with a tick at every
-beat, over a colour derived from the segment (or over the reference image with a slow
+beat, over a gradient in a colour derived from the segment (or over the reference image with a slow
 push-in, so chaining is visible), with a quiet stereo 48 kHz tone bed. The dialogue is shown
 mid-frame while it is said and spoken over the bed, at its times, by the offline scratch
 voice (eSpeak NG, one voice per speaker), so pacing can be judged by ear. H.264 yuv420p +
@@ -46,6 +46,17 @@ GOP = FPS * 2  # a keyframe every 2 s keeps last-frame extraction cheap
 NAME = "animatic"
 
 
+def background(key: str, width: int, height: int, seconds: float) -> str:
+    """The lavfi source of an unchained shot: a still diagonal gradient from the segment's
+    colour to a darker shade of it — structure a chained shot's push-in shows moving, and
+    a seam check can match (a flat colour sits on one histogram bin or the next by a shade)."""
+    c0 = colour_for(key)
+    rgb = int(c0, 16)
+    dark = "0x" + "".join(f"{((rgb >> s) & 0xFF) // 2:02X}" for s in (16, 8, 0))
+    return (f"gradients=s={width}x{height}:r={FPS}:d={seconds:g}:c0={c0}:c1={dark}"
+            f":nb_colors=2:x0=0:y0=0:x1={width}:y1={height}:speed=0:seed=1")
+
+
 def colour_for(key: str) -> str:
     """A dark, saturated background colour derived from ``key`` (``0xRRGGBB``)."""
     h = hashlib.sha256(key.encode("utf-8")).digest()
@@ -62,6 +73,19 @@ CAPTION_LINES = 3
 SPOKEN_LINES = 2
 #: the scratch voice over the tone bed (the bed is at 0.08)
 VOICE_GAIN = 1.0
+
+
+#: A chained shot (one with a reference picture) also opens on the bare picture for a
+#: moment: its first frame is the previous shot's last, so the seam reads as continuous.
+CLEAN_HEAD_FRAMES = 6
+
+
+def _visible(seconds: float, chained: bool) -> str:
+    """When the overlay is drawn: not in the clean tail, nor in a chained shot's clean head."""
+    end = f"lt(t,{seconds - clean_tail(seconds):.4f})"
+    if not chained:
+        return end
+    return f"gte(t,{min(CLEAN_HEAD_FRAMES / FPS, seconds / 4):.4f})*{end}"
 
 
 def clean_tail(seconds: float) -> float:
@@ -91,7 +115,7 @@ def _layout(request: VideoRequest, beats: list[Beat]) -> list[_Text]:
     pad = _pad(h)
     safe_w = w * (1 - 2 * SAFE_MARGIN) - 2 * pad
     top, bottom = round(h * SAFE_MARGIN) + pad, round(h * (1 - SAFE_MARGIN)) - pad
-    visible = f"lt(t,{request.seconds - clean_tail(request.seconds):.4f})"
+    visible = _visible(request.seconds, request.reference is not None)
     out: list[_Text] = []
     actions = [b for b in beats if b.speaker is None]
     spoken = [b for b in beats if b.speaker is not None]
@@ -128,7 +152,7 @@ def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool,
     w, h, d = request.width, request.height, request.seconds
     frames = round(d * FPS)
     bar_h = max(h // 40, 3)
-    visible = f"lt(t,{d - clean_tail(d):.4f})"
+    visible = _visible(d, has_ref)
     parts: list[str] = []
     if has_ref:
         # Slow push-in: 1.0 → 1.12 over the clip, sampled per output frame.
@@ -265,8 +289,7 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
             inputs = ["-i", str(Path(request.reference).absolute())]
         else:
             inputs = ["-f", "lavfi", "-i",
-                      f"color=c={colour_for(request.key or request.title)}:s={w}x{h}"
-                      f":r={FPS}:d={d:g}"]
+                      background(request.key or request.title, w, h, d)]
         spoken = _speak(beats, sd)
         if spoken:
             mix_voice_track([(sd / wav, start) for wav, start in spoken], d,

@@ -25,10 +25,12 @@ from soraboard.catalog.catalog import Catalog, CatalogError, default_catalog
 from soraboard.imports.check import ImportItem, check_files, shown_name
 from soraboard.media.ffmpeg import FFmpeg
 from soraboard.media.probe import MediaInfo
+from soraboard.model.dialogue import parse_srt
 from soraboard.model.edits import Edit, insert_segments
 from soraboard.model.storyboard import (
     CUT,
     Continuity,
+    DialogueLine,
     RefMode,
     Segment,
     Storyboard,
@@ -140,6 +142,28 @@ def _remove(bundle: Bundle, files: Sequence[Path], take_ids: Sequence[str]) -> N
             bundle.take_file(tid).unlink()
 
 
+#: a subtitle file bigger than this is not a clip's subtitles
+MAX_SRT_BYTES = 1_000_000
+
+
+def sidecar_dialogue(clip: Path, duration: float) -> tuple[DialogueLine, ...]:
+    """The dialogue of ``clip.srt`` beside a clip (its cues, in the clip's time), if any.
+
+    A subtitle file that cannot be read is an :class:`ImportFailed` naming it, raised before
+    anything is copied."""
+    srt = clip.with_suffix(".srt")
+    if not srt.is_file():
+        return ()
+    try:
+        if srt.stat().st_size > MAX_SRT_BYTES:
+            raise ImportFailed(f"{srt.name}: {srt.stat().st_size // 1000} kB is not a clip's "
+                               "subtitles; nothing was imported")
+        return parse_srt(srt.read_text("utf-8-sig"), duration)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ImportFailed(f"{srt.name}: cannot read its subtitles ({e}); nothing was "
+                           "imported") from None
+
+
 def apply_import(bundle: Bundle, storyboard: Storyboard, items: list[ImportItem],
                  at: int | None = None, transition: Transition | None = None, *,
                  catalog: Catalog | None = None) -> ImportResult:
@@ -170,7 +194,8 @@ def apply_import(bundle: Bundle, storyboard: Storyboard, items: list[ImportItem]
         if item.kind == "image":
             seg = seg.with_changes(duration=draft_seconds, ref_mode=RefMode.CUSTOM)
         else:
-            seg = seg.with_changes(duration=item.duration, trim_in=0.0, trim_out=None)
+            seg = seg.with_changes(duration=item.duration, trim_in=0.0, trim_out=None,
+                                   dialogue=sidecar_dialogue(item.path, item.duration))
         segments.append(seg)
     if transition is not None and not transition.is_cut:
         segments = [s.with_changes(transition_out=transition) for s in segments[:-1]] + [

@@ -132,3 +132,43 @@ def dialogue_problems(lines: Sequence[DialogueLine], duration: float) -> list[st
         if b.start < a.end - 1e-9:
             out.append(f"{format_line(a)} and {format_line(b)} overlap")
     return out
+
+
+_SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{1,3})\s*-->\s*"
+                       r"(\d+):(\d{2}):(\d{2})[,.](\d{1,3})")
+_SRT_SPEAKER = re.compile(r"^(?:-\s*)?(?P<speaker>[A-Z][\w .'-]{0,30}?)\s*:\s+(?P<text>\S.*)$")
+
+
+def _srt_seconds(h: str, m: str, s: str, ms: str) -> float:
+    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms.ljust(3, "0")) / 1000
+
+
+def parse_srt(text: str, duration: float | None = None) -> tuple[DialogueLine, ...]:
+    """SubRip cues as dialogue lines ("Name: words" names the speaker; tags are dropped).
+
+    Cues past ``duration`` are left out, a cue running over it is cut at it. Raises
+    ValueError naming the first block that has no valid time line."""
+    out: list[DialogueLine] = []
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
+    for n, block in enumerate(blocks, start=1):
+        lines = [ln.strip() for ln in block.strip().splitlines() if ln.strip()]
+        if not lines:
+            continue
+        at = next((k for k, ln in enumerate(lines) if _SRT_TIME.search(ln)), None)
+        if at is None:
+            raise ValueError(f"subtitle block {n} has no 'hh:mm:ss,mmm --> hh:mm:ss,mmm' line")
+        g = _SRT_TIME.search(lines[at])
+        assert g is not None
+        start = _srt_seconds(*g.groups()[:4])
+        end = _srt_seconds(*g.groups()[4:])
+        words = re.sub(r"<[^>]+>|\{[^}]*\}", "", " ".join(lines[at + 1:])).strip()
+        if not words or end <= start:
+            continue
+        if duration is not None:
+            if start >= duration:
+                continue
+            end = min(end, duration)
+        m = _SRT_SPEAKER.match(words)
+        speaker, words = (m["speaker"].strip(), m["text"].strip()) if m else ("", words)
+        out.append(DialogueLine(speaker, words, round(start, 3), round(end, 3)))
+    return tuple(out)

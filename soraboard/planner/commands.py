@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from soraboard.catalog.catalog import CatalogError, default_catalog
 from soraboard.catalog.cost import estimate
 from soraboard.console import CliError, one_line
 from soraboard.model.prompt import compose_prompt
+from soraboard.model.storyboard import Storyboard
 from soraboard.storage.bundle import Bundle
 from soraboard.storage.errors import ProjectError
 
@@ -48,9 +50,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("-o", "--output", metavar="PROJECT",
                    help="create this project bundle (.soraboard is added); without it the "
                         "plan is only printed")
+    p.add_argument("--into", metavar="PROJECT",
+                   help="re-plan this project: print which segments the plan replaces (only "
+                        "those nobody edited, wrote or generated) and apply it with --yes")
+    p.add_argument("--yes", action="store_true", help="with --into: apply the re-plan")
     p.add_argument("--prompts", action="store_true",
                    help="also print every segment's composed prompt")
     p.set_defaults(func=cmd_plan)
+
+
+def _replan(args: argparse.Namespace, planned: Storyboard, notes: Sequence[str]) -> int:
+    """``plan --into PROJECT``: the diff, and with ``--yes`` the merged storyboard saved."""
+    from soraboard.planner.replan import replan
+    from soraboard.storage.bundle import load_project
+    from soraboard.storage.lock import LockHeld, writing
+
+    try:
+        with writing(args.into, "soraboard plan --into"):
+            project = load_project(args.into)
+            generated = {t.segment_id for t in project.takes.values()}
+            result = replan(project.storyboard, planned, generated)
+            for note in notes:
+                print("note: " + one_line(note))
+            print(result.describe())
+            if not result.changes:
+                print("The plan changes nothing: every segment is kept or the same.")
+                return 0
+            if not args.yes:
+                print(f"{result.changes} change{'s' if result.changes != 1 else ''}; nothing "
+                      "written — run again with --yes to apply")
+                return 0
+            project.bundle.save(result.storyboard)
+    except (LockHeld, ProjectError) as e:
+        raise CliError(str(e)) from None
+    except OSError as e:
+        raise CliError(f"cannot save {args.into} ({e.strerror or e}); nothing changed") from None
+    print(f"Re-planned {project.bundle.path}: {result.changes} change"
+          f"{'s' if result.changes != 1 else ''}, the rest kept as it was")
+    return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -87,6 +124,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except PlanError as e:
         raise CliError(str(e)) from None
     sb = result.storyboard
+    if args.into:
+        return _replan(args, result.storyboard, result.notes)
     if args.output:
         try:
             bundle = Bundle.create(args.output, sb)

@@ -68,10 +68,10 @@ class CostPanel(QWidget):
         self.caption = QLabel("estimate")
         self.detail = QLabel()
         self.detail.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.detail.setWordWrap(True)  # two lines rather than cut on a narrow dock
         top.addWidget(self.estimate)
         top.addWidget(self.caption, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
-        top.addWidget(self.detail)
+        top.addWidget(self.detail, 1)
         v.addLayout(top)
         self.bar = BudgetBar()
         v.addWidget(self.bar)
@@ -80,6 +80,7 @@ class CostPanel(QWidget):
         v.addWidget(self.what_if)
         doc.storyboard_changed.connect(self.refresh)
         doc.takes_changed.connect(self.refresh)
+        theme.notifier().changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:

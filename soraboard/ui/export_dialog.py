@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from soraboard.model.timing import film_length, fmt_seconds
+from soraboard.model.words import plural
 from soraboard.stitch.destination import (
     DestinationError,
     DestinationExists,
@@ -73,7 +74,7 @@ class ExportDialog(QDialog):
         self.result_path: Path | None = None
         sb = project.storyboard
         self.setWindowTitle(f"Export “{sb.title}” · {fmt_seconds(film_length(sb, project.takes))}"
-                            f" s · {len(sb.segments)} segments")
+                            f" s · {plural(len(sb.segments), 'segment')}")
         self.resize(1000, 680)
 
         left = QVBoxLayout()
@@ -88,7 +89,7 @@ class ExportDialog(QDialog):
             detail = QLabel("working out what it will do…")
             detail.setWordWrap(True)
             detail.setIndent(22)
-            detail.setStyleSheet(f"color: {theme.secondary_text().name()};")
+            detail.setStyleSheet(theme.secondary_style())
             self.preset_group.addButton(radio, i)
             left.addWidget(radio)
             left.addWidget(detail)

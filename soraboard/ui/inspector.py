@@ -483,8 +483,7 @@ class SegmentInspector(QScrollArea):
                                 else f"{composed.length:,} characters")
         self.prompt_len.setStyleSheet(f"color: {theme.FAILED.name()};" if composed.over_limit
                                       else "")
-        dialogue_hint = ('[0–2 s] Name: "a short line" — one or two lines fit 12 s'
-                         if seg.duration >= 8 else '[0–2 s] Name: "a short line" — one fits')
+        dialogue_hint = dialogue_placeholder(seg.duration)
         self.dialogue.setPlaceholderText(dialogue_hint)
 
         last = index == len(sb.segments) - 1
@@ -498,11 +497,16 @@ class SegmentInspector(QScrollArea):
 
         running = status.state in (SegmentState.GENERATING, SegmentState.QUEUED)
         has_take = any(t.segment_id == seg.id for t in self.doc.takes.values())
+        # says exactly what the click runs and what the confirmation will say it costs
         if has_take:
-            self.generate_btn.setText(regenerate_cost(sb, self.doc.catalog, index).describe())
+            rc = regenerate_cost(sb, self.doc.catalog, index)
+            extra = f" (+ stale {', '.join(str(i + 1) for i in rc.stale_after)})" \
+                if rc.stale_after else ""
+            self.generate_btn.setText(f"Regenerate {index + 1}{extra} · est. "
+                                      f"{rc.amount.describe()}")
         else:
             self.generate_btn.setText(
-                f"Generate · {fmt_usd(segment_cost(seg, self.doc.catalog).cost)}")
+                f"Generate · est. {fmt_usd(segment_cost(seg, self.doc.catalog).cost)}")
         self.generate_btn.setEnabled(not running)
         self.cancel_btn.setVisible(running)
         color = theme.status_color(status.state)
@@ -655,6 +659,15 @@ class SegmentInspector(QScrollArea):
     def set_face_warning(self, text: str | None) -> None:
         self.face_warning.setVisible(bool(text))
         self.face_warning.setText(text or "")
+
+
+def dialogue_placeholder(duration: float) -> str:
+    """What fits in the shot's length: about one short spoken line per 4 seconds."""
+    n = max(1, int(duration // 4))
+    d = f"{fmt_seconds(duration)} s"
+    fits = (f"at most one fits {d}" if n == 1 else f"one or two lines fit {d}" if n == 2
+            else f"up to {n} lines fit {d}")
+    return f'[0–2 s] Name: "a short line" — {fits}'
 
 
 def _landscape(size: str) -> bool:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QPoint, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -30,8 +31,10 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSplitter,
+    QStyle,
     QSystemTrayIcon,
     QTabWidget,
     QToolBar,
@@ -86,8 +89,8 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         amber = theme.STALE
-        bg = theme.mix(theme.surface(), amber, 0.16)
-        self.setStyleSheet(f"#banner {{ background: {bg.name()}; }}")
+        self.restyle()
+        theme.notifier().changed.connect(self.restyle)
         h = QHBoxLayout(self)
         h.setContentsMargins(12, 5, 8, 5)
         self.label = QLabel(text)
@@ -104,6 +107,10 @@ class Banner(QFrame):
         h.addWidget(close)
         self.button.clicked.connect(self.action_clicked)
         close.clicked.connect(self.hide)
+
+    def restyle(self) -> None:
+        bg = theme.mix(theme.surface(), theme.STALE, 0.16)
+        self.setStyleSheet(f"#banner {{ background: {bg.name()}; }}")
 
 
 class TransitionPopup(QDialog):
@@ -206,7 +213,7 @@ class MainWindow(QMainWindow):
         hh.setContentsMargins(12, 6, 12, 2)
         title = QLabel("<b>Timeline</b>")
         self.timeline_info = QLabel()
-        self.timeline_info.setStyleSheet(f"color: {theme.secondary_text().name()};")
+        self.timeline_info.setStyleSheet(theme.secondary_style())
         hh.addWidget(title)
         hh.addWidget(self.timeline_info)
         hh.addStretch(1)
@@ -252,7 +259,12 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.inspector, "Segment")
         self.tabs.addTab(self.takes_panel, "Takes")
-        self.tabs.addTab(self.style_editor, "Style bible")
+        style_scroll = QScrollArea()  # it scrolls rather than make the window taller
+        style_scroll.setWidget(self.style_editor)
+        style_scroll.setWidgetResizable(True)
+        style_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        style_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tabs.addTab(style_scroll, "Style bible")
         self.tabs.addTab(self.jobs_panel, "Jobs")
         self.cost_panel = CostPanel(self.doc)
         host = QWidget()
@@ -270,7 +282,7 @@ class MainWindow(QMainWindow):
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.dock.setTitleBarWidget(QWidget())
-        self.dock.setMinimumWidth(380)
+        self.dock.setMinimumWidth(340)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [440], Qt.Orientation.Horizontal)
 
@@ -303,7 +315,7 @@ class MainWindow(QMainWindow):
         self.jobs_panel.check_again_requested.connect(gen.check_again)
         self.jobs_panel.send_again_requested.connect(gen.send_again)
         self.jobs_panel.forget_requested.connect(gen.forget)
-        self.inspector.generate_requested.connect(lambda sid: gen.generate([sid]))
+        self.inspector.generate_requested.connect(gen.generate_segment)
         self.inspector.cancel_requested.connect(gen.cancel_segment)
         self.takes_panel.remix_requested.connect(gen.remix)
 
@@ -342,6 +354,22 @@ class MainWindow(QMainWindow):
             dock_act.setText("&Inspector")
             menus["&View"].addSeparator()
             menus["&View"].addAction(dock_act)
+        self._build_theme_menu(menus["&View"])
+
+    def _build_theme_menu(self, view: QMenu) -> None:
+        self.theme_menu = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.theme_actions: dict[str, QAction] = {}
+        for name, label in theme.THEMES.items():
+            act = self.theme_menu.addAction(f"&{label}")
+            act.setCheckable(True)
+            act.setData(name)
+            act.setChecked(name == theme.current())
+            group.addAction(act)
+            act.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            self.theme_actions[name] = act
+        theme.notifier().changed.connect(self._on_theme_changed)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)
@@ -357,16 +385,17 @@ class MainWindow(QMainWindow):
                 continue
             act = self.actions_by_id[aid]
             toolbar.addAction(act)
+            if aid in ("edit.undo", "edit.redo"):
+                # "Undo Delete 3 segments" must never push the primary actions out
+                btn = toolbar.widgetForAction(act)
+                if isinstance(btn, QToolButton):
+                    btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             if aid == PRIMARY:
                 btn = toolbar.widgetForAction(act)
                 if isinstance(btn, QToolButton):
                     btn.setObjectName("primary")
-                    acc = theme.accent()
-                    btn.setStyleSheet(
-                        f"QToolButton#primary {{ background: {acc.name()}; color: white; "
-                        "border-radius: 4px; padding: 3px 10px; }"
-                        f"QToolButton#primary:disabled {{ background: "
-                        f"{theme.mix(acc, theme.surface(), 0.6).name()}; }}")
+                    self.primary_button = btn
+                    self._restyle()
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
                              spacer.sizePolicy().verticalPolicy().Preferred)
@@ -379,6 +408,84 @@ class MainWindow(QMainWindow):
         self.budget_chip.clicked.connect(lambda: self._show_tab(2))
         toolbar.addWidget(self.provider_chip)
         toolbar.addWidget(self.budget_chip)
+        self._chip_texts: dict[QToolButton, tuple[str, str]] = {}  #: full and short label
+
+    def _set_chip(self, chip: QToolButton, full: str, short: str) -> None:
+        self._chip_texts[chip] = (full, short)
+        chip.setToolTip(full)
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """Keep Generate, Export, the provider and the budget on screen at any width: first
+        the file and edit buttons drop their text (icons with tooltips), then the chips
+        shorten. Nothing the creator needs goes into the toolbar's overflow menu."""
+        tb = getattr(self, "toolbar", None)
+        if tb is None or not hasattr(self, "_chip_texts"):
+            return
+        keep_text = {PRIMARY, "export.export"}
+        secondary = [b for aid in TOOLBAR if aid is not None and aid not in keep_text
+                     and aid not in ("edit.undo", "edit.redo")
+                     for b in [tb.widgetForAction(self.actions_by_id[aid])]
+                     if isinstance(b, QToolButton)]
+        avail = self.width() - 16
+        for step in range(3):
+            for b in secondary:
+                b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if step == 0
+                                     else Qt.ToolButtonStyle.ToolButtonIconOnly)
+            for chip, (full, short) in self._chip_texts.items():
+                chip.setText(full if step < 2 else short)
+            if self._toolbar_width() <= avail:
+                break
+        self.toolbar_compact = step
+
+    toolbar_compact = 0  #: 0 all labels, 1 icon-only file/edit buttons, 2 also short chips
+
+    def _toolbar_width(self) -> int:
+        tb = self.toolbar
+        spacing = tb.style().pixelMetric(QStyle.PixelMetric.PM_ToolBarItemSpacing, None, tb) + 2
+        total = 2 * tb.style().pixelMetric(QStyle.PixelMetric.PM_ToolBarHandleExtent, None, tb)
+        for act in tb.actions():
+            w = tb.widgetForAction(act)
+            if act.isSeparator():
+                total += 8 + spacing
+            elif w is not None and act.isVisible():
+                hint = w.sizeHint().width()
+                total += (hint if hint > 0 else 0) + spacing
+        return total + 2 * tb.contentsMargins().left() + 8
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
+    primary_button: QToolButton | None = None
+
+    def _restyle(self) -> None:
+        """Styles computed from the palette: again after View ▸ Theme."""
+        btn = self.primary_button
+        if btn is not None:
+            acc = theme.accent()
+            btn.setStyleSheet(
+                f"QToolButton#primary {{ background: {acc.name()}; color: white; "
+                "border-radius: 4px; padding: 3px 10px; }"
+                f"QToolButton#primary:disabled {{ background: "
+                f"{theme.mix(acc, theme.surface(), 0.6).name()}; }}")
+
+    def _on_theme_changed(self, name: str) -> None:
+        self._restyle()
+        for act in self.theme_actions.values():
+            act.setChecked(act.data() == name)
+        self._refresh_chrome()
+        self.timeline.canvas.update()
+
+    def set_theme(self, name: str) -> None:
+        """View ▸ Theme: apply at once and remember it."""
+        theme.apply(name)
+        if self.settings.theme != name:
+            self.settings = replace(self.settings, theme=name)
+            try:
+                save_settings(self.settings)
+            except (OSError, ValueError) as e:
+                self.statusBar().showMessage(f"The theme was not remembered: {e}", 8000)
 
     def slot_for(self, spec: ActionSpec) -> Callable[[], Any]:
         owner, name = spec.slot.split(".", 1)
@@ -428,22 +535,32 @@ class MainWindow(QMainWindow):
         gen = self.actions_by_id.get("generate.missing")
         if gen is not None:
             if rep.to_generate_count:
-                gen.setText(f"Generate missing && stale · {rep.to_generate.describe()}")
+                # an estimate at each model's list price; the animatic backend charges $0
+                gen.setText(f"Generate missing && stale · est. {rep.to_generate.describe()}")
+                gen.setToolTip(
+                    f"Generate {plural(rep.to_generate_count, 'segment')} without a good take. "
+                    + ("Estimated at each model's list price; the animatic backend renders "
+                       "them offline for $0." if self.settings.provider is None else
+                       f"Estimated at each model's list price with {self.settings.provider}."))
                 gen.setEnabled(True)
             else:
                 gen.setText("Everything generated")
                 gen.setEnabled(False)
         provider = self.settings.provider or "Animatic (offline, $0)"
-        self.provider_chip.setText(f"Provider: {provider}")
+        self._set_chip(self.provider_chip, f"Provider: {provider}",
+                       self.settings.provider or "Animatic · $0")
         if rep.budget is not None:
             color = theme.FAILED if rep.over_budget else theme.STALE if rep.near_budget else None
-            self.budget_chip.setText(f"Budget {fmt_usd(rep.budget)} · left {fmt_usd(rep.remaining)}")
+            self._set_chip(self.budget_chip,
+                           f"Budget {fmt_usd(rep.budget)} · left {fmt_usd(rep.remaining)}",
+                           f"Left {fmt_usd(rep.remaining)}")
             self.budget_chip.setStyleSheet(f"color: {color.name()};" if color else "")
         else:
-            self.budget_chip.setText("No budget")
+            self._set_chip(self.budget_chip, "No budget", "No budget")
+            self.budget_chip.setStyleSheet("")
         links = sum(1 for i, s in enumerate(sb.segments) if s.is_chained and i > 0)
         length = film_length(sb, self.doc.takes)
-        self.timeline_info.setText(f"{len(sb.segments)} segments · {fmt_seconds(length)} s · "
+        self.timeline_info.setText(f"{plural(len(sb.segments), 'segment')} · {fmt_seconds(length)} s · "
                                    f"{plural(links, 'chained link')}")
         self._refresh_status()
 
@@ -452,7 +569,8 @@ class MainWindow(QMainWindow):
         rep = self.doc.cost()
         running = sum(1 for s in self.doc.statuses()
                       if s.state in (SegmentState.GENERATING, SegmentState.QUEUED))
-        parts = [f"{len(sb.segments)} segments · {fmt_seconds(film_length(sb, self.doc.takes))} s",
+        parts = [f"{plural(len(sb.segments), 'segment')} · "
+                 f"{fmt_seconds(film_length(sb, self.doc.takes))} s",
                  f"Estimate {rep.estimate.describe()}"]
         if running:
             parts.append(f"{plural(running, 'job')} running")
@@ -550,7 +668,10 @@ class MainWindow(QMainWindow):
         pa, pb = self.edit.take_path(a), self.edit.take_path(b)
         if pa is None or pb is None:
             return
-        dlg = CompareDialog(pa, pb, self.doc.takes[a], self.doc.takes[b], self)
+        ta, tb = self.doc.takes[a], self.doc.takes[b]
+        order = [t.id for t in self.doc.takes_of(ta.segment_id)]
+        numbers = (order.index(a) + 1 if a in order else 1, order.index(b) + 1 if b in order else 2)
+        dlg = CompareDialog(pa, pb, ta, tb, self, numbers)
         dlg.chosen.connect(lambda tid: self.doc.choose_take(self.doc.takes[tid].segment_id, tid))
         dlg.show()
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -83,20 +84,20 @@ class TakesPanel(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setSpacing(2)
         v.addWidget(self.list, 1)
-        row = QHBoxLayout()
+        row = QGridLayout()  # two rows: the dock stays narrow enough for a small screen
         self.play_btn = QPushButton(icon("play"), "Play")
         self.choose_btn = QPushButton(icon("check"), "Use this take")
         self.compare_btn = QPushButton(icon("compare"), "Compare")
         self.remix_btn = QPushButton(icon("remix"), "Remix…")
         self.delete_btn = QPushButton(icon("delete"), "Delete file…")
-        for b in (self.play_btn, self.choose_btn, self.compare_btn, self.remix_btn,
-                  self.delete_btn):
-            row.addWidget(b)
-        row.addStretch(1)
+        for i, b in enumerate((self.play_btn, self.choose_btn, self.compare_btn, self.remix_btn,
+                               self.delete_btn)):
+            row.addWidget(b, i // 3, i % 3)
+        row.setColumnStretch(3, 1)
         v.addLayout(row)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet(f"color: {theme.secondary_text().name()};")
+        self.hint.setStyleSheet(theme.secondary_style())
         v.addWidget(self.hint)
 
         self.list.itemSelectionChanged.connect(self._sync_buttons)
@@ -111,6 +112,7 @@ class TakesPanel(QWidget):
         doc.takes_changed.connect(self._on_takes_changed)
         doc.storyboard_changed.connect(self.refresh)
         thumbnails.updated.connect(self._refresh_icons)
+        theme.notifier().changed.connect(self.refresh)
         self._shown: list[tuple[str, str, float]] = []
         self.refresh()
 
@@ -184,7 +186,9 @@ class TakesPanel(QWidget):
             return
         index = self.doc.storyboard.index_of(sid)
         seg = self.doc.storyboard.segments[index]
-        takes = list(reversed(self.doc.takes_of(sid)))
+        in_order = self.doc.takes_of(sid)
+        number = {t.id: i + 1 for i, t in enumerate(in_order)}
+        takes = list(reversed(in_order))
         self._shown = [(t.id, t.status.value, t.progress) for t in reversed(takes)]
         self.heading.setText(f"<b>Segment {index + 1} · {seg.title}</b> — {len(takes)} "
                              f"take{'s' if len(takes) != 1 else ''}")
@@ -196,7 +200,7 @@ class TakesPanel(QWidget):
             status = STATUS_TEXT[t.status]
             if t.status.is_active and t.progress:
                 status += f" {round(t.progress * 100)} %"
-            lines = [f"{t.label or t.model}{chosen}",
+            lines = [f"Take {number[t.id]} · {t.label or t.model}{chosen}",
                      f"{provider} · {cost}{length} · {when(t.created_at)}",
                      t.error if t.error and t.error.startswith(status) else
                      status + (f": {t.error}" if t.error else "")]
@@ -285,7 +289,7 @@ class JobsPanel(QWidget):
                            "bill for it. Closing the window keeps running jobs journaled and "
                            "resumes them next time.")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(f"color: {theme.secondary_text().name()};")
+        self.note.setStyleSheet(theme.secondary_style())
         v.addWidget(self.note)
         self.cancel_btn.clicked.connect(lambda: self._emit(self.cancel_requested))
         self.retry_btn.clicked.connect(lambda: self._emit(self.retry_requested))

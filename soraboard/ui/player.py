@@ -79,21 +79,23 @@ class PlayerWidget(QWidget):
         self.source: Path | None = None
         self.loop_range: tuple[float, float] | None = None  #: seconds, for "loop segment"
 
-        self.overlay = QLabel(self)
-        self.overlay.setStyleSheet("background: rgba(0,0,0,150); color: white; padding: 3px 8px;"
-                                   " border-radius: 4px;")
+        self.overlay = QLabel(self)  #: what is on screen ("Take · segment 2 of 5")
+        self.overlay.setStyleSheet("color: palette(placeholder-text);")
+        # never what sets the player's minimum width (the controls are)
+        self.overlay.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.overlay.hide()
 
-        stack_host = QWidget(self)
+        stack_host = self.stack_host = QWidget(self)
         self.stack = QStackedLayout(stack_host)
         self.stack.addWidget(self.slate)
         self.stack.addWidget(self.video)
 
-        self.to_start = self._tool("skip-start", "Go to start (Home)")
+        # the keys named here are View's actions (soraboard/ui/actions.py)
+        self.to_start = self._tool("skip-start", "Go to start")
         self.back = self._tool("frame-back", "Previous frame (,)")
         self.play = self._tool("play", "Play / pause (Space)")
         self.fwd = self._tool("frame-forward", "Next frame (.)")
-        self.to_end = self._tool("skip-end", "Go to end (End)")
+        self.to_end = self._tool("skip-end", "Go to end")
         self.time = QLabel("00:00.00 / 00:00.00")
         mono = self.time.font()
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -106,6 +108,11 @@ class PlayerWidget(QWidget):
         self.mode.set_options([("Sequence", "sequence"), ("Take", "take")])
         self.mode.set_value("take")
 
+        # every control keeps its full label and the seek bar stays usable on a small screen
+        self.time.setMinimumWidth(self.time.sizeHint().width())
+        self.slider.setMinimumWidth(80)
+        self.loop.setMinimumWidth(self.loop.sizeHint().width())
+        self.mode.setMinimumWidth(self.mode.sizeHint().width())
         controls = QHBoxLayout()
         controls.setSpacing(4)
         for w in (self.to_start, self.back, self.play, self.fwd, self.to_end):
@@ -113,10 +120,17 @@ class PlayerWidget(QWidget):
         controls.addWidget(self.time)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.loop)
-        controls.addWidget(self.mode)
+        # what is on screen, beside the switch: a label over the picture would be hidden by
+        # the video surface, which is a native window on X11
+        top = QHBoxLayout()
+        top.addWidget(self.overlay, 1)
+        top.addStretch(0)
+        top.addWidget(self.mode)
 
         v = QVBoxLayout(self)
-        v.setContentsMargins(16, 12, 16, 8)
+        v.setContentsMargins(16, 6, 16, 8)
+        v.setSpacing(6)
+        v.addLayout(top)
         v.addWidget(stack_host, 1)
         v.addLayout(controls)
 
@@ -130,9 +144,13 @@ class PlayerWidget(QWidget):
         self.player.durationChanged.connect(self._on_duration)
         self.player.playbackStateChanged.connect(self._on_state)
         self.player.errorOccurred.connect(self._on_error)
+        self.player.mediaStatusChanged.connect(self._on_media_status)
         self.mode.changed.connect(lambda m: self.mode_changed.emit(str(m)))
         self.fps = 30.0
         self._pending_seek: float | None = None
+        #: a clip is on its way (the sequence preview renders): Play now means "play it then"
+        self.awaiting = False
+        self._play_when_loaded = False
         self.show_slate("Nothing to play yet",
                         "Select a segment with a take, or switch to Sequence to preview the film.")
 
@@ -148,34 +166,73 @@ class PlayerWidget(QWidget):
     def sink(self) -> QVideoSink:
         return self.video.videoSink()
 
-    def show_slate(self, title: str, hint: str) -> None:
-        self.player.stop()
-        self.player.setSource(QUrl())
+    def show_slate(self, title: str, hint: str, *, awaiting: bool = False) -> None:
+        """Nothing to play: say why. ``awaiting``: a clip is coming, and Play pressed in the
+        meantime plays it when it arrives."""
+        if not (awaiting and self.awaiting):  # a new wait: forget an earlier Play
+            self._play_when_loaded = False
+        self.awaiting = awaiting
+        self._pending_seek = None
+        if not self.player.source().isEmpty():
+            self.player.setSource(QUrl())  # stops playback and frees the clip
         self.source = None
         self.slate.set_text(title, hint)
         self.stack.setCurrentWidget(self.slate)
         self.slider.setRange(0, 0)
         self.time.setText("00:00.00 / 00:00.00")
 
-    def load(self, path: Path, label: str = "", fps: float = 30.0, start: float = 0.0) -> None:
-        """Show ``path`` (paused at ``start`` seconds)."""
+    def load(self, path: Path, label: str = "", fps: float = 30.0, start: float = 0.0,
+             *, reload: bool = False) -> None:
+        """Show ``path`` paused at ``start`` seconds, with that frame on screen (the poster)
+        rather than black. ``reload``: the file changed under the same name."""
         self.fps = fps or 30.0
-        if self.source != path:
-            self.source = path
-            self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self.awaiting = False
         self.stack.setCurrentWidget(self.video)
         self.set_overlay(label)
+        if self.source != path or reload:
+            self.source = path
+            self._pending_seek = start  # a position set before the media is loaded is lost
+            url = QUrl.fromLocalFile(str(path))
+            self.player.stop()  # from Stopped, the pause() after loading shows the frame
+            if self.player.source() == url:
+                self.player.setSource(QUrl())
+            self.player.setSource(url)
+            return
+        if self._pending_seek is not None:  # still loading: it seeks and shows the frame then
+            self._pending_seek = start
+            return
         self.seek(start)
+        self._show_poster()
+
+    def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status != QMediaPlayer.MediaStatus.LoadedMedia or self._pending_seek is None \
+                or self.source is None \
+                or self.player.source() != QUrl.fromLocalFile(str(self.source)):
+            return  # (the previous clip reports as it is being unloaded)
+        start, self._pending_seek = self._pending_seek, None
+        self.seek(start)
+        if self._play_when_loaded:
+            self._play_when_loaded = False
+            self.player.play()
+        else:
+            self._show_poster()
+
+    def _show_poster(self) -> None:
+        """A stopped player shows nothing; a paused one shows the frame at its position."""
+        if self.player.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
+            self.player.pause()
 
     def set_overlay(self, text: str) -> None:
         self.overlay.setVisible(bool(text))
         self.overlay.setText(text)
-        self.overlay.adjustSize()
-        self.overlay.move(28, 22)
-        self.overlay.raise_()
+
 
     def toggle(self) -> None:
         if self.source is None:
+            self._play_when_loaded = self.awaiting and not self._play_when_loaded
+            return
+        if self._pending_seek is not None:  # still loading: play once it is there
+            self._play_when_loaded = not self._play_when_loaded
             return
         if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
             self.player.pause()
@@ -183,7 +240,15 @@ class PlayerWidget(QWidget):
             self.player.play()
 
     def play_now(self) -> None:
-        self.player.play()
+        if self._pending_seek is not None:
+            self._play_when_loaded = True
+        else:
+            self.player.play()
+
+    @property
+    def will_play(self) -> bool:
+        """Play was asked for while the clip was still on its way."""
+        return self._play_when_loaded
 
     def pause(self) -> None:
         self.player.pause()
@@ -193,6 +258,9 @@ class PlayerWidget(QWidget):
         return self.player.position() / 1000
 
     def seek(self, seconds: float) -> None:
+        if self._pending_seek is not None:  # not loaded yet: the load seeks there
+            self._pending_seek = seconds
+            return
         self.player.setPosition(round(seconds * 1000))
 
     def step(self, frames: int) -> None:

@@ -29,6 +29,7 @@ from soraboard.catalog.catalog import Catalog
 from soraboard.catalog.cost import estimate, fmt_usd, segment_cost
 from soraboard.model.storyboard import Storyboard
 from soraboard.model.timing import fmt_seconds
+from soraboard.model.words import plural
 from soraboard.planner import PlanResult
 from soraboard.ui.icons import icon
 from soraboard.ui.widgets import caption
@@ -212,6 +213,6 @@ class StoryDialog(QDialog):
         rep = estimate(sb, self.catalog)
         total = sum(s.duration for s in sb.segments)
         notes = "".join(f"<br>• {n}" for n in self.result_plan.notes)
-        self.summary.setText(f"<b>{len(sb.segments)} segments · {fmt_seconds(total)} s · "
+        self.summary.setText(f"<b>{plural(len(sb.segments), 'segment')} · {fmt_seconds(total)} s · "
                              f"{rep.estimate.describe()}</b> (planned "
                              f"{self.result_plan.planner}){notes}")

@@ -79,9 +79,7 @@ def caption(text: str) -> QLabel:
     f.setPointSizeF(max(f.pointSizeF() - 1.5, 7.0))
     f.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 0.6)
     label.setFont(f)
-    pal = label.palette()
-    pal.setColor(label.foregroundRole(), theme.secondary_text())
-    label.setPalette(pal)
+    label.setStyleSheet(theme.secondary_style())  # follows View ▸ Theme
     return label
 
 

@@ -266,3 +266,15 @@ def test_one_voice_per_speaker_the_same_in_every_segment(tmp_path: Path) -> None
     speak_lines([("Same time tomorrow?", voice_name(0), a),
                  ("Same time tomorrow?", voice_name(1), b)])
     assert a.read_bytes() != b.read_bytes()
+
+
+def test_a_chained_shot_opens_on_the_bare_picture_it_continues(tmp_path: Path) -> None:
+    ref = tmp_path / "ref.png"
+    _pattern(ref)
+    req = VideoRequest("p", "sora-2", f"{W}x{H}", 4.0, reference=ref, title="Title",
+                       beats=(Beat(0, 4, "from the very start"),), key="seg_head")
+    text, bare = tmp_path / "t.mp4", tmp_path / "b.mp4"
+    render_animatic(req, text)
+    render_animatic(req, bare, overlay=False)
+    assert not _text_mask(_frame(text, 0.0), _frame(bare, 0.0)).any()  # the seam: no text
+    assert _text_mask(_frame(text, 0.5), _frame(bare, 0.5)).any()  # then the text comes in

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from soraboard.model import edits
 from soraboard.planner import plan_story_file
 from soraboard.planner.replan import Change, fingerprint, replan, untouched
@@ -65,3 +67,29 @@ def test_a_replan_that_changes_nothing_says_so() -> None:
     sb = plan_story_file(DATA / "lighthouse-keeper.txt", 24, MODEL, planner="offline").storyboard
     again = replan(sb, sb)
     assert again.changes == 0 and {d.change for d in again.diff} == {Change.SAME}
+
+
+def test_plan_into_a_project_prints_the_diff_and_applies_only_with_yes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from soraboard.cli import main
+
+    story = str(DATA / "lighthouse-keeper.txt")
+    assert main(["plan", story, "--length", "24", "--model", MODEL, "--planner", "offline",
+                 "-o", str(tmp_path / "L")]) == 0
+    bundle = tmp_path / "L.soraboard"
+    sb = load_project(bundle).storyboard
+    edited = edits.set_segment_field(sb, sb.segments[0].id, "title", "Mine").apply(sb)
+    Bundle(bundle).save(edited)
+    mine = _bytes(edited.segments[0])
+    capsys.readouterr()
+    args = ["plan", story, "--length", "48", "--model", MODEL, "--planner", "offline",
+            "--into", str(bundle)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "keep     1. Mine — you edited it" in out and "nothing written" in out
+    assert load_project(bundle).storyboard == edited  # a dry run by default
+    assert main([*args, "--yes"]) == 0
+    assert "Re-planned" in capsys.readouterr().out
+    after = load_project(bundle).storyboard
+    assert _bytes(after.segments[0]) == mine
+    assert sum(s.duration for s in after.segments) > sum(s.duration for s in edited.segments)

@@ -31,7 +31,7 @@ def test_generate_asks_what_runs_then_runs_it(qtbot: QtBot, project_path: Path) 
     assert gen.jobs is None
     with qtbot.waitSignal(gen.take_chosen, timeout=120_000):
         assert gen.generate([seg.id])
-    assert ask.asked[1].startswith("confirm: Generate: Generate 1 segment with the animatic")
+    assert ask.asked[1].startswith("confirm: Generate: Generate 1 segment (1) with the animatic")
     assert "$0.00" in ask.asked[1]
     assert doc.statuses()[0].state is SegmentState.DONE
     gen.close(detach=False)

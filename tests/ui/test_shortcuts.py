@@ -101,3 +101,15 @@ def test_every_key_in_the_window_is_unique_and_undo_redo_work_from_the_keyboard(
     win.doc.select([win.doc.storyboard.segments[0].id])
     qtbot.keyClick(win.timeline.canvas, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert len(win.doc.storyboard.segments) == n + 2  # Duplicate, not Delete
+
+
+def test_the_keys_the_player_names_are_bound(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    """The player's tooltips name Space, ',' and '.': each is an action of the table."""
+    win = window
+    keys = {k.toString(): aid for aid, act in win.actions_by_id.items() for k in act.shortcuts()}
+    for tip_key, aid in (("Space", "view.play"), (",", "view.frame_back"),
+                         (".", "view.frame_forward")):
+        assert keys.get(tip_key) == aid
+    for b in (win.player.play, win.player.back, win.player.fwd):
+        key = b.toolTip().rsplit("(", 1)[1].rstrip(")")
+        assert key in keys, b.toolTip()

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from soraboard.model.words import plural
 from soraboard.settings import Settings
 
 SettingsGetter = Callable[[], Settings]
 
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 segment``, ``2 segments`` (``many`` for irregular plurals)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
+__all__ = ["SettingsGetter", "plural"]

@@ -155,15 +155,17 @@ class GenerationController(QObject):
             return False
         amount = Amount()
         for sid in ids:
-            amount += segment_cost(sb.segment(sid), self.doc.catalog).amount
+            amount += segment_cost(sb.segment(sid), self.doc.catalog, sb.index_of(sid)).amount
         rep = self.doc.cost()
         s = self.settings()
         provider = s.provider or "the animatic backend (offline, $0)"
         free = s.provider is None
-        cost_text = "$0.00 — animatic clips are free" if free else amount.describe()
+        cost_text = (f"$0.00 — animatic clips are free (est. {amount.describe()} with a paid "
+                     "provider)") if free else f"est. {amount.describe()}"
         if confirm:
-            text = (f"Generate {plural(len(ids), 'segment')} with {provider} for {cost_text}."
-                    f"\n\n{self.plan_text(ids)}")
+            numbers = ", ".join(str(sb.index_of(i) + 1) for i in ids)
+            text = (f"Generate {plural(len(ids), 'segment')} ({numbers}) with {provider} for "
+                    f"{cost_text}.\n\n{self.plan_text(ids)}")
             if not self.ask.confirm("Generate", text):
                 return False
         if not free and rep.remaining is not None and amount.known > rep.remaining:
@@ -183,6 +185,19 @@ class GenerationController(QObject):
         self._batch = (time.time(), list(ids))
         self.started.emit()
         return True
+
+    def segments_to_generate(self, segment_id: str) -> list[str]:
+        """What the inspector's button runs: the segment, and when it is a regeneration the
+        chained segments after it too (they continue from its last frame, so they go stale)."""
+        sb = self.doc.storyboard
+        if not any(t.segment_id == segment_id for t in self.doc.takes.values()):
+            return [segment_id]
+        index = sb.index_of(segment_id)
+        return [segment_id, *(sb.segments[i].id for i in sb.chain_after(index))]
+
+    def generate_segment(self, segment_id: str) -> bool:
+        """The inspector's Generate / Regenerate button."""
+        return self.generate(self.segments_to_generate(segment_id))
 
     def generate_selected(self) -> None:
         self.generate(self.doc.selection)

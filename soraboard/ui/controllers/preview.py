@@ -4,6 +4,8 @@ mode); the timeline's playhead follows it and clicking the ruler seeks."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from soraboard.document import Document
@@ -36,6 +38,7 @@ class PreviewController(QObject):
         self.stitch = StitchRunner(self)
         self.preview_job: PreviewJob | None = None
         self.preview_plan: ExportPlan | None = None
+        self.preview_path: Path | None = None  #: the last sequence preview rendered
         self.dirty = True
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -58,7 +61,9 @@ class PreviewController(QObject):
         if self.sequence_mode:
             idx = self.doc.current_index()
             if idx is not None and self.player.source is not None:
-                self.player.seek(self.timeline.canvas.layouts[idx].start)
+                t = self.timeline.canvas.layouts[idx].start
+                self.player.seek(t)
+                self.timeline.canvas.set_playhead(t)
             return
         idx = self.doc.current_index()
         if idx is None:
@@ -80,6 +85,7 @@ class PreviewController(QObject):
         self.player.loop_range = (t_in, t_out)  # "loop segment" plays the part the film uses
         self.player.load(path, f"Take · segment {idx + 1} of {len(self.doc.storyboard.segments)}",
                          start=seg.trim_in)
+        self._take_playhead(seg.trim_in)
 
     def take_chosen(self, segment_id: str) -> None:
         if segment_id == self.doc.current_id:
@@ -101,6 +107,12 @@ class PreviewController(QObject):
     def toggle_play(self) -> None:
         self.player.toggle()
 
+    def frame_back(self) -> None:
+        self.player.step(-1)
+
+    def frame_forward(self) -> None:
+        self.player.step(1)
+
     # ------------------------------------------------------------------ sequence mode
 
     def preview_sequence(self) -> None:
@@ -109,11 +121,40 @@ class PreviewController(QObject):
 
     def on_mode_changed(self, mode: str) -> None:
         if mode == "sequence":
-            if self.dirty or self.player.source is None:
+            # the take on screen must go: Play now plays the film, never the take
+            if self.dirty or self.preview_path is None or not self.preview_path.exists():
+                self.player.show_slate("Rendering the sequence preview…",
+                                       "Segments without a take appear as slates of their "
+                                       "length.", awaiting=True)
                 self.render_sequence()
+            else:
+                t = self._sequence_time()
+                self.player.loop_range = None
+                self.player.load(self.preview_path, "Sequence preview", start=t)
+                self.timeline.canvas.set_playhead(t)
+                self._update_overlay(t)
         else:
-            self.timeline.canvas.set_playhead(None)
             self.show_selected()
+
+    def _sequence_time(self) -> float:
+        """Where the film preview starts: the playhead, else the selected card's start."""
+        canvas = self.timeline.canvas
+        if canvas.playhead is not None:
+            return float(canvas.playhead)
+        idx = self.doc.current_index()
+        return canvas.layouts[idx].start if idx is not None and idx < len(canvas.layouts) else 0.0
+
+    def _take_playhead(self, t: float) -> None:
+        """Take mode: the playhead marks where in the film this moment of the take lands."""
+        idx = self.doc.current_index()
+        canvas = self.timeline.canvas
+        if idx is None or idx >= len(canvas.layouts):
+            canvas.set_playhead(None)
+            return
+        seg = self.doc.storyboard.segments[idx]
+        card = canvas.layouts[idx]
+        t_in, _t_out = trim_range(seg, self.doc.takes)
+        canvas.set_playhead(min(max(card.start + t - t_in, card.start), card.end))
 
     def seek_film(self, t: float) -> None:
         if not self.sequence_mode:
@@ -139,22 +180,26 @@ class PreviewController(QObject):
         self.dirty = False
         if self.player.source is None:
             self.player.show_slate("Rendering the sequence preview…",
-                                   "Segments without a take appear as slates of their length.")
+                                   "Segments without a take appear as slates of their length.",
+                                   awaiting=True)
         self.stitch.start(job)
 
     def _on_progress(self, p: object) -> None:
         if self.player.source is None and hasattr(p, "text"):
+            # the slate's text only: a Play pressed meanwhile stays armed
             self.player.slate.set_text("Rendering the sequence preview…", str(p.text))
 
     def _on_done(self, result: object) -> None:
         preview, plan = result  # type: ignore[misc]
         self.preview_job = None
         self.preview_plan = plan
+        self.preview_path = Path(preview.path)
         if not self.sequence_mode:
             return
-        pos = self.player.position() if self.player.source else 0.0
-        self.player.source = None  # force a reload: the file changed under the same name
-        self.player.load(preview.path, "Sequence preview", start=pos)
+        pos = self.player.position() if self.player.source else self._sequence_time()
+        # reload: the file may have changed under the same name
+        self.player.load(self.preview_path, "Sequence preview", start=pos, reload=True)
+        self.timeline.canvas.set_playhead(pos)
         self._update_overlay(pos)
 
     def _update_overlay(self, t: float) -> None:
@@ -166,6 +211,8 @@ class PreviewController(QObject):
 
     def _on_player_position(self, t: float) -> None:
         if not self.sequence_mode:
+            if self.player.source is not None:
+                self._take_playhead(t)
             return
         idx = self.doc.current_index()
         if self.player.loop.isChecked() and idx is not None:
