@@ -107,6 +107,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from soraboard.generation.scheduler import (
         Mode,
         check_budget,
+        describe_boundaries,
         plan_segments,
         unknown_takes,
         with_chosen,
@@ -189,6 +190,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
               + ("" if free else f" — {guard.describe()}"), file=sys.stderr)
         if guard.refused:
             raise CliError(guard.refused, 2)
+        held = describe_boundaries(sb, ids)
+        if held:
+            print(held, file=sys.stderr)
         if not free and any(sb.segment(i).is_chained or sb.segment(i).reference_image
                             for i in ids):
             from soraboard.generation.frames import face_detector

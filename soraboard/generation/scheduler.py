@@ -197,6 +197,17 @@ def boundary_modes(sb: Storyboard) -> list[str]:
             for i in range(len(sb.segments) - 1)]
 
 
+def describe_boundaries(sb: Storyboard, ids: Collection[str]) -> str | None:
+    """One line saying how the boundaries into ``ids`` are held, when any is held by a
+    keyframe (otherwise chaining is the only mode and there is nothing to say)."""
+    modes = boundary_modes(sb)
+    wanted = set(ids)
+    words = {"keyframe": "keyframe (in parallel)", "chain": "chain (waits)", "none": "cut"}
+    parts = [f"{i + 1}→{i + 2} {words[m]}" for i, m in enumerate(modes)
+             if sb.segments[i + 1].id in wanted or sb.segments[i].id in wanted]
+    return "boundaries: " + ", ".join(parts) if "keyframe" in modes and parts else None
+
+
 def critical_path(sb: Storyboard, ids: Sequence[str]) -> list[list[str]]:
     """The planned segments as chains that must run one after another (for reports and the
     benchmark): each inner list is a run of chained planned segments."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from soraboard.catalog.catalog import reset_default_catalog
 from soraboard.generation.engine import GenerationEngine, run_generation
 from soraboard.generation.openai_backend import OpenAIBackend
@@ -115,3 +117,17 @@ def test_a_keyframe_run_sends_every_create_at_once(tmp_path: Path, server: FakeV
     for s in sb.segments[1:]:
         take = result.takes[s.id]
         assert take.request.upstream_take is None and take.request.reference_file
+
+
+def test_generate_says_how_each_boundary_is_held(tmp_path: Path, test_catalog: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from soraboard.cli import main
+
+    test_catalog.write_text(json.dumps({"models": [KEYFRAME_MODEL]}), "utf-8")
+    reset_default_catalog()
+    sb = keyframed(3, {0}, model="test-keyframes")
+    bundle = Bundle.create(tmp_path / "Film", sb)
+    still(bundle.media_dir / "stills" / "k0.png", 320, 180, (10, 90, 200))
+    assert main(["generate", str(bundle.path)]) == 0
+    err = capsys.readouterr().err
+    assert "boundaries: 1→2 keyframe (in parallel), 2→3 chain (waits)" in err
