@@ -53,6 +53,7 @@ class Faults:
     slow_seconds: float = 3.0
     poll_slow: int = 0  #: answer a poll after ``slow_seconds``
     poll_500: int = 0
+    image_refuse: int = 0  #: images requests answered 400 (moderation)
     poll_429: int = 0  #: answer a poll 429 with ``Retry-After``/``Retry-After-Ms``
     status_word: str = "in_progress"  #: what running jobs say (LiteLLM: "processing")
     fail_policy: bool = False  #: jobs end ``failed`` with a moderation error
@@ -110,6 +111,8 @@ class ServerState:
     #: every field of every create that made a job, images replaced by their
     #: {"image": (width, height), "mime": …} (multipart files and data URLs alike)
     create_fields: list[dict[str, Any]] = field(default_factory=list)
+    #: every images request (generations and edits), described like ``create_fields``
+    image_requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self, name: str) -> bool:
@@ -276,6 +279,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == "/v1/videos":
             self._create(body)
+        elif path in ("/v1/images/generations", "/v1/images/edits"):
+            self._image(path.rsplit("/", 1)[1], body)
         elif path.startswith("/v1/videos/") and path.endswith("/remix"):
             self._remix(path.split("/")[3], body)
         else:
@@ -290,11 +295,14 @@ class _Handler(BaseHTTPRequestHandler):
             for part in msg.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True)
-                if part.get_filename() is not None:
-                    fields[str(name)] = {"filename": part.get_filename(),
-                                         "mime": part.get_content_type(), "bytes": payload}
+                value: Any = {"filename": part.get_filename(), "mime": part.get_content_type(),
+                              "bytes": payload} if part.get_filename() is not None \
+                    else (payload or b"").decode()
+                if str(name) in fields:  # a repeated field (image[] …): all of them, in order
+                    old = fields[str(name)]
+                    fields[str(name)] = [*(old if isinstance(old, list) else [old]), value]
                 else:
-                    fields[str(name)] = (payload or b"").decode()
+                    fields[str(name)] = value
         else:
             fields = json.loads(body or b"{}")
             fields["_json"] = True
@@ -400,6 +408,39 @@ class _Handler(BaseHTTPRequestHandler):
         if st.take("create_slow_after"):
             time.sleep(st.faults.slow_seconds)
         self._json(200, self._video(job))
+
+    def _image(self, kind: str, body: bytes) -> None:
+        """The OpenAI Images API: a PNG of the asked size (a gradient), as ``b64_json``."""
+        import base64
+
+        import cv2
+        import numpy as np
+
+        st = self.state
+        try:
+            fields = self._parse_create(body)
+        except (ValueError, KeyError) as e:
+            return self._error(400, f"cannot parse the request: {e}")
+        recorded = _describe_images(fields)
+        if isinstance(recorded, str):
+            return self._error(400, recorded)
+        recorded["_endpoint"] = kind
+        with st.lock:
+            st.image_requests.append(recorded)
+        if st.take("image_refuse"):
+            return self._error(400, "Your request was rejected by the safety system.",
+                               code_word="moderation_blocked")
+        size = str(fields.get("size") or "1024x1024")
+        try:
+            w, h = (int(x) for x in size.split("x"))
+        except ValueError:
+            return self._error(400, f"Invalid size {size!r}")
+        img = np.zeros((h, w, 3), np.uint8)
+        img[:, :, 1] = np.linspace(0, 255, w, dtype=np.uint8)[None, :]
+        ok, buf = cv2.imencode(".png", img)
+        assert ok
+        self._json(200, {"created": int(time.time()),
+                         "data": [{"b64_json": base64.b64encode(buf.tobytes()).decode()}]})
 
     def _remix(self, video_id: str, body: bytes) -> None:
         st = self.state
