@@ -91,7 +91,7 @@ def validate(
                     add(f"the composed prompt is {prompt_len} characters; {spec.id} accepts "
                         f"{spec.prompt_max_chars}", "scene")
             if not imported:
-                _keyframe_problems(catalog, seg, spec, add)
+                _keyframe_problems(catalog, seg, len(sb.reference_images(i)), spec, add)
             if seg.is_chained and i > 0 and not spec.first_frame:
                 add(f"{spec.id} cannot start from a reference frame, so the chain is "
                     "text-only", "continuity", Severity.WARNING)
@@ -123,6 +123,10 @@ def validate(
         cast = {c.name.strip().lower() for c in sb.style.characters if c.name.strip()}
         strangers = sorted({d.speaker for d in seg.dialogue if cast and d.speaker.strip()
                             and d.speaker.strip().lower() not in cast})
+        unknown_cast = sorted({n for n in seg.cast if n.strip().lower() not in cast})
+        if unknown_cast:
+            add(f"the cast lists {', '.join(unknown_cast)}, not in the style bible, so no "
+                "reference images go with them", "cast", Severity.WARNING)
         if strangers:
             add(f"{', '.join(strangers)} speak{'s' if len(strangers) == 1 else ''} but "
                 f"{'is' if len(strangers) == 1 else 'are'} not in the style bible's cast",
@@ -165,7 +169,7 @@ def validate(
     return problems
 
 
-def _keyframe_problems(catalog: Catalog, seg: Segment, spec: ModelSpec,
+def _keyframe_problems(catalog: Catalog, seg: Segment, n: int, spec: ModelSpec,
                        add: Callable[[str, str], None]) -> None:
     """Stills the segment asks for that its model cannot take: a validation error, so no
     request the provider would refuse (or a model would silently ignore) is ever paid for."""
@@ -179,11 +183,11 @@ def _keyframe_problems(catalog: Catalog, seg: Segment, spec: ModelSpec,
     if seg.last_keyframe and not spec.last_frame:
         add(f"{spec.id} cannot end on a still: remove the last keyframe or pick a model with "
             f"last-frame input{able(lambda m: m.last_frame)}", "last_keyframe")
-    n = len(seg.references)
     if n > spec.reference_images:
         takes = f"takes at most {spec.reference_images}" if spec.reference_images else \
             "takes no reference images"
-        add(f"{n} reference image{'s' if n != 1 else ''}, but {spec.id} {takes}: remove "
+        add(f"{n} reference image{'s' if n != 1 else ''} (its own and its cast's), but "
+            f"{spec.id} {takes}: remove "
             f"{n - spec.reference_images} or pick a model that takes "
             f"{n}{able(lambda m: m.reference_images >= n)}", "references")
 

@@ -182,7 +182,7 @@ def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
         title=seg.title or f"Segment {index + 1}", beats=display_beats(seg, sb),
         chained=chained, ref_mode=seg.ref_mode, ref_time=seg.ref_time,
         reference_image=seg.reference_image, upstream=upstream if chained else None,
-        last_keyframe=seg.last_keyframe, references=seg.references)
+        last_keyframe=seg.last_keyframe, references=sb.reference_images(index))
 
 
 def _price_text(value: Decimal | None) -> str | None:

@@ -47,6 +47,11 @@ def characters_in(segment: Segment, characters: tuple[Character, ...]) -> list[C
     return [c for c in characters if c.name.strip() and _mentions(segment, c.name.strip())]
 
 
+def suggest_cast(segment: Segment, characters: tuple[Character, ...]) -> tuple[str, ...]:
+    """The cast entries a segment's prompt names, to offer as its ``cast``."""
+    return tuple(c.name.strip() for c in characters_in(segment, characters))
+
+
 def final_action(segment: Segment) -> str:
     """What the segment ends on: its last beat, else the scene's first sentence."""
     if segment.actions:

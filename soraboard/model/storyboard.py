@@ -116,10 +116,33 @@ class DialogueLine:
         return self.end - self.start
 
 
+class CastKind(str, Enum):
+    """What a cast entry of the style bible is."""
+
+    CHARACTER = "character"
+    PROP = "prop"
+    LOCATION = "location"
+
+
+#: reference images one cast entry may hold (a "sheet": front, profile, full figure, one more)
+MAX_CAST_IMAGES = 4
+
+
 @dataclass(frozen=True)
 class Character:
+    """A cast entry: a person, a prop or a place. ``description`` goes into prompts;
+    ``images`` (bundle-relative) go to models that take reference images, for every segment
+    that lists the entry in its ``cast``."""
+
     name: str
     description: str
+    kind: CastKind = CastKind.CHARACTER
+    images: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        kind: object = self.kind
+        if not isinstance(kind, CastKind):
+            object.__setattr__(self, "kind", CastKind(str(kind)))
 
 
 @dataclass(frozen=True)
@@ -167,6 +190,8 @@ class Segment:
     last_keyframe: str | None = None
     #: reference images of people, props or places (bundle-relative), for models that take them
     references: tuple[str, ...] = ()
+    #: names of the style bible's cast entries who appear (their images go as references)
+    cast: tuple[str, ...] = ()
     chosen_take: str | None = None
     transition_out: Transition = CUT
     #: fingerprint of what a planner wrote here; a re-plan replaces the segment only while its
@@ -255,6 +280,17 @@ class Storyboard:
             return False
         last = self.segments[index].last_keyframe
         return last is not None and last == self.segments[index + 1].first_keyframe
+
+    def reference_images(self, index: int) -> tuple[str, ...]:
+        """What ``segments[index]`` sends as reference images: its own, then the images of
+        the cast entries it lists, each once, in that order."""
+        seg = self.segments[index]
+        by_name = {c.name.strip().lower(): c for c in self.style.characters}
+        out = list(seg.references)
+        for name in seg.cast:
+            entry = by_name.get(name.strip().lower())
+            out += [] if entry is None else list(entry.images)
+        return tuple(dict.fromkeys(out))
 
     def waits_on_previous(self, index: int) -> bool:
         """Whether ``segments[index]`` needs its predecessor's clip (to start from one of its

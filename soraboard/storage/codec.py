@@ -16,7 +16,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TypeVar
 
 from soraboard.model.storyboard import (
+    MAX_CAST_IMAGES,
     Beat,
+    CastKind,
     Character,
     Continuity,
     DialogueLine,
@@ -226,6 +228,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "chosen_take": s.chosen_take,
         "transition_out": transition_to_dict(s.transition_out),
         **({"planned": s.planned} if s.planned else {}),
+        **({"cast": list(s.cast)} if s.cast else {}),
     }
 
 
@@ -238,7 +241,10 @@ def storyboard_to_dict(sb: Storyboard) -> dict[str, Any]:
         "style": {
             "style": sb.style.style,
             "palette": sb.style.palette,
-            "characters": [{"name": c.name, "description": c.description}
+            "characters": [{"name": c.name, "description": c.description,
+                            **({"kind": c.kind.value} if c.kind is not CastKind.CHARACTER
+                               else {}),
+                            **({"images": list(c.images)} if c.images else {})}
                            for c in sb.style.characters],
             "negative": sb.style.negative,
         },
@@ -266,6 +272,12 @@ def _dialogue_line(v: Any, where: str) -> DialogueLine:
     return DialogueLine(o.text("speaker", ""), o.text("text"), start, end)
 
 
+def _name(v: Any, where: str) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise SchemaError(where, "expected a name")
+    return v
+
+
 def _relative_path(v: Any, where: str) -> str:
     if not isinstance(v, str):
         raise SchemaError(where, "expected a path")
@@ -274,7 +286,11 @@ def _relative_path(v: Any, where: str) -> str:
 
 def _character(v: Any, where: str) -> Character:
     o = _Obj(v, where)
-    return Character(o.text("name"), o.text("description", ""))
+    images = tuple(o.items("images", _relative_path))
+    if len(images) > MAX_CAST_IMAGES:
+        raise SchemaError(o.at("images"), f"at most {MAX_CAST_IMAGES} images per cast entry")
+    return Character(o.text("name"), o.text("description", ""),
+                     o.enum("kind", CastKind, CastKind.CHARACTER), images)
 
 
 def transition_from(v: Any, where: str) -> Transition:
@@ -313,6 +329,7 @@ def segment_from(v: Any, where: str) -> Segment:
         chosen_take=o.opt_text("chosen_take"),
         transition_out=Transition() if tr is None else transition_from(tr.d, tr.where),
         planned=o.opt_text("planned"),
+        cast=tuple(o.items("cast", _name)),
     )
 
 

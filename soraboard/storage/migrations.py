@@ -5,9 +5,10 @@
 * 1 → 2: a segment's ``prompt.dialogue`` was free text (``Name: "line"`` per line); it is a
   list of ``{speaker, text, start, end}`` now, timed inside the segment.
 * 2 → 3: a segment's ``reference`` may hold ``last_image`` (the keyframe still the clip ends
-  on) and ``images`` (reference images). Nothing changes in a version-2 file; the new number
-  makes an older soraboard refuse such a file instead of silently dropping its keyframes when
-  it saves.
+  on) and ``images`` (reference images), a segment may list its ``cast``, and a style
+  bible's character may have a ``kind`` and reference ``images``. Nothing changes in a
+  version-2 file; the new number makes an older soraboard refuse such a file instead of
+  silently dropping its keyframes and cast images when it saves.
 
 Migrations work on plain dicts and never touch the disk: the file is rewritten (atomically,
 with the old one in history) only when the user saves.

@@ -92,7 +92,7 @@ def test_validate_stops_what_the_model_cannot_take(tmp_path: Path) -> None:
         s.with_changes(model="test-keyframes") for s in sb.segments))
     assert not [p for p in validate(sb2) if p.field in ("last_keyframe", "references")]
     sb3 = Storyboard(title=sb.title, segments=tuple(
-        s.with_changes(model="test-keyframes", references=("a.png",) * 3)
+        s.with_changes(model="test-keyframes", references=("a.png", "b.png", "c.png"))
         for s in sb.segments))
     assert [p.field for p in validate(sb3) if p.field == "references"] == ["references"]
 
