@@ -31,6 +31,9 @@ from soraboard.generation.errors import DownloadFailed, GenerationError, Rejecte
 if TYPE_CHECKING:
     import openai
 
+    from soraboard.model.storyboard import Storyboard
+    from soraboard.storage.bundle import Bundle
+
 
 @dataclass(frozen=True)
 class StillRequest:
@@ -170,3 +173,29 @@ class OfflineStills:
                         (235, 235, 235), max(int(2 * scale), 1), cv2.LINE_AA)
             y += step
         return _save(image, request, dest)
+
+
+#: the image model a still is asked of when none is named (a gateway maps the name)
+DEFAULT_STILL_MODEL = "gpt-image-1"
+
+
+def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBackend,
+                   model: str = DEFAULT_STILL_MODEL) -> str:
+    """Make the still that holds the boundary after ``sb.segments[index]`` (from both shots'
+    prompt and their cast's images) into ``media/stills/``; returns its bundle-relative
+    path. Apply :func:`soraboard.model.edits.hold_boundary` with it to use it."""
+    import hashlib
+
+    from soraboard.model.prompt import keyframe_prompt
+
+    seg, nxt = sb.segments[index], sb.segments[index + 1]
+    prompt = keyframe_prompt(sb, index)
+    cast = tuple(dict.fromkeys(n for s in (seg, nxt) for n in s.cast))
+    images = tuple(dict.fromkeys(p for i in (index, index + 1)
+                                 for p in sb.cast_images(i)))
+    request = StillRequest(prompt, model, nxt.size,
+                           references=tuple(bundle.resolve(p) for p in images), cast=cast)
+    tag = hashlib.sha256(f"{backend.name}|{model}|{prompt}|{nxt.size}|{images}".encode())
+    dest = bundle.media_dir / "stills" / f"{seg.id}-{nxt.id}-{tag.hexdigest()[:8]}.png"
+    made = backend.make(request, dest)
+    return bundle.relative(made.path)

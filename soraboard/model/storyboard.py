@@ -281,16 +281,20 @@ class Storyboard:
         last = self.segments[index].last_keyframe
         return last is not None and last == self.segments[index + 1].first_keyframe
 
-    def reference_images(self, index: int) -> tuple[str, ...]:
-        """What ``segments[index]`` sends as reference images: its own, then the images of
-        the cast entries it lists, each once, in that order."""
-        seg = self.segments[index]
+    def cast_images(self, index: int) -> tuple[str, ...]:
+        """The images of the cast entries ``segments[index]`` lists, each once."""
         by_name = {c.name.strip().lower(): c for c in self.style.characters}
-        out = list(seg.references)
-        for name in seg.cast:
+        out: list[str] = []
+        for name in self.segments[index].cast:
             entry = by_name.get(name.strip().lower())
             out += [] if entry is None else list(entry.images)
         return tuple(dict.fromkeys(out))
+
+    def reference_images(self, index: int) -> tuple[str, ...]:
+        """What ``segments[index]`` sends as reference images: its own, then the images of
+        the cast entries it lists, each once, in that order."""
+        return tuple(dict.fromkeys((*self.segments[index].references,
+                                    *self.cast_images(index))))
 
     def waits_on_previous(self, index: int) -> bool:
         """Whether ``segments[index]`` needs its predecessor's clip (to start from one of its

@@ -131,3 +131,64 @@ def test_generate_says_how_each_boundary_is_held(tmp_path: Path, test_catalog: P
     assert main(["generate", str(bundle.path)]) == 0
     err = capsys.readouterr().err
     assert "boundaries: 1→2 keyframe (in parallel), 2→3 chain (waits)" in err
+
+
+def test_keyframes_command_holds_boundaries_then_generate_runs_them_at_once(
+        tmp_path: Path, test_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from soraboard.cli import main
+    from soraboard.model.edits import hold_boundary
+    from soraboard.storage.bundle import load_project
+
+    test_catalog.write_text(json.dumps({"models": [KEYFRAME_MODEL]}), "utf-8")
+    reset_default_catalog()
+    sb = keyframed(3, set(), model="test-keyframes")
+    bundle = Bundle.create(tmp_path / "Film", sb)
+    assert main(["keyframes", str(bundle.path), "--provider", "animatic"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 boundaries held by keyframe stills (offline placeholders ($0))" in out
+    after = load_project(bundle.path).storyboard
+    assert boundary_modes(after) == ["keyframe", "keyframe"]
+    for i in range(2):
+        path = bundle.resolve(after.segments[i].last_keyframe or "")
+        assert path.exists() and path.parent.name == "stills"
+    # Releasing a boundary is one step back to chaining.
+    released = hold_boundary(after, 0, None).apply(after)
+    assert boundary_modes(released) == ["chain", "keyframe"]
+    # Nothing left to hold; generate runs the keyframed film offline.
+    assert main(["keyframes", str(bundle.path), "--provider", "animatic"]) == 0
+    assert "Nothing to do" in capsys.readouterr().out
+    assert main(["generate", str(bundle.path), "--provider", "animatic"]) == 0
+    assert "1→2 keyframe (in parallel), 2→3 keyframe (in parallel)" in capsys.readouterr().err
+
+
+def test_keyframes_command_refuses_a_model_without_last_frame_input(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from soraboard.cli import main
+
+    bundle = Bundle.create(tmp_path / "Film", keyframed(2, set()))
+    assert main(["keyframes", str(bundle.path), "--boundaries", "1",
+                 "--provider", "animatic"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot end on a still: 1 (test-video)" in err
+    assert not (bundle.media_dir / "stills").exists()
+
+
+def test_keyframes_on_a_provider_ask_first_then_use_its_images_api(
+        tmp_path: Path, test_catalog: Path, server: FakeVideosServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from soraboard.cli import main
+    from soraboard.generation.providers import ProviderProfile, save_profile
+
+    test_catalog.write_text(json.dumps({"models": [KEYFRAME_MODEL]}), "utf-8")
+    reset_default_catalog()
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False))
+    bundle = Bundle.create(tmp_path / "Film", keyframed(2, set(), model="test-keyframes"))
+    assert main(["keyframes", str(bundle.path), "--provider", "fake"]) == 2
+    assert "unknown amount; add --yes" in capsys.readouterr().err
+    assert server.state.image_requests == []
+    assert main(["keyframes", str(bundle.path), "--provider", "fake", "--yes",
+                 "--model", "imagen-4"]) == 0
+    [req] = server.state.image_requests
+    assert (req["_endpoint"], req["model"], req["size"]) == ("generations", "imagen-4",
+                                                             "320x180")
+    assert req["prompt"].startswith("A single still frame")
