@@ -377,6 +377,7 @@ def _forget(bundle: Bundle, backend: Backend, sb: Storyboard, doubtful: Mapping[
 
 def cmd_keyframes(args: argparse.Namespace) -> int:
     from soraboard.catalog.catalog import CatalogError, default_catalog
+    from soraboard.catalog.cost import estimate, fmt_usd
     from soraboard.generation.errors import GenerationError
     from soraboard.generation.factory import make_still_backend
     from soraboard.generation.journal import BundleLock, LockHeld
@@ -417,10 +418,24 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
         raise CliError(f"these segments' models cannot end on a still: {names}; pick a model "
                        "with last-frame input, or leave those boundaries chained", 2)
     free = backend.name == "animatic"
-    if not free and not args.yes:
-        # Image prices are not in the catalog yet: never spend an unknown amount unasked.
-        raise CliError(f"{len(wanted)} still(s) on provider {backend.name!r} cost an unknown "
-                       "amount; add --yes to make them", 2)
+    model = args.model or DEFAULT_STILL_MODEL
+    image_spec = catalog.images.get(model)
+    if not free:
+        price = None if image_spec is None else image_spec.usd_per_image
+        if price is None:
+            if not args.yes:
+                raise CliError(f"{len(wanted)} still(s) of {model} on provider "
+                               f"{backend.name!r} cost an unknown amount (the model is not "
+                               "in the catalog's image_models); add --yes to make them", 2)
+        else:
+            total = price * len(wanted)
+            report = estimate(sb, catalog, project.takes)
+            over = report.budget is not None and report.committed + total > report.budget
+            print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}"
+                  + (f" — over the budget {fmt_usd(report.budget)}" if over and
+                     report.budget is not None else ""), file=sys.stderr)
+            if over and not args.yes:
+                raise CliError("the stills would pass the budget; add --yes to make them", 2)
     bundle = project.bundle
     lock = BundleLock(bundle, "soraboard keyframes")
     try:
@@ -435,8 +450,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
         made: dict[int, str] = {}
         for i in wanted:
             try:
-                made[i] = keyframe_still(bundle, sb, i, backend,
-                                         args.model or DEFAULT_STILL_MODEL)
+                made[i] = keyframe_still(bundle, sb, i, backend, model, image_spec)
             except (GenerationError, OSError, ValueError) as e:
                 print(f"boundary {i + 1}→{i + 2}: no still: {redact(one_line(str(e)))}",
                       file=sys.stderr)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from soraboard.catalog.catalog import parse_size
+from soraboard.catalog.catalog import ImageModelSpec, parse_size
 from soraboard.generation.errors import DownloadFailed, GenerationError, Rejected
 
 if TYPE_CHECKING:
@@ -180,10 +180,11 @@ DEFAULT_STILL_MODEL = "gpt-image-1"
 
 
 def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBackend,
-                   model: str = DEFAULT_STILL_MODEL) -> str:
+                   model: str = DEFAULT_STILL_MODEL, spec: ImageModelSpec | None = None) -> str:
     """Make the still that holds the boundary after ``sb.segments[index]`` (from both shots'
     prompt and their cast's images) into ``media/stills/``; returns its bundle-relative
-    path. Apply :func:`soraboard.model.edits.hold_boundary` with it to use it."""
+    path. Apply :func:`soraboard.model.edits.hold_boundary` with it to use it. ``spec``
+    (the catalog's entry for ``model``) picks the size to ask for."""
     import hashlib
 
     from soraboard.model.prompt import keyframe_prompt
@@ -193,8 +194,12 @@ def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBac
     cast = tuple(dict.fromkeys(n for s in (seg, nxt) for n in s.cast))
     images = tuple(dict.fromkeys(p for i in (index, index + 1)
                                  for p in sb.cast_images(i)))
+    if spec is not None and spec.reference_images < len(images):
+        images = images[:spec.reference_images]  # the first ones: the shot's own cast first
+    api_size = None if spec is None else spec.nearest_size(*parse_size(nxt.size))
     request = StillRequest(prompt, model, nxt.size,
-                           references=tuple(bundle.resolve(p) for p in images), cast=cast)
+                           references=tuple(bundle.resolve(p) for p in images), cast=cast,
+                           api_size=api_size)
     tag = hashlib.sha256(f"{backend.name}|{model}|{prompt}|{nxt.size}|{images}".encode())
     dest = bundle.media_dir / "stills" / f"{seg.id}-{nxt.id}-{tag.hexdigest()[:8]}.png"
     made = backend.make(request, dest)

@@ -173,22 +173,36 @@ def test_keyframes_command_refuses_a_model_without_last_frame_input(
     assert not (bundle.media_dir / "stills").exists()
 
 
-def test_keyframes_on_a_provider_ask_first_then_use_its_images_api(
+def test_keyframes_on_a_provider_price_the_stills_and_use_its_images_api(
         tmp_path: Path, test_catalog: Path, server: FakeVideosServer,
         capsys: pytest.CaptureFixture[str]) -> None:
+    from dataclasses import replace
+
     from soraboard.cli import main
     from soraboard.generation.providers import ProviderProfile, save_profile
+    from soraboard.storage.bundle import load_project
 
     test_catalog.write_text(json.dumps({"models": [KEYFRAME_MODEL]}), "utf-8")
     reset_default_catalog()
     save_profile(ProviderProfile("fake", server.base_url, needs_key=False))
-    bundle = Bundle.create(tmp_path / "Film", keyframed(2, set(), model="test-keyframes"))
+    sb = replace(keyframed(3, set(), model="test-keyframes"), budget="0.05")
+    bundle = Bundle.create(tmp_path / "Film", sb)
+    # An image model the catalog has no price for: asks first.
+    assert main(["keyframes", str(bundle.path), "--provider", "fake",
+                 "--model", "imagen-x"]) == 2
+    assert "unknown amount" in capsys.readouterr().err
+    # Two stills of gpt-image-1 ($0.042 each) pass the $0.05 budget: asks first.
     assert main(["keyframes", str(bundle.path), "--provider", "fake"]) == 2
-    assert "unknown amount; add --yes" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "2 still(s) of gpt-image-1: $0.08 — over the budget $0.05" in err
     assert server.state.image_requests == []
-    assert main(["keyframes", str(bundle.path), "--provider", "fake", "--yes",
-                 "--model", "imagen-4"]) == 0
-    [req] = server.state.image_requests
-    assert (req["_endpoint"], req["model"], req["size"]) == ("generations", "imagen-4",
-                                                             "320x180")
-    assert req["prompt"].startswith("A single still frame")
+    assert main(["keyframes", str(bundle.path), "--provider", "fake", "--yes"]) == 0
+    reqs = server.state.image_requests
+    assert [(r["_endpoint"], r["model"], r["size"]) for r in reqs] == [
+        ("generations", "gpt-image-1", "1536x1024")] * 2  # the nearest shape it makes
+    assert reqs[0]["prompt"].startswith("A single still frame")
+    after = load_project(bundle.path).storyboard
+    still_file = bundle.resolve(after.segments[0].last_keyframe or "")
+    from soraboard.generation.frames import read_image
+
+    assert read_image(still_file).shape[:2] == (180, 320)  # cropped to the clip's size
