@@ -42,7 +42,6 @@ class PollPlan:
     _low: float | None = None
     _high: float | None = None
     _fraction: float = 0.0
-    _looks: int = 0
 
     def __post_init__(self) -> None:
         self.cap = max(self.cap, 0.0)
@@ -52,7 +51,6 @@ class PollPlan:
 
     def observe(self, elapsed: float, progress: float) -> None:
         """A successful look at ``elapsed`` seconds after the create, with its progress 0–1."""
-        self._looks += 1
         self.floor = self.floor / 2 if self.floor > self.cap else 0.0
         if 0.0 < progress < 1.0 and elapsed > 0:
             low = elapsed / min(progress + STEP, 1.0)
@@ -81,7 +79,8 @@ class PollPlan:
     def next_wait(self, elapsed: float) -> float:
         """Seconds to wait before the next look, ``elapsed`` seconds after the create."""
         total = self.total()
-        if self._looks == 0 and elapsed < self.first:
+        if elapsed < self.first:
+            # Soon after the create, whatever is expected: a refused or instant job shows.
             wait = self.first - elapsed
         elif total is None:
             # Nothing known: ask often at first, then less, up to the cap.

@@ -46,6 +46,10 @@ def test_the_end_is_seen_within_a_second_with_few_looks(latency: float) -> None:
 
 def test_without_progress_the_models_typical_latency_paces_the_polls() -> None:
     looks, late = simulate(PollPlan(cap=5.0, expected=60.0), 60.0, report_progress=False)
+    assert looks[0] <= 1.0  # soon after the create, even when a long job is expected
+    plan = PollPlan(cap=5.0, expected=60.0)
+    plan.observe(0.0, 0.0)  # the create's own answer: queued
+    assert plan.next_wait(0.0) == pytest.approx(1.0)
     assert late <= 1.0
     assert 60.0 / len(looks) >= 3.0
     # Knowing nothing at all, it still never waits more than the cap.
