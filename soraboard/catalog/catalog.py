@@ -40,14 +40,18 @@ class ModelSpec:
     prices: tuple[PriceTier, ...]
     price_source: str = ""
     price_date: str = ""
-    first_frame: bool = True
-    last_frame: bool = False
+    first_frame: bool = True  #: takes a still to start on (at exactly the clip's size)
+    last_frame: bool = False  #: takes a still to end on (at exactly the clip's size)
+    reference_images: int = 0  #: images of people, props or places it takes besides
+    reference_kinds: tuple[str, ...] = ()  #: what those may show ("asset", "subject" …)
     audio: bool = False
     remix: bool = False
     retired: str | None = None  #: ISO date the provider retired the model upstream
     retired_note: str = ""
     prompt_max_chars: int | None = None
     note: str = ""
+    #: seconds a job usually takes from create to finished (paces the polls; None = unknown)
+    typical_latency: float | None = None
 
     def allows_duration(self, seconds: float) -> bool:
         return any(abs(seconds - d) < 1e-9 for d in self.durations)
@@ -128,13 +132,90 @@ def _spec_from_dict(d: Mapping[str, Any], where: str) -> ModelSpec:
         price_date=opt("price_date", str, ""),
         first_frame=opt("first_frame", bool, True),
         last_frame=opt("last_frame", bool, False),
+        reference_images=_count(opt("reference_images", int, 0), "reference_images", where),
+        reference_kinds=tuple(_strings(opt("reference_kinds", list, []), "reference_kinds",
+                                       where)),
         audio=opt("audio", bool, False),
         remix=opt("remix", bool, False),
         retired=opt("retired", str, None),
         retired_note=opt("retired_note", str, ""),
         prompt_max_chars=opt("prompt_max_chars", int, None),
         note=opt("note", str, ""),
+        typical_latency=_positive(opt("typical_latency", (int, float), None),
+                                  "typical_latency", where),
     )
+
+
+def _count(value: int, key: str, where: str) -> int:
+    if value < 0:
+        raise CatalogError(f"{where}: {key!r} must be 0 or more")
+    return value
+
+
+def _strings(value: list[Any], key: str, where: str) -> list[str]:
+    if not all(isinstance(v, str) and v for v in value):
+        raise CatalogError(f"{where}: {key!r} must be a list of words")
+    return value
+
+
+def _positive(value: Any, key: str, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or value <= 0:
+        raise CatalogError(f"{where}: {key!r} must be a positive number")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class ImageModelSpec:
+    """An image model for keyframe stills: its list price per image (None = unknown)."""
+
+    id: str
+    name: str
+    usd_per_image: Decimal | None
+    sizes: tuple[str, ...] = ()  #: what it may be asked for (empty = any)
+    reference_images: int = 0  #: images an edit may take with the prompt
+    price_source: str = ""
+    price_date: str = ""
+
+    def nearest_size(self, width: int, height: int) -> str | None:
+        """The allowed size whose shape is nearest ``width``×``height`` (the still is then
+        cropped to it); None when the model takes any size."""
+        if not self.sizes:
+            return None
+
+        def score(size: str) -> tuple[float, int]:
+            w, h = parse_size(size)
+            return abs(w / h - width / height), -(w * h)
+
+        return min(self.sizes, key=score)
+
+
+def _image_spec_from_dict(d: Mapping[str, Any], where: str) -> ImageModelSpec:
+    model_id = d.get("id")
+    if not isinstance(model_id, str) or not model_id:
+        raise CatalogError(f"{where}: missing field 'id'")
+    price: Decimal | None = None
+    if d.get("usd_per_image") is not None:
+        try:
+            price = Decimal(str(d["usd_per_image"]))
+        except InvalidOperation:
+            raise CatalogError(f"{where}: usd_per_image is not a number") from None
+        if not price.is_finite() or price < 0:
+            raise CatalogError(f"{where}: usd_per_image must be 0 or more")
+    sizes = d.get("sizes") or []
+    if not isinstance(sizes, list):
+        raise CatalogError(f"{where}: 'sizes' must be a list")
+    for size in sizes:
+        try:
+            parse_size(size if isinstance(size, str) else "")
+        except ValueError:
+            raise CatalogError(f"{where}: size {size!r} is not WIDTHxHEIGHT") from None
+    refs = d.get("reference_images", 0)
+    if isinstance(refs, bool) or not isinstance(refs, int) or refs < 0:
+        raise CatalogError(f"{where}: 'reference_images' must be 0 or more")
+    return ImageModelSpec(model_id, str(d.get("name") or model_id), price, tuple(sizes), refs,
+                          str(d.get("price_source") or ""), str(d.get("price_date") or ""))
 
 
 def _read_entries(text: str, source: str) -> list[dict[str, Any]]:
@@ -162,8 +243,11 @@ DEFAULT_MODEL = "vertex_ai/veo-3.1-fast-generate-001"
 class Catalog(Mapping[str, ModelSpec]):
     """Read-only mapping of model id → :class:`ModelSpec`, in catalog order."""
 
-    def __init__(self, specs: list[ModelSpec]) -> None:
+    def __init__(self, specs: list[ModelSpec],
+                 images: list[ImageModelSpec] | None = None) -> None:
         self._specs = {s.id: s for s in specs}
+        #: image models (for keyframe stills), by id
+        self.images: dict[str, ImageModelSpec] = {i.id: i for i in images or []}
 
     def __getitem__(self, key: str) -> ModelSpec:
         return self._specs[key]
@@ -196,10 +280,21 @@ class Catalog(Mapping[str, ModelSpec]):
         text = resources.files("soraboard.catalog").joinpath("models.json").read_text("utf-8")
         return _read_entries(text, "built-in models.json")
 
+    @staticmethod
+    def _image_entries(text: str, source: str) -> list[dict[str, Any]]:
+        data = json.loads(text)
+        items = data.get("image_models", []) if isinstance(data, dict) else []
+        if not isinstance(items, list) or not all(isinstance(m, dict) for m in items):
+            raise CatalogError(f"{source}: 'image_models' must be a list of {{...}}")
+        return items
+
     @classmethod
     def load(cls, user_file: Path | None = None, *, use_user_file: bool = True) -> Catalog:
         """The built-in catalog merged with the user's ``models.json`` (if present)."""
         entries = {e["id"]: dict(e) for e in cls.builtin_entries()}
+        builtin = resources.files("soraboard.catalog").joinpath("models.json").read_text("utf-8")
+        images = {str(e.get("id")): dict(e)
+                  for e in cls._image_entries(builtin, "built-in models.json")}
         if use_user_file:
             path = user_file or paths.user_catalog_file()
             if path.exists():
@@ -209,10 +304,15 @@ class Catalog(Mapping[str, ModelSpec]):
                     raise CatalogError(f"{path}: cannot read ({err})") from None
                 for entry in _read_entries(text, str(path)):
                     entries[entry["id"]] = {**entries.get(entry["id"], {}), **entry}
+                for entry in cls._image_entries(text, str(path)):
+                    key = str(entry.get("id"))
+                    images[key] = {**images.get(key, {}), **entry}
         specs = []
         for n, (mid, entry) in enumerate(entries.items()):
             specs.append(_spec_from_dict(entry, f"models.json: model {mid!r} (entry {n + 1})"))
-        return cls(specs)
+        image_specs = [_image_spec_from_dict(e, f"models.json: image model {iid!r}")
+                       for iid, e in images.items()]
+        return cls(specs, image_specs)
 
 
 _DEFAULT: Catalog | None = None

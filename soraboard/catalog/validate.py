@@ -6,15 +6,15 @@ structural rules (beats, trims, transitions) come from :mod:`soraboard.model.tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from soraboard.catalog.catalog import Catalog, default_catalog
+from soraboard.catalog.catalog import Catalog, ModelSpec, default_catalog
 from soraboard.catalog.cost import estimate, fmt_usd
 from soraboard.model.dialogue import dialogue_problems
 from soraboard.model.prompt import compose_prompt
-from soraboard.model.storyboard import RefMode, Storyboard
+from soraboard.model.storyboard import RefMode, Segment, Storyboard
 from soraboard.model.take import Take, TakeSource, chosen_take
 from soraboard.model.timing import beat_problems, clip_length, fmt_seconds, used_duration
 
@@ -90,6 +90,8 @@ def validate(
                 if prompt_len > spec.prompt_max_chars:
                     add(f"the composed prompt is {prompt_len} characters; {spec.id} accepts "
                         f"{spec.prompt_max_chars}", "scene")
+            if not imported:
+                _keyframe_problems(catalog, seg, len(sb.reference_images(i)), spec, add)
             if seg.is_chained and i > 0 and not spec.first_frame:
                 add(f"{spec.id} cannot start from a reference frame, so the chain is "
                     "text-only", "continuity", Severity.WARNING)
@@ -121,6 +123,10 @@ def validate(
         cast = {c.name.strip().lower() for c in sb.style.characters if c.name.strip()}
         strangers = sorted({d.speaker for d in seg.dialogue if cast and d.speaker.strip()
                             and d.speaker.strip().lower() not in cast})
+        unknown_cast = sorted({n for n in seg.cast if n.strip().lower() not in cast})
+        if unknown_cast:
+            add(f"the cast lists {', '.join(unknown_cast)}, not in the style bible, so no "
+                "reference images go with them", "cast", Severity.WARNING)
         if strangers:
             add(f"{', '.join(strangers)} speak{'s' if len(strangers) == 1 else ''} but "
                 f"{'is' if len(strangers) == 1 else 'are'} not in the style bible's cast",
@@ -161,6 +167,29 @@ def validate(
             f"{n} segment{'s' if n != 1 else ''} use a model or size with no known price; "
             "the estimate is incomplete", severity=Severity.WARNING))
     return problems
+
+
+def _keyframe_problems(catalog: Catalog, seg: Segment, n: int, spec: ModelSpec,
+                       add: Callable[[str, str], None]) -> None:
+    """Stills the segment asks for that its model cannot take: a validation error, so no
+    request the provider would refuse (or a model would silently ignore) is ever paid for."""
+    def able(what: Callable[[ModelSpec], bool]) -> str:
+        names = [m.id for m in catalog.values() if what(m) and not m.retired]
+        return f" ({', '.join(names[:4])})" if names else ""
+
+    if seg.first_keyframe and not spec.first_frame:
+        add(f"{spec.id} cannot start on a still: remove the first keyframe or pick a model "
+            f"with first-frame input{able(lambda m: m.first_frame)}", "reference_image")
+    if seg.last_keyframe and not spec.last_frame:
+        add(f"{spec.id} cannot end on a still: remove the last keyframe or pick a model with "
+            f"last-frame input{able(lambda m: m.last_frame)}", "last_keyframe")
+    if n > spec.reference_images:
+        takes = f"takes at most {spec.reference_images}" if spec.reference_images else \
+            "takes no reference images"
+        add(f"{n} reference image{'s' if n != 1 else ''} (its own and its cast's), but "
+            f"{spec.id} {takes}: remove "
+            f"{n - spec.reference_images} or pick a model that takes "
+            f"{n}{able(lambda m: m.reference_images >= n)}", "references")
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -145,8 +145,10 @@ def _layout(request: VideoRequest, beats: list[Beat]) -> list[_Text]:
 
 
 def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool,
-                  voice_track: bool = False) -> str:
-    """The whole graph; ``voice_track``: the audio is input 1 (bed and voices, mixed)."""
+                  voice_track: bool = False, last_input: int | None = None) -> str:
+    """The whole graph; ``voice_track``: the audio is input 1 (bed and voices, mixed);
+    ``last_input``: the input holding the last-frame still, which the picture dissolves into
+    over the middle of the clip, so the clean tail is exactly that still."""
     w, h, d = request.width, request.height, request.seconds
     frames = round(d * FPS)
     bar_h = max(h // 40, 3)
@@ -162,6 +164,13 @@ def _filter_graph(request: VideoRequest, texts: list[_Text], has_ref: bool,
             f":x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'[bg]")
     else:
         parts.append("[0:v]format=yuv420p[bg]")
+    if last_input is not None:
+        parts[-1] = parts[-1].removesuffix("[bg]") + "[first]"
+        t0, t1 = d * 0.25, max(d - clean_tail(d) - 1 / FPS, d * 0.5)
+        parts.append(f"[{last_input}:v]scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p,"
+                     f"loop=loop={frames}:size=1:start=0,setpts=N/{FPS}/TB[last]")
+        parts.append(f"[first][last]blend=all_expr='A+(B-A)*clip((T-{t0:.4f})/"
+                     f"{t1 - t0:.4f},0,1)':shortest=1[bg]")
     common = (f"fontcolor=white:expansion=none:box=1:boxcolor=black@0.45"
               f":boxborderw={_pad(h)}")
     steps = [f"drawtext=fontfile={'bold' if t.bold else 'font'}.ttf:textfile={t.file}:{common}"
@@ -269,7 +278,8 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
         shutil.copyfile(font_path(bold=True), sd / "bold.ttf")
         beats = [b for b in request.beats if b.text.strip() and b.end > b.start][:40]
         req = VideoRequest(request.prompt, request.model, request.size, request.seconds,
-                           request.reference, request.title, tuple(beats), request.key)
+                           request.reference, request.title, tuple(beats), request.key,
+                           last_frame=request.last_frame)
         texts = _layout(req, beats) if overlay else []
         for t in texts:
             (sd / t.file).write_text(t.text, "utf-8")
@@ -285,8 +295,12 @@ def render_animatic(request: VideoRequest, dest: Path, ffmpeg: FFmpeg | None = N
             mix_voice_track([(sd / wav, start) for wav, start in spoken], d,
                             tone_for(request.key), sd / "audio.wav")
             inputs += ["-i", "audio.wav"]
+        last_input = None
+        if request.last_frame is not None:
+            last_input = 2 if spoken else 1
+            inputs += ["-i", str(Path(request.last_frame).absolute())]
         graph = _filter_graph(req if overlay else replace(req, beats=()), texts, has_ref,
-                              bool(spoken))
+                              bool(spoken), last_input)
         (sd / "graph.txt").write_text(graph, "utf-8")
         args = [
             "-y", *inputs,

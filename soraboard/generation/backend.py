@@ -72,9 +72,11 @@ class VideoRequest:
     """Exactly what one generation call asks for.
 
     ``prompt``, ``model``, ``size`` and ``seconds`` go to the provider; ``reference`` is the
-    first-frame PNG (already at exactly ``size``). ``title``, ``beats`` and ``key`` are
-    display hints the animatic uses and real providers ignore. ``extra`` holds fields the
-    SDK's typed ``create`` would drop; when it is not empty the request goes out as JSON.
+    first-frame PNG and ``last_frame`` the last-frame PNG (both already at exactly ``size``);
+    ``references`` are images of people, props or places (any size). ``title``, ``beats``
+    and ``key`` are display hints the animatic uses and real providers ignore. ``extra``
+    holds fields the SDK's typed ``create`` would drop; when it is not empty the request
+    goes out as JSON.
     """
 
     prompt: str
@@ -88,6 +90,8 @@ class VideoRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: sent as ``Idempotency-Key``: the same for every create of one take
     idempotency_key: str = ""
+    last_frame: Path | None = None
+    references: tuple[Path, ...] = ()
 
     @property
     def width(self) -> int:
@@ -169,6 +173,21 @@ class Backend(Protocol):
     def remix(self, job_id: str, prompt: str) -> JobState:
         """One targeted change to a completed job (same model, size, seconds)."""
         ...
+
+
+def unsupported(spec: ModelSpec | None, request: VideoRequest) -> str | None:
+    """Why ``request`` asks for more than its model can take (None = it does not). The
+    engine refuses such a request before anything is sent; ``validate`` says it earlier."""
+    if spec is None:
+        return None  # an unknown model: the provider decides
+    if request.reference is not None and not spec.first_frame:
+        return f"{spec.id} takes no first frame"
+    if request.last_frame is not None and not spec.last_frame:
+        return f"{spec.id} takes no last frame"
+    if len(request.references) > spec.reference_images:
+        return (f"{spec.id} takes {spec.reference_images} reference image(s), not "
+                f"{len(request.references)}")
+    return None
 
 
 def catalog_price(catalog: Catalog, request: VideoRequest) -> Decimal | None:

@@ -51,6 +51,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "(after checking the provider's bill); nothing is generated")
     p.set_defaults(func=cmd_generate)
 
+    p = subparsers.add_parser(
+        "keyframes", help="hold boundaries with keyframe stills, so their shots run in parallel",
+        description="Make a still for each boundary (from both shots' prompts and their cast's "
+                    "images) and hold the boundary with it: the shot before ends on the still, "
+                    "the shot after starts on it, and 'generate' then runs both at once. With "
+                    "no provider the stills are free offline placeholders.")
+    p.add_argument("project", help="a project folder (Name.soraboard)")
+    p.add_argument("--boundaries", metavar="POSITIONS",
+                   help="the boundaries after these segments: 1,3 (default: every boundary "
+                        "not held yet whose first shot's model can end on a still)")
+    p.add_argument("--provider", help="provider profile for the images (default: the one in "
+                                      "settings; 'animatic' for offline placeholders)")
+    p.add_argument("--model", help="image model (default gpt-image-1, as your gateway names it)")
+    p.add_argument("--yes", action="store_true", help="do not ask before spending money")
+    p.set_defaults(func=cmd_keyframes)
+
     p = subparsers.add_parser("providers", help="list provider profiles and check they answer")
     p.add_argument("--no-check", action="store_true", help="list without contacting them")
     p.set_defaults(func=cmd_providers)
@@ -107,6 +123,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from soraboard.generation.scheduler import (
         Mode,
         check_budget,
+        describe_boundaries,
         plan_segments,
         unknown_takes,
         with_chosen,
@@ -189,6 +206,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
               + ("" if free else f" — {guard.describe()}"), file=sys.stderr)
         if guard.refused:
             raise CliError(guard.refused, 2)
+        held = describe_boundaries(sb, ids)
+        if held:
+            print(held, file=sys.stderr)
         if not free and any(sb.segment(i).is_chained or sb.segment(i).reference_image
                             for i in ids):
             from soraboard.generation.frames import face_detector
@@ -353,6 +373,99 @@ def _forget(bundle: Bundle, backend: Backend, sb: Storyboard, doubtful: Mapping[
         print(f"Forgot the unknown outcome of segment {i + 1} (take {take.id}, "
               f"{fmt_usd(take.cost_value)}); the next 'soraboard generate' generates it")
     return 0
+
+
+def cmd_keyframes(args: argparse.Namespace) -> int:
+    from soraboard.catalog.catalog import CatalogError, default_catalog
+    from soraboard.catalog.cost import estimate, fmt_usd
+    from soraboard.generation.errors import GenerationError
+    from soraboard.generation.factory import make_still_backend
+    from soraboard.generation.journal import BundleLock, LockHeld
+    from soraboard.generation.providers import ProviderError
+    from soraboard.generation.stills import DEFAULT_STILL_MODEL, keyframe_still
+    from soraboard.model.edits import hold_boundary
+    from soraboard.settings import load_settings
+    from soraboard.storage.bundle import load_project
+    from soraboard.storage.errors import ProjectError
+
+    settings, _notes = load_settings()
+    try:
+        project = load_project(args.project)
+        catalog = default_catalog()
+    except (ProjectError, CatalogError) as e:
+        raise CliError(str(e)) from None
+    sb = project.storyboard
+    if len(sb.segments) < 2:
+        raise CliError("the storyboard has no boundary: it needs two segments or more", 2)
+    provider = args.provider if args.provider is not None else settings.provider
+    try:
+        backend = make_still_backend(provider)
+    except ProviderError as e:
+        raise CliError(str(e)) from None
+    if args.boundaries:
+        wanted = _parse_positions(args.boundaries, len(sb.segments) - 1)
+    else:
+        wanted = [i for i in range(len(sb.segments) - 1) if not sb.held_by_keyframe(i)
+                  and (spec := catalog.get(sb.segments[i].model)) is not None
+                  and spec.last_frame]
+    if not wanted:
+        print("Nothing to do: every boundary whose shot can end on a still is held already.")
+        return 0
+    cannot = [i for i in wanted if not getattr(catalog.get(sb.segments[i].model),
+                                               "last_frame", False)]
+    if cannot:
+        names = ", ".join(f"{i + 1} ({sb.segments[i].model})" for i in cannot)
+        raise CliError(f"these segments' models cannot end on a still: {names}; pick a model "
+                       "with last-frame input, or leave those boundaries chained", 2)
+    free = backend.name == "animatic"
+    model = args.model or DEFAULT_STILL_MODEL
+    image_spec = catalog.images.get(model)
+    if not free:
+        price = None if image_spec is None else image_spec.usd_per_image
+        if price is None:
+            if not args.yes:
+                raise CliError(f"{len(wanted)} still(s) of {model} on provider "
+                               f"{backend.name!r} cost an unknown amount (the model is not "
+                               "in the catalog's image_models); add --yes to make them", 2)
+        else:
+            total = price * len(wanted)
+            report = estimate(sb, catalog, project.takes)
+            over = report.budget is not None and report.committed + total > report.budget
+            print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}"
+                  + (f" — over the budget {fmt_usd(report.budget)}" if over and
+                     report.budget is not None else ""), file=sys.stderr)
+            if over and not args.yes:
+                raise CliError("the stills would pass the budget; add --yes to make them", 2)
+    bundle = project.bundle
+    lock = BundleLock(bundle, "soraboard keyframes")
+    try:
+        lock.acquire()
+    except LockHeld as e:
+        raise CliError(str(e)) from None
+    try:
+        try:
+            sb = load_project(bundle.path).storyboard  # read again under the lock
+        except ProjectError as e:
+            raise CliError(str(e)) from None
+        made: dict[int, str] = {}
+        for i in wanted:
+            try:
+                made[i] = keyframe_still(bundle, sb, i, backend, model, image_spec)
+            except (GenerationError, OSError, ValueError) as e:
+                print(f"boundary {i + 1}→{i + 2}: no still: {redact(one_line(str(e)))}",
+                      file=sys.stderr)
+                continue
+            print(f"boundary {i + 1}→{i + 2}: held by {made[i]}")
+        for i, still in made.items():
+            sb = hold_boundary(sb, i, still).apply(sb)
+        if made:
+            bundle.save(sb)
+    finally:
+        lock.release()
+    who = "offline placeholders ($0)" if free else f"provider {backend.name!r}"
+    print(f"{len(made)} of {len(wanted)} boundaries held by keyframe stills ({who}); "
+          "'soraboard generate' now runs their shots in parallel")
+    return 0 if len(made) == len(wanted) else 1
 
 
 def _save_choices(bundle: Bundle, chosen: dict[str, str]) -> None:

@@ -47,7 +47,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from soraboard.generation.backend import Backend, Beat, JobState, JobStatus, VideoRequest
+from soraboard.generation.backend import (
+    Backend,
+    Beat,
+    JobState,
+    JobStatus,
+    VideoRequest,
+    unsupported,
+)
 from soraboard.generation.errors import (
     DownloadFailed,
     ExpiredOrNotFound,
@@ -55,6 +62,7 @@ from soraboard.generation.errors import (
     Rejected,
     Transient,
 )
+from soraboard.generation.polling import LatencyBook
 from soraboard.media.ffmpeg import FFmpeg
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import RefMode, Segment, Storyboard
@@ -139,6 +147,8 @@ class SegmentJob:
     ref_time: float | None = None
     reference_image: str | None = None  #: bundle-relative image (custom reference)
     upstream: Take | None = None  #: the previous segment's chosen take (chained only)
+    last_keyframe: str | None = None  #: bundle-relative still the clip ends on
+    references: tuple[str, ...] = ()  #: bundle-relative reference images
 
 
 def display_beats(seg: Segment, sb: Storyboard | None = None) -> tuple[Beat, ...]:
@@ -165,13 +175,14 @@ def job_for(sb: Storyboard, index: int, upstream: Take | None = None,
             model: str | None = None) -> SegmentJob:
     """The job for ``sb.segments[index]``; ``upstream`` is the predecessor's chosen take."""
     seg = sb.segments[index]
-    chained = seg.is_chained and index > 0
+    chained = sb.waits_on_previous(index)
     return SegmentJob(
         segment_id=seg.id, index=index, prompt=compose_prompt(sb, index).text,
         model=model or seg.model, size=seg.size, seconds=seg.duration,
         title=seg.title or f"Segment {index + 1}", beats=display_beats(seg, sb),
         chained=chained, ref_mode=seg.ref_mode, ref_time=seg.ref_time,
-        reference_image=seg.reference_image, upstream=upstream if chained else None)
+        reference_image=seg.reference_image, upstream=upstream if chained else None,
+        last_keyframe=seg.last_keyframe, references=sb.reference_images(index))
 
 
 def _price_text(value: Decimal | None) -> str | None:
@@ -207,6 +218,8 @@ class GenerationEngine:
         #: a lost create can take a moment to show in the job list: look twice, this apart
         self.lookup_delay = lookup_delay
         self._write_lock = threading.Lock()
+        #: how long jobs of each model took in this process (paces the polls)
+        self.latencies = LatencyBook()
 
     # ------------------------------------------------------------------ journal
     def _record(self, take: Take, **changes: object) -> Take:
@@ -266,6 +279,19 @@ class GenerationEngine:
             warning = check.warning
         return saved.path, saved.sha256, self.bundle.relative(saved.path), warning
 
+    def _last_frame(self, job: SegmentJob, take_id: str) -> tuple[Path | None, str | None]:
+        """(png path, bundle-relative path) of the last-frame still, at exactly the size."""
+        from soraboard.catalog.catalog import parse_size
+        from soraboard.generation import frames
+
+        if not job.last_keyframe:
+            return None, None
+        w, h = parse_size(job.size)
+        image = frames.fit_to_size(
+            frames.read_image(self.bundle.resolve(job.last_keyframe), (w, h)), w, h)
+        saved = frames.save_png(image, self.bundle.media_dir / "refs" / f"{take_id}-last.png")
+        return saved.path, self.bundle.relative(saved.path)
+
     # ------------------------------------------------------------------ entry points
     def generate(self, job: SegmentJob, cancel: CancelToken | None = None) -> Take:
         """Make a new take for ``job`` and follow it to the end. Blocking.
@@ -281,15 +307,26 @@ class GenerationEngine:
         except (ValueError, OSError) as e:  # FrameError, ProjectError (a path outside) …
             # Nothing was journaled or sent yet: a plain failure, nothing to resume.
             raise GenerationError(f"cannot make the reference frame: {e}") from None
+        try:
+            last_path, last_rel = self._last_frame(job, take_id)
+            refs = tuple(self.bundle.resolve(r) for r in job.references)
+        except (ValueError, OSError) as e:
+            raise GenerationError(f"cannot read a keyframe still: {e}") from None
         request = VideoRequest(job.prompt, job.model, job.size, job.seconds, ref_path,
-                               job.title, job.beats, job.segment_id)
+                               job.title, job.beats, job.segment_id, last_frame=last_path,
+                               references=refs)
+        why = unsupported(self.backend.capabilities(job.model), request)
+        if why is not None:
+            # Nothing journaled or sent: the model would refuse it (or silently ignore it).
+            raise Rejected(f"not sent: {why}; change the segment's keyframes or its model")
         price = self.backend.price(request)
         take = Take(
             id=take_id, segment_id=job.segment_id, provider=self.backend.name,
             request=RequestSnapshot(
                 prompt=job.prompt, model=job.model, size=job.size, seconds=job.seconds,
                 reference_sha256=sha, reference_file=ref_rel,
-                upstream_take=job.upstream.id if job.chained and job.upstream else None),
+                upstream_take=job.upstream.id if job.chained and job.upstream else None,
+                last_frame_file=last_rel, reference_files=job.references),
             status=TakeStatus.PENDING, created_at=now, updated_at=now,
             cost=_price_text(price))
         # The journal entry exists before anything is sent: a crash from here on is recoverable.
@@ -454,9 +491,12 @@ class GenerationEngine:
         """The request a journaled take was (or will be) sent with."""
         r = take.request
         ref = self.bundle.resolve(r.reference_file) if r.reference_file else None
+        last = self.bundle.resolve(r.last_frame_file) if r.last_frame_file else None
         return VideoRequest(r.prompt, r.model, r.size, r.seconds, ref,
                             segment.title if segment else "",
-                            display_beats(segment) if segment else (), take.segment_id)
+                            display_beats(segment) if segment else (), take.segment_id,
+                            last_frame=last,
+                            references=tuple(self.bundle.resolve(f) for f in r.reference_files))
 
     # ------------------------------------------------------------------ create
     def _known_job_ids(self) -> frozenset[str]:
@@ -515,14 +555,44 @@ class GenerationEngine:
                             error_kind="not_sent")
 
     # ------------------------------------------------------------------ poll + download
+    def _expected_latency(self, model: str) -> float | None:
+        """How long a job of ``model`` usually takes: learned in this process, else the
+        catalog's typical latency, else unknown."""
+        seen = self.latencies.get(model)
+        if seen is not None:
+            return seen
+        spec = self.backend.capabilities(model)
+        return None if spec is None else spec.typical_latency
+
     def _follow(self, take: Take, request: VideoRequest, cancel: CancelToken,
                 first: JobState | None = None) -> Take:
+        """Poll the job to its end (adaptively, :mod:`~soraboard.generation.polling`), then
+        download it."""
+        from soraboard.generation.polling import PollPlan
+
         assert take.job_id is not None
         state = first
         errors = 0
+        plan = PollPlan(cap=self.backend.poll_interval,
+                        expected=self._expected_latency(request.model))
+        # Elapsed time counts from the create: now for a fresh job, the provider's own
+        # created_at for a resumed one (when its clock looks sane).
+        origin = time.monotonic()
+        created = first.created_at if first is not None else None
         while True:
             if state is None or not state.status.is_terminal:
-                if cancel.wait(0 if state is None else self.backend.poll_interval):
+                if state is not None and created is None and state.created_at is not None:
+                    created = state.created_at
+                    age = time.time() - created
+                    if 0 < age < 7 * 86400:
+                        origin = min(origin, time.monotonic() - age)
+                elapsed = time.monotonic() - origin
+                if state is None:
+                    wait = 0.0
+                else:
+                    plan.observe(elapsed, state.progress)
+                    wait = plan.next_wait(elapsed)
+                if cancel.wait(wait):
                     return self._stop(take, cancel)
                 try:
                     state = self._call(functools.partial(self.backend.poll, take.job_id),
@@ -539,9 +609,13 @@ class GenerationEngine:
                     if errors > self.poll_error_limit or not isinstance(e, Transient):
                         raise Interrupted(f"stopped polling job {take.job_id}: {e.message}; "
                                           "it is kept and resumed next time") from None
-                    cancel.wait(self._delay(errors, e.retry_after))
+                    delay = plan.throttled(e.retry_after) if e.throttled else \
+                        self._delay(errors, e.retry_after)
+                    cancel.wait(delay)
                     state = None
                     continue
+                if state.status is JobStatus.COMPLETED:
+                    self.latencies.learn(request.model, time.monotonic() - origin)
                 new_status = _take_status(state.status)
                 if (new_status, round(state.progress, 2)) != (take.status,
                                                              round(take.progress, 2)):

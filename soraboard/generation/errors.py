@@ -28,15 +28,17 @@ class Transient(GenerationError):
     ``retry_after`` is the server's hint in seconds (``Retry-After``/``Retry-After-Ms``).
     ``ambiguous`` means the request may have reached the server and taken effect (the answer
     was lost): a create that failed this way must be looked up before it is sent again.
+    ``throttled`` means the server said 429 (too many requests): ask less often.
     """
 
     kind = "transient"
 
     def __init__(self, message: str, retry_after: float | None = None,
-                 ambiguous: bool = False) -> None:
+                 ambiguous: bool = False, throttled: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.ambiguous = ambiguous
+        self.throttled = throttled
 
 
 class Rejected(GenerationError):

@@ -190,7 +190,7 @@ def map_error(err: Exception, what: str, create: bool = False) -> GenerationErro
             if code in ("insufficient_quota", "billing_hard_limit_reached") or \
                     "quota" in message.lower():
                 return QuotaError(text)
-            return Transient(text, _retry_after(err.response.headers))
+            return Transient(text, _retry_after(err.response.headers), throttled=True)
         if status in (401, 403):
             return AuthError(text)
         if status == 402:
@@ -282,7 +282,8 @@ class OpenAIBackend:
 
     def __init__(self, *, name: str, base_url: str, api_key: str | None,
                  concurrency: int = 2, timeout: float = 60.0, poll_interval: float = 5.0,
-                 download_timeout: float = 600.0, catalog: Catalog | None = None) -> None:
+                 download_timeout: float = 600.0, catalog: Catalog | None = None,
+                 dialect: str = "openai") -> None:
         import openai
 
         self.name = name
@@ -290,6 +291,7 @@ class OpenAIBackend:
         self.concurrency = concurrency
         self.poll_interval = poll_interval
         self.download_timeout = download_timeout
+        self.dialect = dialect
         self._catalog = catalog
         # api_key is passed explicitly so OPENAI_API_KEY in the environment never leaks into
         # a request to some other provider's URL.
@@ -364,14 +366,24 @@ class OpenAIBackend:
         quiet_sora_deprecation()
         headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key \
             else {}
+        body: dict[str, Any] | None = None
+        if self.dialect == "openrouter":
+            body = openrouter_body(request)
+        elif request.last_frame is not None or request.references:
+            # Refused here, before anything is sent: the multipart shape has no such field.
+            raise Rejected(f"provider {self.name!r} speaks the OpenAI Videos shape, which "
+                           "carries a first frame only; give the profile the \"openrouter\" "
+                           "dialect for last frames and reference images")
         try:
-            if request.extra:
-                body: dict[str, Any] = {"prompt": request.prompt, "model": request.model,
-                                        "seconds": request.seconds_text, "size": request.size,
-                                        **request.extra}
+            if body is not None:
+                video = self._client.post("/videos", body=body, cast_to=Video,
+                                          options={"headers": headers})
+            elif request.extra:
+                body = {"prompt": request.prompt, "model": request.model,
+                        "seconds": request.seconds_text, "size": request.size,
+                        **request.extra}
                 if request.reference is not None:
-                    data = base64.b64encode(Path(request.reference).read_bytes()).decode()
-                    body["input_reference"] = {"image_url": f"data:image/png;base64,{data}"}
+                    body["input_reference"] = {"image_url": _data_url(request.reference)}
                 video = self._client.post("/videos", body=body, cast_to=Video,
                                           options={"headers": headers})
             else:
@@ -468,6 +480,29 @@ def _status_error() -> type[Exception]:
     import openai
 
     return openai.APIStatusError
+
+
+def _data_url(path: Path) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode()
+    return f"data:{_mime(Path(path))};base64,{data}"
+
+
+def openrouter_body(request: VideoRequest) -> dict[str, Any]:
+    """The JSON create of OpenRouter's (and Inworld's) dialect: first and last frame as
+    ``frame_images`` tagged ``frame_type``, reference images as ``input_references``, each
+    an ``image_url`` item (a data URL: the stills live on this machine)."""
+    body: dict[str, Any] = {"prompt": request.prompt, "model": request.model,
+                            "seconds": request.seconds_text, "size": request.size,
+                            **request.extra}
+    frames = [(request.reference, "first_frame"), (request.last_frame, "last_frame")]
+    frame_images = [{"type": "image_url", "image_url": {"url": _data_url(path)},
+                     "frame_type": kind} for path, kind in frames if path is not None]
+    if frame_images:
+        body["frame_images"] = frame_images
+    if request.references:
+        body["input_references"] = [{"type": "image_url", "image_url": {"url": _data_url(p)}}
+                                    for p in request.references]
+    return body
 
 
 def _mime(path: Path) -> str:

@@ -22,6 +22,8 @@ from soraboard.storage.atomic import atomic_write_json
 
 KEYRING_SERVICE = "soraboard"
 ANIMATIC = "animatic"
+#: the shapes of a create request a provider may speak (see OpenAIBackend.submit)
+DIALECTS = ("openai", "openrouter")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class ProviderProfile:
     needs_key: bool = True  #: False: works without a key (a LiteLLM proxy with none)
     preset: str = "custom"
     label: str = ""
+    #: how a create is written: "openai" (multipart, ``input_reference``: a first frame only)
+    #: or "openrouter" (JSON: ``frame_images`` first/last, ``input_references``)
+    dialect: str = "openai"
 
     def describe(self) -> str:
         """What the user sees: the preset's label, else the name."""
@@ -102,6 +107,9 @@ def _from_dict(d: dict[str, Any]) -> ProviderProfile:
     clean = {k: v for k, v in d.items() if k in known}
     if not isinstance(clean.get("name"), str) or not isinstance(clean.get("base_url"), str):
         raise ProviderError("a provider profile needs a 'name' and a 'base_url'")
+    if clean.get("dialect", "openai") not in DIALECTS:
+        raise ProviderError(f"provider {clean['name']!r}: dialect must be one of "
+                            f"{', '.join(DIALECTS)}, not {clean.get('dialect')!r}")
     return ProviderProfile(**clean)
 
 

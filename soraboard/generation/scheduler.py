@@ -2,9 +2,11 @@
 
 A chained segment starts from a frame of its predecessor's *chosen, usable* take, so it waits
 while the predecessor is still to be generated in this run; independent segments start at
-once, up to each provider's concurrency limit. Within one run a just-finished take counts as
-its segment's chosen take (the ``chosen`` overlay), because the storyboard file is only
-written by a save of the document.
+once, up to each provider's concurrency limit. So does a chained segment whose boundary is
+held by a shared keyframe (keyframe mode: the previous shot ends on the still this one starts
+on), so a film held by keyframes runs all its clips at once. Within one run a just-finished
+take counts as its segment's chosen take (the ``chosen`` overlay), because the storyboard
+file is only written by a save of the document.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def decide(sb: Storyboard, takes: Mapping[str, Take], pending: Iterable[str],
             blocked[seg.id] = (f"{head}{why}; check the provider, then send it again (pays "
                                "again) or forget it")
             continue
-        if seg.is_chained and i > 0:
+        if sb.waits_on_previous(i):
             prev = sb.segments[i - 1]
             if prev.id in failed or prev.id in blocked:
                 blocked[seg.id] = f"segment {i} failed, so there is no frame to continue from"
@@ -186,6 +188,26 @@ def unknown_message(take: Take, index: int, project: str | None = None) -> str:
     return "".join(unknown_parts(take, index, project))
 
 
+def boundary_modes(sb: Storyboard) -> list[str]:
+    """How each boundary is held, for the CLI and reports: ``keyframe`` (both shots meet the
+    same still: they run in parallel), ``chain`` (the next shot starts on this one's real
+    frame: it waits) or ``none``."""
+    return ["keyframe" if sb.held_by_keyframe(i) else
+            "chain" if sb.waits_on_previous(i + 1) else "none"
+            for i in range(len(sb.segments) - 1)]
+
+
+def describe_boundaries(sb: Storyboard, ids: Collection[str]) -> str | None:
+    """One line saying how the boundaries into ``ids`` are held, when any is held by a
+    keyframe (otherwise chaining is the only mode and there is nothing to say)."""
+    modes = boundary_modes(sb)
+    wanted = set(ids)
+    words = {"keyframe": "keyframe (in parallel)", "chain": "chain (waits)", "none": "cut"}
+    parts = [f"{i + 1}→{i + 2} {words[m]}" for i, m in enumerate(modes)
+             if sb.segments[i + 1].id in wanted or sb.segments[i].id in wanted]
+    return "boundaries: " + ", ".join(parts) if "keyframe" in modes and parts else None
+
+
 def critical_path(sb: Storyboard, ids: Sequence[str]) -> list[list[str]]:
     """The planned segments as chains that must run one after another (for reports and the
     benchmark): each inner list is a run of chained planned segments."""
@@ -194,7 +216,7 @@ def critical_path(sb: Storyboard, ids: Sequence[str]) -> list[list[str]]:
     for i, seg in enumerate(sb.segments):
         if seg.id not in wanted:
             continue
-        if seg.is_chained and i > 0 and sb.segments[i - 1].id in wanted and chains:
+        if sb.waits_on_previous(i) and sb.segments[i - 1].id in wanted and chains:
             chains[-1].append(seg.id)
         else:
             chains.append([seg.id])

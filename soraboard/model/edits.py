@@ -21,6 +21,7 @@ from typing import Any
 
 from soraboard.model.storyboard import (
     SEGMENT_FIELDS,
+    RefMode,
     Segment,
     Storyboard,
     StyleBible,
@@ -271,6 +272,26 @@ def set_segment_fields(sb: Storyboard, segment_id: str, **values: Any) -> Edit:
     if len(edits) == 1:
         return edits[0]
     return Macro(edits, label="Edit segment")
+
+
+def hold_boundary(sb: Storyboard, index: int, still: str | None) -> Edit:
+    """Keyframe mode at the boundary after ``segments[index]``: that shot ends on ``still``
+    and the next one starts on it (one undo step). ``still=None`` releases the boundary: the
+    next shot goes back to starting on the previous clip's last frame."""
+    if not 0 <= index < len(sb.segments) - 1:
+        raise EditError(f"there is no boundary after segment {index + 1}")
+    before, after = sb.segments[index], sb.segments[index + 1]
+    if still is None:
+        edits: list[Edit] = [set_segment_field(sb, before.id, "last_keyframe", None)]
+        if after.is_chained and after.ref_mode is RefMode.CUSTOM:
+            edits += [set_segment_field(sb, after.id, "ref_mode", RefMode.LAST),
+                      set_segment_field(sb, after.id, "reference_image", None)]
+        return Macro(tuple(edits), label="Release keyframe")
+    edits = [set_segment_field(sb, before.id, "last_keyframe", still),
+             set_segment_field(sb, after.id, "reference_image", still)]
+    if after.is_chained:
+        edits.append(set_segment_field(sb, after.id, "ref_mode", RefMode.CUSTOM))
+    return Macro(tuple(edits), label="Hold boundary with a keyframe")
 
 
 def set_transition(sb: Storyboard, segment_id: str, transition: Transition) -> Edit:

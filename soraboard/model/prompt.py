@@ -47,6 +47,38 @@ def characters_in(segment: Segment, characters: tuple[Character, ...]) -> list[C
     return [c for c in characters if c.name.strip() and _mentions(segment, c.name.strip())]
 
 
+def suggest_cast(segment: Segment, characters: tuple[Character, ...]) -> tuple[str, ...]:
+    """The cast entries a segment's prompt names, to offer as its ``cast``."""
+    return tuple(c.name.strip() for c in characters_in(segment, characters))
+
+
+def keyframe_prompt(storyboard: Storyboard, index: int) -> str:
+    """The prompt of the still that holds the boundary after ``segments[index]``: the moment
+    that shot ends on and the next begins from, in the film's style, with the cast of both
+    shots described."""
+    seg, nxt = storyboard.segments[index], storyboard.segments[index + 1]
+    bible = storyboard.style
+    parts = ["A single still frame, the moment one shot ends and the next begins."]
+    end = final_action(seg).rstrip(".")
+    if end:
+        parts.append(f"{end}.")
+    start = re.split(r"(?<=[.!?])\s", nxt.scene.strip(), maxsplit=1)[0] if nxt.scene.strip() \
+        else ""
+    if start:
+        parts.append(f"Next: {start.rstrip('.')}.")
+    if bible.style.strip():
+        parts.append(f"Style: {bible.style.strip()}")
+    if bible.palette.strip():
+        parts.append(f"Palette: {bible.palette.strip()}")
+    seen = {c.name for s in (seg, nxt) for c in characters_in(s, bible.characters)}
+    named = {n.strip().lower() for s in (seg, nxt) for n in s.cast}
+    for c in bible.characters:
+        if c.name in seen or c.name.strip().lower() in named:
+            parts.append(f"{c.name}: {c.description.strip()}" if c.description.strip()
+                         else c.name)
+    return " ".join(parts)
+
+
 def final_action(segment: Segment) -> str:
     """What the segment ends on: its last beat, else the scene's first sentence."""
     if segment.actions:

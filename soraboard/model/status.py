@@ -67,7 +67,7 @@ def stale_reason(sb: Storyboard, takes: Mapping[str, Take], index: int) -> str |
         return f"size changed from {req.size} to {seg.size}"
     if abs(req.seconds - seg.duration) > 1e-9:
         return f"duration changed from {req.seconds:g} s to {seg.duration:g} s"
-    if seg.is_chained and index > 0:
+    if sb.waits_on_previous(index):
         prev = sb.segments[index - 1]
         if prev.chosen_take != req.upstream_take:
             if prev.chosen_take is None:

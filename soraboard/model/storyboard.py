@@ -116,10 +116,33 @@ class DialogueLine:
         return self.end - self.start
 
 
+class CastKind(str, Enum):
+    """What a cast entry of the style bible is."""
+
+    CHARACTER = "character"
+    PROP = "prop"
+    LOCATION = "location"
+
+
+#: reference images one cast entry may hold (a "sheet": front, profile, full figure, one more)
+MAX_CAST_IMAGES = 4
+
+
 @dataclass(frozen=True)
 class Character:
+    """A cast entry: a person, a prop or a place. ``description`` goes into prompts;
+    ``images`` (bundle-relative) go to models that take reference images, for every segment
+    that lists the entry in its ``cast``."""
+
     name: str
     description: str
+    kind: CastKind = CastKind.CHARACTER
+    images: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        kind: object = self.kind
+        if not isinstance(kind, CastKind):
+            object.__setattr__(self, "kind", CastKind(str(kind)))
 
 
 @dataclass(frozen=True)
@@ -161,6 +184,14 @@ class Segment:
     ref_mode: RefMode = RefMode.LAST
     ref_time: float | None = None
     reference_image: str | None = None  #: bundle-relative path of an image
+    #: the still the clip ends on (bundle-relative; imported or picked from a take), for
+    #: models with last-frame input. When the next segment starts on the same still
+    #: (its ``reference_image``), the boundary is held by a shared keyframe.
+    last_keyframe: str | None = None
+    #: reference images of people, props or places (bundle-relative), for models that take them
+    references: tuple[str, ...] = ()
+    #: names of the style bible's cast entries who appear (their images go as references)
+    cast: tuple[str, ...] = ()
     chosen_take: str | None = None
     transition_out: Transition = CUT
     #: fingerprint of what a planner wrote here; a re-plan replaces the segment only while its
@@ -181,6 +212,14 @@ class Segment:
     @property
     def is_chained(self) -> bool:
         return self.continuity is Continuity.CHAIN
+
+    @property
+    def first_keyframe(self) -> str | None:
+        """The still the clip starts on, when it starts on one rather than on the previous
+        take's frame: the custom image of an independent segment, or a CUSTOM chained one."""
+        if self.reference_image and (not self.is_chained or self.ref_mode is RefMode.CUSTOM):
+            return self.reference_image
+        return None
 
     def prompt_is_empty(self) -> bool:
         return not (self.scene.strip() or self.cinematography.strip()
@@ -233,11 +272,43 @@ class Storyboard:
         base.update(fields)
         return Segment(**base)  # type: ignore[arg-type]
 
+    def held_by_keyframe(self, index: int) -> bool:
+        """Whether the boundary after ``segments[index]`` is held by a shared keyframe: the
+        segment ends on the still the next one starts on. The next segment then needs nothing
+        from this one's clip, so both can be generated at once."""
+        if not 0 <= index < len(self.segments) - 1:
+            return False
+        last = self.segments[index].last_keyframe
+        return last is not None and last == self.segments[index + 1].first_keyframe
+
+    def cast_images(self, index: int) -> tuple[str, ...]:
+        """The images of the cast entries ``segments[index]`` lists, each once."""
+        by_name = {c.name.strip().lower(): c for c in self.style.characters}
+        out: list[str] = []
+        for name in self.segments[index].cast:
+            entry = by_name.get(name.strip().lower())
+            out += [] if entry is None else list(entry.images)
+        return tuple(dict.fromkeys(out))
+
+    def reference_images(self, index: int) -> tuple[str, ...]:
+        """What ``segments[index]`` sends as reference images: its own, then the images of
+        the cast entries it lists, each once, in that order."""
+        return tuple(dict.fromkeys((*self.segments[index].references,
+                                    *self.cast_images(index))))
+
+    def waits_on_previous(self, index: int) -> bool:
+        """Whether ``segments[index]`` needs its predecessor's clip (to start from one of its
+        frames): chained, and the boundary is not held by a shared keyframe (keyframe mode:
+        both shots meet the same still, so neither waits for the other)."""
+        return 0 < index < len(self.segments) and self.segments[index].is_chained and \
+            not self.held_by_keyframe(index - 1)
+
     def chain_after(self, index: int) -> list[int]:
-        """Indices of the segments after ``index`` that continue from it, directly or not."""
+        """Indices of the segments after ``index`` that continue from its clip, directly or
+        not (a boundary held by a keyframe ends the chain)."""
         out: list[int] = []
         j = index + 1
-        while j < len(self.segments) and self.segments[j].is_chained:
+        while j < len(self.segments) and self.waits_on_previous(j):
             out.append(j)
             j += 1
         return out

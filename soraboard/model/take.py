@@ -74,6 +74,8 @@ class RequestSnapshot:
     reference_sha256: str | None = None
     reference_file: str | None = None  #: bundle-relative PNG actually sent
     upstream_take: str | None = None  #: the previous segment's take the reference came from
+    last_frame_file: str | None = None  #: bundle-relative PNG sent as the last frame
+    reference_files: tuple[str, ...] = ()  #: bundle-relative reference images sent
 
 
 def new_take_id() -> str:

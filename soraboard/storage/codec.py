@@ -16,7 +16,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TypeVar
 
 from soraboard.model.storyboard import (
+    MAX_CAST_IMAGES,
     Beat,
+    CastKind,
     Character,
     Continuity,
     DialogueLine,
@@ -220,10 +222,13 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "trim_in": s.trim_in,
         "trim_out": s.trim_out,
         "continuity": s.continuity.value,
-        "reference": {"mode": s.ref_mode.value, "time": s.ref_time, "image": s.reference_image},
+        "reference": {"mode": s.ref_mode.value, "time": s.ref_time, "image": s.reference_image,
+                      **({"last_image": s.last_keyframe} if s.last_keyframe else {}),
+                      **({"images": list(s.references)} if s.references else {})},
         "chosen_take": s.chosen_take,
         "transition_out": transition_to_dict(s.transition_out),
         **({"planned": s.planned} if s.planned else {}),
+        **({"cast": list(s.cast)} if s.cast else {}),
     }
 
 
@@ -236,7 +241,10 @@ def storyboard_to_dict(sb: Storyboard) -> dict[str, Any]:
         "style": {
             "style": sb.style.style,
             "palette": sb.style.palette,
-            "characters": [{"name": c.name, "description": c.description}
+            "characters": [{"name": c.name, "description": c.description,
+                            **({"kind": c.kind.value} if c.kind is not CastKind.CHARACTER
+                               else {}),
+                            **({"images": list(c.images)} if c.images else {})}
                            for c in sb.style.characters],
             "negative": sb.style.negative,
         },
@@ -264,9 +272,25 @@ def _dialogue_line(v: Any, where: str) -> DialogueLine:
     return DialogueLine(o.text("speaker", ""), o.text("text"), start, end)
 
 
+def _name(v: Any, where: str) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise SchemaError(where, "expected a name")
+    return v
+
+
+def _relative_path(v: Any, where: str) -> str:
+    if not isinstance(v, str):
+        raise SchemaError(where, "expected a path")
+    return check_relative_path(v, where)
+
+
 def _character(v: Any, where: str) -> Character:
     o = _Obj(v, where)
-    return Character(o.text("name"), o.text("description", ""))
+    images = tuple(o.items("images", _relative_path))
+    if len(images) > MAX_CAST_IMAGES:
+        raise SchemaError(o.at("images"), f"at most {MAX_CAST_IMAGES} images per cast entry")
+    return Character(o.text("name"), o.text("description", ""),
+                     o.enum("kind", CastKind, CastKind.CHARACTER), images)
 
 
 def transition_from(v: Any, where: str) -> Transition:
@@ -300,9 +324,12 @@ def segment_from(v: Any, where: str) -> Segment:
         ref_mode=ref.enum("mode", RefMode, RefMode.LAST),
         ref_time=ref.opt_num("time", maximum=MAX_SECONDS),
         reference_image=ref.path("image"),
+        last_keyframe=ref.path("last_image"),
+        references=tuple(ref.items("images", _relative_path)),
         chosen_take=o.opt_text("chosen_take"),
         transition_out=Transition() if tr is None else transition_from(tr.d, tr.where),
         planned=o.opt_text("planned"),
+        cast=tuple(o.items("cast", _name)),
     )
 
 
@@ -364,6 +391,8 @@ def take_to_dict(t: Take) -> dict[str, Any]:
             "reference_sha256": r.reference_sha256,
             "reference_file": r.reference_file,
             "upstream_take": r.upstream_take,
+            **({"last_frame_file": r.last_frame_file} if r.last_frame_file else {}),
+            **({"reference_files": list(r.reference_files)} if r.reference_files else {}),
         },
     }
 
@@ -409,5 +438,7 @@ def take_from(v: Any, where: str = "take") -> Take:
             reference_sha256=r.opt_text("reference_sha256"),
             reference_file=r.path("reference_file"),
             upstream_take=r.opt_text("upstream_take"),
+            last_frame_file=r.path("last_frame_file"),
+            reference_files=tuple(r.items("reference_files", _relative_path)),
         ),
     )

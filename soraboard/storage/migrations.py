@@ -4,6 +4,11 @@
 
 * 1 → 2: a segment's ``prompt.dialogue`` was free text (``Name: "line"`` per line); it is a
   list of ``{speaker, text, start, end}`` now, timed inside the segment.
+* 2 → 3: a segment's ``reference`` may hold ``last_image`` (the keyframe still the clip ends
+  on) and ``images`` (reference images), a segment may list its ``cast``, and a style
+  bible's character may have a ``kind`` and reference ``images``. Nothing changes in a
+  version-2 file; the new number makes an older soraboard refuse such a file instead of
+  silently dropping its keyframes and cast images when it saves.
 
 Migrations work on plain dicts and never touch the disk: the file is rewritten (atomically,
 with the old one in history) only when the user saves.
@@ -16,7 +21,7 @@ from typing import Any
 
 from soraboard.storage.errors import SchemaError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -46,8 +51,13 @@ def _v1_dialogue_as_lines(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "storyboard": {**sb, "segments": segments}}
 
 
+def _v2_keyframes(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 → 3: only adds optional fields (a version-2 file has no keyframes)."""
+    return doc
+
+
 #: version n → function producing version n + 1
-MIGRATIONS: dict[int, Migration] = {1: _v1_dialogue_as_lines}
+MIGRATIONS: dict[int, Migration] = {1: _v1_dialogue_as_lines, 2: _v2_keyframes}
 
 
 def migrate(doc: dict[str, Any], migrations: dict[int, Migration] | None = None,

@@ -53,6 +53,8 @@ class Faults:
     slow_seconds: float = 3.0
     poll_slow: int = 0  #: answer a poll after ``slow_seconds``
     poll_500: int = 0
+    image_refuse: int = 0  #: images requests answered 400 (moderation)
+    poll_429: int = 0  #: answer a poll 429 with ``Retry-After``/``Retry-After-Ms``
     status_word: str = "in_progress"  #: what running jobs say (LiteLLM: "processing")
     fail_policy: bool = False  #: jobs end ``failed`` with a moderation error
     fail_message: str = "Your request was blocked by our moderation system."
@@ -96,6 +98,7 @@ class ServerState:
     creates: Counter[str] = field(default_factory=Counter)  #: prompt → jobs created
     create_attempts: int = 0  #: every POST /videos, created or not
     polls: int = 0
+    poll_times: list[float] = field(default_factory=list)  #: unix time of every poll
     downloads: int = 0
     clip_cache: dict[tuple[str, str], bytes] = field(default_factory=dict)
     clip_dir: Path | None = None
@@ -105,6 +108,11 @@ class ServerState:
     create_log: list[tuple[str, str | None, str, float]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  #: Idempotency-Key → job id
     attempt_keys: list[str | None] = field(default_factory=list)  #: key of every POST /videos
+    #: every field of every create that made a job, images replaced by their
+    #: {"image": (width, height), "mime": …} (multipart files and data URLs alike)
+    create_fields: list[dict[str, Any]] = field(default_factory=list)
+    #: every images request (generations and edits), described like ``create_fields``
+    image_requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self, name: str) -> bool:
@@ -132,6 +140,45 @@ def make_clip_bytes(size: str, seconds: str, cache_dir: Path) -> bytes:
              "-c:a", "aac", "-ac", "2", "-t", f"{d:g}", "-movflags", "+faststart",
              str(out)], check=True, stdin=subprocess.DEVNULL)
     return out.read_bytes()
+
+
+class _BadImage(ValueError):
+    pass
+
+
+def _image_of(data: bytes, mime: str) -> dict[str, Any]:
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise _BadImage("an image field is not a readable image")
+    return {"image": (int(img.shape[1]), int(img.shape[0])), "mime": mime}
+
+
+def _describe(value: Any) -> Any:
+    import base64
+
+    if isinstance(value, dict) and "bytes" in value and "filename" in value:
+        return _image_of(value["bytes"], value["mime"])
+    if isinstance(value, str) and value.startswith("data:image/"):
+        head, _, data = value.partition(",")
+        return _image_of(base64.b64decode(data), head[5:].split(";")[0])
+    if isinstance(value, dict):
+        return {k: _describe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_describe(v) for v in value]
+    return value
+
+
+def _describe_images(fields: dict[str, Any]) -> dict[str, Any] | str:
+    """``fields`` with every image (a multipart file, a data URL) replaced by its size and
+    type; an error text when one cannot be read."""
+    try:
+        out: dict[str, Any] = _describe(fields)
+    except (_BadImage, ValueError) as e:
+        return str(e)
+    return out
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -232,6 +279,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == "/v1/videos":
             self._create(body)
+        elif path in ("/v1/images/generations", "/v1/images/edits"):
+            self._image(path.rsplit("/", 1)[1], body)
         elif path.startswith("/v1/videos/") and path.endswith("/remix"):
             self._remix(path.split("/")[3], body)
         else:
@@ -246,11 +295,14 @@ class _Handler(BaseHTTPRequestHandler):
             for part in msg.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True)
-                if part.get_filename() is not None:
-                    fields[str(name)] = {"filename": part.get_filename(),
-                                         "mime": part.get_content_type(), "bytes": payload}
+                value: Any = {"filename": part.get_filename(), "mime": part.get_content_type(),
+                              "bytes": payload} if part.get_filename() is not None \
+                    else (payload or b"").decode()
+                if str(name) in fields:  # a repeated field (image[] …): all of them, in order
+                    old = fields[str(name)]
+                    fields[str(name)] = [*(old if isinstance(old, list) else [old]), value]
                 else:
-                    fields[str(name)] = (payload or b"").decode()
+                    fields[str(name)] = value
         else:
             fields = json.loads(body or b"{}")
             fields["_json"] = True
@@ -318,6 +370,15 @@ class _Handler(BaseHTTPRequestHandler):
         if ref is not None and f"{ref[0]}x{ref[1]}" != size:
             return self._error(400, "Inpaint image must match the requested width and height",
                                code_word="invalid_value")
+        recorded = _describe_images(fields)
+        if isinstance(recorded, str):
+            return self._error(400, recorded)
+        for frame in recorded.get("frame_images", []):
+            if frame.get("frame_type") not in ("first_frame", "last_frame"):
+                return self._error(400, "frame_type must be first_frame or last_frame")
+            if "x".join(map(str, frame["image_url"]["url"]["image"])) != size:
+                return self._error(400, f"{frame['frame_type']} must match the requested "
+                                        "width and height", code_word="invalid_value")
         key = self.headers.get("Idempotency-Key")
         with st.lock:
             known = st.jobs.get(st.keys.get(key or "", "")) if st.faults.honour_idempotency \
@@ -331,6 +392,7 @@ class _Handler(BaseHTTPRequestHandler):
                   json_body={k: v for k, v in fields.items() if k != "input_reference"}
                   if fields.get("_json") else None)
         with st.lock:
+            st.create_fields.append(recorded)
             st.jobs[job.id] = job
             st.creates[prompt] += 1
             st.create_log.append((prompt, key, job.id, now))
@@ -346,6 +408,39 @@ class _Handler(BaseHTTPRequestHandler):
         if st.take("create_slow_after"):
             time.sleep(st.faults.slow_seconds)
         self._json(200, self._video(job))
+
+    def _image(self, kind: str, body: bytes) -> None:
+        """The OpenAI Images API: a PNG of the asked size (a gradient), as ``b64_json``."""
+        import base64
+
+        import cv2
+        import numpy as np
+
+        st = self.state
+        try:
+            fields = self._parse_create(body)
+        except (ValueError, KeyError) as e:
+            return self._error(400, f"cannot parse the request: {e}")
+        recorded = _describe_images(fields)
+        if isinstance(recorded, str):
+            return self._error(400, recorded)
+        recorded["_endpoint"] = kind
+        with st.lock:
+            st.image_requests.append(recorded)
+        if st.take("image_refuse"):
+            return self._error(400, "Your request was rejected by the safety system.",
+                               code_word="moderation_blocked")
+        size = str(fields.get("size") or "1024x1024")
+        try:
+            w, h = (int(x) for x in size.split("x"))
+        except ValueError:
+            return self._error(400, f"Invalid size {size!r}")
+        img = np.zeros((h, w, 3), np.uint8)
+        img[:, :, 1] = np.linspace(0, 255, w, dtype=np.uint8)[None, :]
+        ok, buf = cv2.imencode(".png", img)
+        assert ok
+        self._json(200, {"created": int(time.time()),
+                         "data": [{"b64_json": base64.b64encode(buf.tobytes()).decode()}]})
 
     def _remix(self, video_id: str, body: bytes) -> None:
         st = self.state
@@ -375,6 +470,13 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) == 4 and parts[2] == "videos":
             with st.lock:
                 st.polls += 1
+                st.poll_times.append(time.time())
+            if st.take("poll_429"):
+                headers = {"Retry-After": st.faults.retry_after}
+                if st.faults.retry_after_ms is not None:
+                    headers["Retry-After-Ms"] = st.faults.retry_after_ms
+                return self._error(429, "Rate limit reached for requests.", "requests",
+                                   "rate_limit_exceeded", headers)
             if st.take("poll_slow"):
                 time.sleep(st.faults.slow_seconds)
             if st.take("poll_500"):

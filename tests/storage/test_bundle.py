@@ -137,7 +137,7 @@ def _edit_json(b: Bundle, mutate: object) -> bytes:
     (lambda d: d["storyboard"]["segments"][1].__setitem__("id", d["storyboard"]["segments"][0]["id"]),
      "is used twice", "storyboard.segments[1].id"),
     (lambda d: d.__setitem__("schema_version", 99),
-     "written by a newer soraboard (schema 99; this version reads up to 2)", "schema_version"),
+     "written by a newer soraboard (schema 99; this version reads up to 3)", "schema_version"),
     (lambda d: d["storyboard"]["segments"][0]["reference"].__setitem__("image", "../../etc/passwd"),
      "escapes the bundle", "storyboard.segments[0].reference.image"),
     (lambda d: d["storyboard"]["segments"][0]["reference"].__setitem__("image", "/etc/passwd"),
