@@ -98,6 +98,7 @@ def main() -> int:
             shot(win.export_dialog).save(str(HERE / "export-dialog.png"))
             print("export dialog done")
             win.export_dialog.close()
+            win.doc.undo_stack.setClean()  # quit closes the window: no "unsaved changes" box
             app.quit()
             return
         QTimer.singleShot(300, step)
