@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from soraboard.catalog.catalog import ImageModelSpec, parse_size
-from soraboard.generation.errors import DownloadFailed, GenerationError, Rejected
+from soraboard.generation.errors import DownloadFailed, GenerationError, Rejected, Transient
 
 if TYPE_CHECKING:
     import openai
@@ -215,7 +215,10 @@ def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBac
     try:
         made = backend.make(request, dest)
     except BaseException as e:
-        bundle.write_still(record.with_changes(status="failed", error=str(e)[:500]))
+        # A lost answer may have been billed; an image made but unusable was.
+        status = ("unknown" if isinstance(e, Transient) and e.ambiguous else
+                  "not_downloaded" if isinstance(e, DownloadFailed) else "failed")
+        bundle.write_still(record.with_changes(status=status, error=str(e)[:500]))
         raise
     bundle.write_still(record.with_changes(status="done", sha256=made.sha256,
                                            file=bundle.relative(made.path)))

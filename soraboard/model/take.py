@@ -196,7 +196,9 @@ class StillRecord:
     model: str
     size: str
     prompt: str
-    status: str = "pending"  #: pending | done | failed
+    #: pending (journaled, being asked) | done | failed (refused: not billed) | unknown (the
+    #: answer was lost: may be billed) | not_downloaded (made, so billed, but unusable)
+    status: str = "pending"
     cost: str | None = None  #: US dollars as a decimal string; None = unknown price
     file: str | None = None  #: bundle-relative PNG (known before the call: where it goes)
     sha256: str | None = None  #: of the PNG written
@@ -209,9 +211,10 @@ class StillRecord:
 
     @property
     def billing(self) -> str:
-        """``billed`` (made), ``possibly`` (sent, no answer recorded) or ``none`` (refused or
-        failed: assumed not billed, as for a failed take)."""
-        return {"done": "billed", "pending": "possibly"}.get(self.status, "none")
+        """``billed`` (made), ``possibly`` (sent, no answer recorded, or the answer lost) or
+        ``none`` (refused or failed: assumed not billed, as for a failed take)."""
+        return {"done": "billed", "not_downloaded": "billed", "pending": "possibly",
+                "unknown": "possibly"}.get(self.status, "none")
 
     def with_changes(self, **changes: object) -> StillRecord:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -466,6 +466,9 @@ def _input(v: Any, where: str) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- stills
 
 
+STILL_STATUSES = ("pending", "done", "failed", "unknown", "not_downloaded")
+
+
 def still_to_dict(r: StillRecord) -> dict[str, Any]:
     return {
         "id": r.id, "provider": r.provider, "model": r.model, "size": r.size,
@@ -478,9 +481,9 @@ def still_to_dict(r: StillRecord) -> dict[str, Any]:
 def still_from(v: Any, where: str = "still") -> StillRecord:
     o = _Obj(v, where)
     status = o.text("status")
-    if status not in ("pending", "done", "failed"):
-        raise SchemaError(o.at("status"), f"{_shown(status)} is not one of: pending, done, "
-                                          "failed")
+    if status not in STILL_STATUSES:
+        raise SchemaError(o.at("status"), f"{_shown(status)} is not one of: "
+                                          + ", ".join(STILL_STATUSES))
     return StillRecord(
         id=o.text("id"), provider=o.text("provider"), model=o.text("model"),
         size=o.text("size"), prompt=o.text("prompt", ""), status=status,

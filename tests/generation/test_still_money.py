@@ -146,3 +146,26 @@ def test_stills_made_on_a_provider_are_spent_and_stop_generate_over_budget(
                  "--boundaries", "1,2"]) == 2
     assert "over the budget $0.12" in capsys.readouterr().err
     assert len(server.state.image_requests) == 2 and len(load_project(bundle.path).stills) == 2
+
+
+def test_a_still_whose_answer_is_lost_counts_as_possibly_billed(
+        tmp_path: Path, server: FakeVideosServer) -> None:
+    from soraboard.generation.errors import DownloadFailed, Transient
+    from soraboard.generation.stills import OpenAIStills
+
+    bundle = Bundle.create(tmp_path / "Film", keyframed(2, set(), model="test-keyframes"))
+    sb = bundle.load_storyboard()
+    stills = OpenAIStills(name="fake", base_url=server.base_url, api_key="k")
+    server.state.faults.image_reset_after = 1  # made at the provider, the answer lost
+    with pytest.raises(Transient):
+        keyframe_still(bundle, sb, 0, stills, cost=Decimal("0.042"))
+    server.state.faults.image_garbled = 1  # made, but what came back is not an image
+    with pytest.raises(DownloadFailed):
+        keyframe_still(bundle, sb, 0, stills, cost=Decimal("0.042"))
+    records = sorted(bundle.load_stills()[0].values(), key=lambda r: r.created_at)
+    assert [(r.status, r.billing) for r in records] == [
+        ("unknown", "possibly"), ("not_downloaded", "billed")]
+    report = estimate(sb, default_catalog(), stills=load_project(bundle.path).stills)
+    assert (report.possibly_billed, report.spent) == (Decimal("0.042"), Decimal("0.042"))
+    assert not list((bundle.media_dir / "stills").glob("*.png"))  # nothing half-written
+
