@@ -26,9 +26,9 @@ from soraboard.catalog.cost import CostReport, estimate, fmt_usd
 from soraboard.catalog.validate import Severity, validate
 from soraboard.console import CliError, ellipsize, one_line, table
 from soraboard.demos import DEMOS, UnknownDemoError, load_demo
-from soraboard.model.status import storyboard_status
+from soraboard.model.status import input_paths, storyboard_status
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take
+from soraboard.model.take import StillRecord, Take
 from soraboard.model.timing import film_length, fmt_seconds, used_duration
 from soraboard.model.words import plural
 from soraboard.redact import install_log_redaction, redact
@@ -109,6 +109,10 @@ def format_cost(sb: Storyboard, report: CostReport, catalog: Catalog,
         lines.append(f"Spent      {fmt_usd(report.spent)}   in flight {fmt_usd(report.in_flight)}"
                      + (f"   possibly billed {fmt_usd(report.possibly_billed)} (creates of "
                         "unknown outcome)" if report.possibly_billed else ""))
+    if report.stills_count or report.stills_spent:
+        lines.append(f"Stills     {report.stills.describe()} for the {report.stills_count} "
+                     f"keyframe still(s) the film uses (in the estimate); "
+                     f"{fmt_usd(report.stills_spent)} spent on stills")
     if report.budget is not None:
         state = " — OVER BUDGET" if report.over_budget else (
             " — close to the budget" if report.near_budget else "")
@@ -135,16 +139,23 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if bool(args.project) == bool(args.demo):
         raise CliError("give a PROJECT or --demo NAME (one of them)", 2)
     takes: dict[str, Take] = {}
+    stills: dict[str, StillRecord] = {}
+    hashes = None
     if args.demo:
         try:
             sb = load_demo(args.demo)
         except UnknownDemoError as e:
             raise CliError(str(e), 2) from None
     else:
-        sb, takes, warnings = _open(args.project)
-        _warn(warnings)
+        try:
+            project = load_project(args.project)
+        except ProjectError as e:
+            raise CliError(str(e)) from None
+        sb, takes, stills = project.storyboard, project.takes, project.stills
+        hashes = project.bundle.input_hashes(input_paths(sb))
+        _warn(project.warnings)
     catalog = _catalog()
-    report = estimate(sb, catalog, takes, storyboard_status(sb, takes))
+    report = estimate(sb, catalog, takes, storyboard_status(sb, takes, hashes), stills)
     print(format_cost(sb, report, catalog, takes))
     return 0
 

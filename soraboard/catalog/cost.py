@@ -1,7 +1,10 @@
 """The cost estimator: pure, exact (Decimal), cheap enough to run on every keystroke.
 
 You pay for the seconds you ask for, not the seconds you keep, so a segment's cost is its
-requested duration times its model's price for its size; trims do not change it.
+requested duration times its model's price for its size; trims do not change it. Keyframe
+stills are priced per image (the catalog's ``image_models``): the film's estimate counts the
+stills its boundaries are held by at what they cost, and the ledger counts every still made
+(its record in the bundle) as spent, like a take.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from decimal import Decimal
 from soraboard.catalog.catalog import Catalog, ModelSpec
 from soraboard.model.status import SegmentStatus
 from soraboard.model.storyboard import Segment, Storyboard
-from soraboard.model.take import Take, uses_own_footage
+from soraboard.model.take import StillRecord, Take, uses_own_footage
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -91,6 +94,11 @@ class CostReport:
     to_generate_count: int = 0
     #: creates whose outcome is unknown (the provider may have made and billed the job)
     possibly_billed: Decimal = ZERO
+    #: the keyframe stills the film uses, at what they cost (included in ``estimate``)
+    stills: Amount = field(default_factory=Amount)
+    stills_count: int = 0
+    #: of ``spent``, what keyframe stills cost
+    stills_spent: Decimal = ZERO
 
     @property
     def committed(self) -> Decimal:
@@ -123,6 +131,8 @@ class CostReport:
         parts = [f"spent {fmt_usd(self.spent)}", f"in flight {fmt_usd(self.in_flight)}"]
         if self.possibly_billed:
             parts.append(f"possibly billed {fmt_usd(self.possibly_billed)}")
+        if self.stills_spent:
+            parts.append(f"of which stills {fmt_usd(self.stills_spent)}")
         if self.budget is not None:
             parts.append(f"budget left {fmt_usd(self.remaining)}")
         return ", ".join(parts)
@@ -169,6 +179,32 @@ def _what_if(seg: Segment, catalog: Catalog, own: SegmentCost, best: bool) -> Am
     return Amount(rate * Decimal(str(seg.duration)))
 
 
+def stills_cost(catalog: Catalog, model: str, count: int) -> Amount:
+    """``count`` stills of the image ``model`` at its list price (unknown when the catalog's
+    ``image_models`` has no price for it)."""
+    spec = catalog.images.get(model)
+    if count <= 0:
+        return Amount()
+    price = None if spec is None else spec.usd_per_image
+    return Amount(ZERO, count) if price is None else Amount(price * count)
+
+
+def film_stills(sb: Storyboard, stills: Mapping[str, StillRecord]) -> tuple[Amount, int]:
+    """What the keyframe stills the storyboard uses cost, and how many there are: each at the
+    cost of the record that made it; an imported or picked still (no record) costs nothing."""
+    made: dict[str, StillRecord] = {}
+    for r in sorted(stills.values(), key=lambda r: (r.created_at, r.id)):
+        if r.file and r.status == "done":
+            made[r.file] = r  # the latest one made into that file
+    used = dict.fromkeys(p for s in sb.segments
+                         for p in (s.first_keyframe, s.last_keyframe) if p)
+    total = Amount()
+    for path in used:
+        record = made.get(path)
+        total += Amount() if record is None else Amount.of(record.cost_value)
+    return total, len(used)
+
+
 def parse_budget(text: str | None) -> Decimal | None:
     if text is None or str(text).strip() == "":
         return None
@@ -180,11 +216,13 @@ def estimate(
     catalog: Catalog,
     takes: Mapping[str, Take] | None = None,
     statuses: Sequence[SegmentStatus] | None = None,
+    stills: Mapping[str, StillRecord] | None = None,
 ) -> CostReport:
     """Everything the cost panel shows, in one pass over the storyboard.
 
     ``statuses`` (from :func:`soraboard.model.status.storyboard_status`) adds what
-    "Generate missing & stale" would cost; without it that part is zero.
+    "Generate missing & stale" would cost; without it that part is zero. ``stills`` (the
+    bundle's still records) adds the keyframe stills to the estimate and the ledger.
     """
     takes = takes or {}
     costs = tuple(_planned_cost(s, catalog, i, takes) for i, s in enumerate(sb.segments))
@@ -211,6 +249,18 @@ def estimate(
             in_flight += value
         elif t.billing == "possibly":
             possibly += value
+    stills_spent = ZERO
+    for r in (stills or {}).values():
+        value = r.cost_value
+        if value is None:
+            continue
+        if r.billing == "billed":
+            spent += value
+            stills_spent += value
+        elif r.billing == "possibly":
+            possibly += value
+    still_amount, still_count = film_stills(sb, stills or {})
+    total += still_amount
     to_gen = Amount()
     to_gen_count = 0
     if statuses is not None:
@@ -230,6 +280,9 @@ def estimate(
         to_generate=to_gen,
         to_generate_count=to_gen_count,
         possibly_billed=possibly,
+        stills=still_amount,
+        stills_count=still_count,
+        stills_spent=stills_spent,
     )
 
 

@@ -128,6 +128,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         unknown_takes,
         with_chosen,
     )
+    from soraboard.model.status import input_paths
     from soraboard.settings import load_settings
     from soraboard.storage.bundle import load_project
     from soraboard.storage.errors import ProjectError
@@ -184,8 +185,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if args.segments:
             idx = _parse_positions(args.segments, len(sb.segments))
             ids = plan_segments(board, takes, Mode.SELECTED, [sb.segments[i].id for i in idx])
-        else:
-            ids = plan_segments(board, takes, Mode.MISSING_OR_STALE)
+        else:  # a still or reference image edited in place makes its takes stale too
+            ids = plan_segments(board, takes, Mode.MISSING_OR_STALE,
+                                hashes=bundle.input_hashes(input_paths(board)))
         ids = [s.id for s in sb.segments if s.id in set(ids) | send_again]
         _refuse_invalid(board, catalog, takes, ids, args.model)
         active = [t for t in takes.values() if t.status.is_resumable]
@@ -198,7 +200,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         # A resumed take (running, or finished and not downloaded) needs no new job.
         resumed = {t.segment_id for t in active if t.provider == backend.name}
         guard = check_budget(board, takes, catalog, [i for i in ids if i not in resumed],
-                             free=free, max_cost=max_cost)
+                             free=free, max_cost=max_cost, stills=project.stills)
         who = "the offline animatic backend ($0)" if free else f"provider {backend.name!r}"
         print(f"Generating {len(ids)} segment(s) with {who}"
               + (f", resuming {len(active)} journaled job(s)" if active else "")
@@ -338,7 +340,8 @@ def _report(args: argparse.Namespace, bundle: Bundle, sb: Storyboard, ids: list[
           + (f", {counts['running']} still running at the provider (run again to resume)"
              if counts["running"] else ""))
     fresh = load_project(bundle.path)
-    print("Ledger: " + estimate(fresh.storyboard, catalog, fresh.takes).ledger())
+    print("Ledger: " + estimate(fresh.storyboard, catalog, fresh.takes,
+                                stills=fresh.stills).ledger())
 
 
 def _refuse_invalid(board: Storyboard, catalog: Catalog, takes: Mapping[str, Take],
@@ -420,8 +423,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     free = backend.name == "animatic"
     model = args.model or DEFAULT_STILL_MODEL
     image_spec = catalog.images.get(model)
+    price = Decimal(0) if free else None if image_spec is None else image_spec.usd_per_image
     if not free:
-        price = None if image_spec is None else image_spec.usd_per_image
         if price is None:
             if not args.yes:
                 raise CliError(f"{len(wanted)} still(s) of {model} on provider "
@@ -429,7 +432,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
                                "in the catalog's image_models); add --yes to make them", 2)
         else:
             total = price * len(wanted)
-            report = estimate(sb, catalog, project.takes)
+            report = estimate(sb, catalog, project.takes, stills=project.stills)
             over = report.budget is not None and report.committed + total > report.budget
             print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}"
                   + (f" — over the budget {fmt_usd(report.budget)}" if over and
@@ -450,7 +453,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
         made: dict[int, str] = {}
         for i in wanted:
             try:
-                made[i] = keyframe_still(bundle, sb, i, backend, model, image_spec)
+                made[i] = keyframe_still(bundle, sb, i, backend, model, image_spec, price)
             except (GenerationError, OSError, ValueError) as e:
                 print(f"boundary {i + 1}→{i + 2}: no still: {redact(one_line(str(e)))}",
                       file=sys.stderr)

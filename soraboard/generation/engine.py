@@ -292,6 +292,20 @@ class GenerationEngine:
         saved = frames.save_png(image, self.bundle.media_dir / "refs" / f"{take_id}-last.png")
         return saved.path, self.bundle.relative(saved.path)
 
+    def _inputs(self, job: SegmentJob) -> tuple[tuple[str, str, str], ...]:
+        """(role, path, sha256) of the stills and reference images as the storyboard names
+        them, hashed as they are now: a take goes stale when one of them changes."""
+        from soraboard.generation.frames import sha256_file
+        from soraboard.model.take import INPUT_ROLES
+
+        named: list[tuple[str, str]] = []
+        if job.reference_image and (job.ref_mode is RefMode.CUSTOM or not job.chained):
+            named.append((INPUT_ROLES[0], job.reference_image))
+        if job.last_keyframe:
+            named.append((INPUT_ROLES[1], job.last_keyframe))
+        named.extend((INPUT_ROLES[2], p) for p in job.references)
+        return tuple((role, p, sha256_file(self.bundle.resolve(p))) for role, p in named)
+
     # ------------------------------------------------------------------ entry points
     def generate(self, job: SegmentJob, cancel: CancelToken | None = None) -> Take:
         """Make a new take for ``job`` and follow it to the end. Blocking.
@@ -310,6 +324,7 @@ class GenerationEngine:
         try:
             last_path, last_rel = self._last_frame(job, take_id)
             refs = tuple(self.bundle.resolve(r) for r in job.references)
+            inputs = self._inputs(job)
         except (ValueError, OSError) as e:
             raise GenerationError(f"cannot read a keyframe still: {e}") from None
         request = VideoRequest(job.prompt, job.model, job.size, job.seconds, ref_path,
@@ -326,7 +341,7 @@ class GenerationEngine:
                 prompt=job.prompt, model=job.model, size=job.size, seconds=job.seconds,
                 reference_sha256=sha, reference_file=ref_rel,
                 upstream_take=job.upstream.id if job.chained and job.upstream else None,
-                last_frame_file=last_rel, reference_files=job.references),
+                last_frame_file=last_rel, reference_files=job.references, inputs=inputs),
             status=TakeStatus.PENDING, created_at=now, updated_at=now,
             cost=_price_text(price))
         # The journal entry exists before anything is sent: a crash from here on is recoverable.

@@ -18,9 +18,9 @@ from enum import Enum
 
 from soraboard.catalog.catalog import Catalog
 from soraboard.catalog.cost import Amount, estimate, fmt_usd, segment_cost
-from soraboard.model.status import segment_status, stale_reason
+from soraboard.model.status import Hashes, segment_status, stale_reason
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take, TakeSource, TakeStatus
+from soraboard.model.take import StillRecord, Take, TakeSource, TakeStatus
 
 
 class Mode(str, Enum):
@@ -49,7 +49,7 @@ def with_chosen(sb: Storyboard, chosen: Mapping[str, str | None]) -> Storyboard:
 
 
 def plan_segments(sb: Storyboard, takes: Mapping[str, Take], mode: Mode,
-                  selected: Collection[str] = ()) -> list[str]:
+                  selected: Collection[str] = (), hashes: Hashes | None = None) -> list[str]:
     """The segment ids a run generates, in storyboard order.
 
     ``MISSING_OR_STALE`` also takes the chained segments after any planned one: they would be
@@ -70,7 +70,7 @@ def plan_segments(sb: Storyboard, takes: Mapping[str, Take], mode: Mode,
         return [i for i in ids if i in wanted]
     chosen: set[int] = set()
     for i in range(len(sb.segments)):
-        if segment_status(sb, takes, i).state.needs_generation:
+        if segment_status(sb, takes, i, hashes).state.needs_generation:
             chosen.add(i)
     for i in sorted(chosen):
         chosen.update(sb.chain_after(i))
@@ -85,12 +85,13 @@ def stale_after(sb: Storyboard, index: int) -> list[tuple[int, str]]:
 
 
 def stale_reasons(sb: Storyboard, takes: Mapping[str, Take],
-                  overlay: Mapping[str, str | None] | None = None) -> dict[str, str]:
+                  overlay: Mapping[str, str | None] | None = None,
+                  hashes: Hashes | None = None) -> dict[str, str]:
     """segment id → why its chosen take is stale, given this run's chosen overlay."""
     board = with_chosen(sb, effective_chosen(sb, overlay or {}))
     out: dict[str, str] = {}
     for i, s in enumerate(board.segments):
-        why = stale_reason(board, takes, i)
+        why = stale_reason(board, takes, i, hashes)
         if why:
             out[s.id] = why
     return out
@@ -233,25 +234,31 @@ class BudgetCheck:
     max_cost: Decimal | None
     needs_confirmation: bool  #: over the storyboard's budget, or a price is unknown
     refused: str | None  #: over ``max_cost``: nothing may start, whatever is confirmed
+    stills_spent: Decimal = Decimal(0)  #: of ``committed``, what keyframe stills cost
 
     def describe(self) -> str:
         text = f"this run costs {self.cost.describe()}"
         if self.budget is not None:
             left = self.budget - self.committed
             text += f"; budget {fmt_usd(self.budget)}, {fmt_usd(left)} left"
+            if self.stills_spent:
+                text += f" (keyframe stills took {fmt_usd(self.stills_spent)})"
         return text
 
 
 def check_budget(sb: Storyboard, takes: Mapping[str, Take], catalog: Catalog,
                  ids: Iterable[str], *, free: bool = False,
-                 max_cost: Decimal | None = None) -> BudgetCheck:
-    """The budget guard. ``free`` is True for the animatic (every run costs $0)."""
+                 max_cost: Decimal | None = None,
+                 stills: Mapping[str, StillRecord] | None = None) -> BudgetCheck:
+    """The budget guard. ``free`` is True for the animatic (every run costs $0). ``stills``
+    (the bundle's still records) count as committed: a budget the keyframe stills already
+    passed stops the run before anything is sent."""
     cost = Amount()
     if not free:
         for i, seg in enumerate(sb.segments):
             if seg.id in set(ids):
                 cost += segment_cost(seg, catalog, i).amount
-    report = estimate(sb, catalog, takes)
+    report = estimate(sb, catalog, takes, stills=stills)
     committed = report.committed
     budget = report.budget
     over_budget = budget is not None and committed + cost.known > budget
@@ -264,4 +271,5 @@ def check_budget(sb: Storyboard, takes: Mapping[str, Take], catalog: Catalog,
         elif cost.known > max_cost:
             refused = (f"this run costs {fmt_usd(cost.known)}, more than --max-cost "
                        f"{fmt_usd(max_cost)}")
-    return BudgetCheck(cost, committed, budget, max_cost, needs, refused)
+    return BudgetCheck(cost, committed, budget, max_cost, needs, refused,
+                       report.stills_spent)

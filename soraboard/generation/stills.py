@@ -22,11 +22,12 @@ from __future__ import annotations
 import base64
 import textwrap
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from soraboard.catalog.catalog import ImageModelSpec, parse_size
-from soraboard.generation.errors import DownloadFailed, GenerationError, Rejected
+from soraboard.generation.errors import DownloadFailed, GenerationError, Rejected, Transient
 
 if TYPE_CHECKING:
     import openai
@@ -180,14 +181,19 @@ DEFAULT_STILL_MODEL = "gpt-image-1"
 
 
 def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBackend,
-                   model: str = DEFAULT_STILL_MODEL, spec: ImageModelSpec | None = None) -> str:
+                   model: str = DEFAULT_STILL_MODEL, spec: ImageModelSpec | None = None,
+                   cost: Decimal | None = None) -> str:
     """Make the still that holds the boundary after ``sb.segments[index]`` (from both shots'
     prompt and their cast's images) into ``media/stills/``; returns its bundle-relative
     path. Apply :func:`soraboard.model.edits.hold_boundary` with it to use it. ``spec``
-    (the catalog's entry for ``model``) picks the size to ask for."""
+    (the catalog's entry for ``model``) picks the size to ask for; ``cost`` is what the
+    still costs (None: unknown), journaled in ``stills/<id>.json`` before the image model
+    is called and updated with its answer, so the ledger counts it."""
     import hashlib
+    import time
 
     from soraboard.model.prompt import keyframe_prompt
+    from soraboard.model.take import StillRecord, new_still_id
 
     seg, nxt = sb.segments[index], sb.segments[index + 1]
     prompt = keyframe_prompt(sb, index)
@@ -202,5 +208,18 @@ def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBac
                            api_size=api_size)
     tag = hashlib.sha256(f"{backend.name}|{model}|{prompt}|{nxt.size}|{images}".encode())
     dest = bundle.media_dir / "stills" / f"{seg.id}-{nxt.id}-{tag.hexdigest()[:8]}.png"
-    made = backend.make(request, dest)
+    record = StillRecord(new_still_id(), backend.name, model, nxt.size, prompt,
+                         cost=None if cost is None else str(cost), file=bundle.relative(dest),
+                         created_at=time.time())
+    bundle.write_still(record)  # before anything is sent: a crash leaves "possibly billed"
+    try:
+        made = backend.make(request, dest)
+    except BaseException as e:
+        # A lost answer may have been billed; an image made but unusable was.
+        status = ("unknown" if isinstance(e, Transient) and e.ambiguous else
+                  "not_downloaded" if isinstance(e, DownloadFailed) else "failed")
+        bundle.write_still(record.with_changes(status=status, error=str(e)[:500]))
+        raise
+    bundle.write_still(record.with_changes(status="done", sha256=made.sha256,
+                                           file=bundle.relative(made.path)))
     return bundle.relative(made.path)

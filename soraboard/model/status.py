@@ -1,9 +1,12 @@
 """A segment's status, derived from the storyboard and its takes (never stored).
 
 Staleness is derived, not flagged: a generated take is stale when what would be sent today
-differs from what was sent (prompt, model, size, seconds), or when a chained segment's
-predecessor has since chosen another take. Deriving it means undo of a "choose take" makes the
-successor fresh again, and there is no flag that can get out of step.
+differs from what was sent (prompt, model, size, seconds, the keyframe stills and reference
+images it was made from), or when a chained segment's predecessor has since chosen another
+take. An image counts as changed when the segment names another file, or (given the files'
+current hashes) when the same file has other content than when it was sent. Deriving it
+means undo of a "choose take" makes the successor fresh again, and there is no flag that
+can get out of step.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from enum import Enum
 
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take, TakeSource, TakeStatus, chosen_take
+from soraboard.model.take import INPUT_ROLES, Take, TakeSource, TakeStatus, chosen_take
+
+#: bundle-relative path → sha256 of the file as it is now (None: not there)
+Hashes = Mapping[str, str | None]
 
 
 class SegmentState(str, Enum):
@@ -54,8 +60,61 @@ def takes_of(takes: Mapping[str, Take], segment_id: str) -> list[Take]:
                   key=lambda t: (t.created_at, t.id))
 
 
-def stale_reason(sb: Storyboard, takes: Mapping[str, Take], index: int) -> str | None:
-    """Why the chosen take no longer matches the segment, or None when it does."""
+def take_inputs(sb: Storyboard, index: int) -> list[tuple[str, str]]:
+    """(role, bundle-relative path) of every image a take of ``sb.segments[index]`` would be
+    made from now: its first keyframe still (not a frame of the previous take: that is the
+    chain's business), its last keyframe still, its reference images and its cast's."""
+    seg = sb.segments[index]
+    out = []
+    if seg.first_keyframe:
+        out.append((INPUT_ROLES[0], seg.first_keyframe))
+    if seg.last_keyframe:
+        out.append((INPUT_ROLES[1], seg.last_keyframe))
+    out.extend((INPUT_ROLES[2], p) for p in sb.reference_images(index))
+    return out
+
+
+def input_paths(sb: Storyboard) -> set[str]:
+    """Every image some segment's take is made from (what :data:`Hashes` must cover)."""
+    return {p for i in range(len(sb.segments)) for _role, p in take_inputs(sb, i)}
+
+
+def inputs_changed(then: tuple[tuple[str, str, str], ...], now: list[tuple[str, str]],
+                   hashes: Hashes | None) -> str | None:
+    """Why the images a take was made from (``then``: role, path, sha256) differ from what
+    the segment names ``now``, or None."""
+    for role in INPUT_ROLES:
+        before = [p for r, p, _h in then if r == role]
+        after = [p for r, p in now if r == role]
+        if sorted(before) == sorted(after):
+            continue
+        if role == INPUT_ROLES[2]:
+            return "reference images changed since this take"
+        if not before:
+            return f"{role} added since this take"
+        if not after:
+            return f"{role} removed since this take"
+        return f"{role} replaced since this take"
+    if hashes is None:
+        return None
+    for role, path, sha in then:
+        if path not in hashes:
+            continue  # not looked at: nothing to say
+        current = hashes[path]
+        if current is None:
+            return f"the {role} {path} is missing"
+        if current != sha:
+            return f"the {role} {path} changed since this take"
+    return None
+
+
+def stale_reason(sb: Storyboard, takes: Mapping[str, Take], index: int,
+                 hashes: Hashes | None = None) -> str | None:
+    """Why the chosen take no longer matches the segment, or None when it does.
+
+    ``hashes`` (the current sha256 of the input images, e.g. from
+    :meth:`soraboard.storage.bundle.Bundle.input_hashes`) also catches a still or reference
+    image edited in place; without it only a change of file is seen."""
     seg = sb.segments[index]
     take = chosen_take(seg, takes)
     if take is None or take.source is TakeSource.IMPORTED:
@@ -73,12 +132,17 @@ def stale_reason(sb: Storyboard, takes: Mapping[str, Take], index: int) -> str |
             if prev.chosen_take is None:
                 return f"segment {index} has no chosen take to continue from"
             return f"segment {index}'s chosen take changed"
+    if req.inputs is not None:
+        why = inputs_changed(req.inputs, take_inputs(sb, index), hashes)
+        if why:
+            return why
     if req.prompt != compose_prompt(sb, index).text:
         return "prompt edited since this take"
     return None
 
 
-def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> SegmentStatus:
+def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int,
+                   hashes: Hashes | None = None) -> SegmentStatus:
     seg = sb.segments[index]
     mine = takes_of(takes, seg.id)
     active = [t for t in mine if t.status.is_active]
@@ -106,7 +170,7 @@ def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> Seg
         reason = latest.error or latest.status.value
         return SegmentStatus(SegmentState.FAILED, reason + suffix)
     if chosen is not None and chosen.usable:
-        why = stale_reason(sb, takes, index)
+        why = stale_reason(sb, takes, index, hashes)
         if why:
             return SegmentStatus(SegmentState.STALE, why)
         return SegmentStatus(SegmentState.DONE)
@@ -118,5 +182,6 @@ def segment_status(sb: Storyboard, takes: Mapping[str, Take], index: int) -> Seg
     return SegmentStatus(SegmentState.DRAFT)
 
 
-def storyboard_status(sb: Storyboard, takes: Mapping[str, Take]) -> list[SegmentStatus]:
-    return [segment_status(sb, takes, i) for i in range(len(sb.segments))]
+def storyboard_status(sb: Storyboard, takes: Mapping[str, Take],
+                      hashes: Hashes | None = None) -> list[SegmentStatus]:
+    return [segment_status(sb, takes, i, hashes) for i in range(len(sb.segments))]

@@ -76,6 +76,14 @@ class RequestSnapshot:
     upstream_take: str | None = None  #: the previous segment's take the reference came from
     last_frame_file: str | None = None  #: bundle-relative PNG sent as the last frame
     reference_files: tuple[str, ...] = ()  #: bundle-relative reference images sent
+    #: the images the take was made from, as the storyboard named them, with their sha256
+    #: when sent: (role, bundle-relative path, sha256), role one of :data:`INPUT_ROLES`.
+    #: None for a record from before they were kept (its inputs are not compared)
+    inputs: tuple[tuple[str, str, str], ...] | None = None
+
+
+#: what an input image of a take is for, in the order staleness reports them
+INPUT_ROLES = ("first keyframe", "last keyframe", "reference image")
 
 
 def new_take_id() -> str:
@@ -167,3 +175,46 @@ def uses_own_footage(segment: Segment, takes: Mapping[str, Take]) -> bool:
     nothing unless it is regenerated."""
     take = chosen_take(segment, takes)
     return take is not None and take.usable and take.source is TakeSource.IMPORTED
+
+
+def new_still_id() -> str:
+    return "still_" + uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class StillRecord:
+    """One keyframe still asked of an image model: what it cost and where it went.
+
+    Stills are not takes (yet), but they are paid like them, so each is journaled in
+    ``stills/<id>.json`` *before* the image model is called and again when it answered:
+    the ledger counts a made still as spent, and one whose answer never came (a crash) as
+    possibly billed.
+    """
+
+    id: str
+    provider: str
+    model: str
+    size: str
+    prompt: str
+    #: pending (journaled, being asked) | done | failed (refused: not billed) | unknown (the
+    #: answer was lost: may be billed) | not_downloaded (made, so billed, but unusable)
+    status: str = "pending"
+    cost: str | None = None  #: US dollars as a decimal string; None = unknown price
+    file: str | None = None  #: bundle-relative PNG (known before the call: where it goes)
+    sha256: str | None = None  #: of the PNG written
+    created_at: float = 0.0
+    error: str | None = None
+
+    @property
+    def cost_value(self) -> Decimal | None:
+        return None if self.cost is None else Decimal(self.cost)
+
+    @property
+    def billing(self) -> str:
+        """``billed`` (made), ``possibly`` (sent, no answer recorded, or the answer lost) or
+        ``none`` (refused or failed: assumed not billed, as for a failed take)."""
+        return {"done": "billed", "not_downloaded": "billed", "pending": "possibly",
+                "unknown": "possibly"}.get(self.status, "none")
+
+    def with_changes(self, **changes: object) -> StillRecord:
+        return replace(self, **changes)  # type: ignore[arg-type]

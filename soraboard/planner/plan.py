@@ -7,12 +7,13 @@ GUI runs it in a worker job and shows ``PlanResult.notes`` beside the proposed s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from soraboard.catalog.catalog import Catalog, ModelSpec, default_catalog
 from soraboard.catalog.validate import Problem, errors, validate
+from soraboard.model.prompt import suggest_cast
 from soraboard.model.storyboard import Storyboard
 from soraboard.planner.config import PlannerConfig, load_planner_config
 from soraboard.planner.offline import plan_offline
@@ -118,8 +119,17 @@ def plan_story(
                     plan.shortest_length)
 
 
+def propose_cast(sb: Storyboard) -> Storyboard:
+    """Each segment that lists no cast gets the style bible's entries its prompt names
+    (``suggest_cast``), so their reference images go with it once the user adds some."""
+    chars = sb.style.characters
+    return replace(sb, segments=tuple(
+        s if s.cast else s.with_changes(cast=suggest_cast(s, chars)) for s in sb.segments))
+
+
 def _checked(sb: Storyboard, notes: list[str], planner: str, catalog: Catalog,
              shortest: float | None = None) -> PlanResult:
+    sb = propose_cast(sb)
     sb = mark_planned(sb)  # so a later re-plan knows which segments are still untouched
     problems = validate(sb, catalog)
     bad = errors(problems)

@@ -22,7 +22,7 @@ from soraboard.model.timing import format_beat
 
 #: what a planner writes into a segment (trim, reference frame and takes are the user's)
 PLANNED_FIELDS = ("title", "model", "size", "duration", "scene", "cinematography", "actions",
-                  "dialogue", "audio", "continuity", "transition_out")
+                  "dialogue", "audio", "continuity", "transition_out", "cast")
 
 
 def fingerprint(seg: Segment) -> str:
@@ -38,6 +38,10 @@ def fingerprint(seg: Segment) -> str:
             value = [seg.transition_out.type.value, seg.transition_out.duration]
         elif name == "dialogue":
             value = repr(value)
+        elif name == "cast":
+            if not seg.cast:
+                continue  # as before the planner proposed a cast: older marks stay valid
+            value = list(seg.cast)
         data[name] = value
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]

@@ -5,7 +5,8 @@
     Name.soraboard/
       storyboard.json     the storyboard (written only by a save of the document)
       takes/<id>.json     one record per take (written only by the generation engine/import)
-      media/              take files, reference frames, thumbnails
+      stills/<id>.json    one record per keyframe still asked of an image model (its cost)
+      media/              take files, reference frames, stills, thumbnails
       exports/            finished films
       history/            the previous versions of storyboard.json (bounded)
 
@@ -16,20 +17,24 @@ wrong and where, and the file is left exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from soraboard import __version__
 from soraboard.model.storyboard import Storyboard
-from soraboard.model.take import Take, TakeStatus
+from soraboard.model.take import StillRecord, Take, TakeStatus
 from soraboard.storage.atomic import atomic_write_bytes, atomic_write_json, dumps_json
 from soraboard.storage.codec import (
     check_relative_path,
+    still_from,
+    still_to_dict,
     storyboard_from,
     storyboard_to_dict,
     take_from,
@@ -41,9 +46,11 @@ from soraboard.storage.migrations import SCHEMA_VERSION, migrate
 SUFFIX = ".soraboard"
 STORYBOARD_FILE = "storyboard.json"
 TAKE_SCHEMA_VERSION = 1
+STILL_SCHEMA_VERSION = 1
 MAX_HISTORY = 30
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a storyboard of 300 segments is ~1 MB
 _TAKE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_STILL_ID = re.compile(r"^still_[a-f0-9]{1,64}$")
 
 
 def bundle_path_for(path: Path | str) -> Path:
@@ -117,6 +124,8 @@ class Project:
     takes: dict[str, Take] = field(default_factory=dict)
     #: things worth telling the user that did not stop the load (an unreadable take record …)
     warnings: list[str] = field(default_factory=list)
+    #: keyframe stills asked of an image model (what they cost), by record id
+    stills: dict[str, StillRecord] = field(default_factory=dict)
 
 
 class Bundle:
@@ -293,6 +302,70 @@ class Bundle:
             takes[t.id] = t
         return takes, warnings
 
+    # ---------------------------------------------------------------- stills
+
+    @property
+    def stills_dir(self) -> Path:
+        """The still records (``stills/<id>.json``); their images are in ``media/stills``."""
+        return self.path / "stills"
+
+    def write_still(self, record: StillRecord) -> None:
+        """Record a keyframe still atomically (journaled before the image model is called)."""
+        if not _STILL_ID.match(record.id):
+            raise ValueError(f"invalid still id {record.id!r}")
+        self.stills_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(self.stills_dir / f"{record.id}.json",
+                          {"schema_version": STILL_SCHEMA_VERSION, "still": still_to_dict(record)})
+
+    def load_stills(self) -> tuple[dict[str, StillRecord], list[str]]:
+        """Every readable still record, and a warning for each unreadable one (left as it is)."""
+        out: dict[str, StillRecord] = {}
+        warnings: list[str] = []
+        if not self.stills_dir.is_dir():
+            return out, warnings
+        for f in sorted(self.stills_dir.glob("*.json")):
+            try:
+                doc = read_json_file(f)
+                if not isinstance(doc, dict) or doc.get("schema_version") != STILL_SCHEMA_VERSION:
+                    raise ProjectError(f, "not a still record of a known schema",
+                                       "schema_version")
+                try:
+                    record = still_from(doc.get("still"))
+                except SchemaError as e:
+                    raise ProjectError(f, e.what, e.where) from None
+                if f"{record.id}.json" != f.name:
+                    raise ProjectError(f, f"the record is for still {record.id!r}, not this "
+                                          "file", "still.id")
+            except ProjectError as e:
+                warnings.append(f"still record skipped, left as it is: {e}")
+                continue
+            out[record.id] = record
+        return out, warnings
+
+    def input_hashes(self, paths: Iterable[str]) -> dict[str, str | None]:
+        """The sha256 of each bundle-relative image as it is now (None: not there or not
+        readable), for staleness. Cached per file by size and modification time, so calling
+        it on every refresh reads only what changed."""
+        out: dict[str, str | None] = {}
+        for rel in paths:
+            try:
+                p = self.resolve(rel)
+                st = p.stat()
+            except (ProjectError, SchemaError, OSError):
+                out[rel] = None
+                continue
+            key = (str(p), st.st_size, st.st_mtime_ns)
+            digest = _HASHES.get(key)
+            if digest is None:
+                try:
+                    digest = _sha256_file(p)
+                except OSError:
+                    out[rel] = None
+                    continue
+                _HASHES[key] = digest
+            out[rel] = digest
+        return out
+
     # ---------------------------------------------------------------- paths
 
     def resolve(self, relative: str) -> Path:
@@ -317,6 +390,18 @@ class Bundle:
         return Path(os.path.relpath(Path(path).absolute(), self.path)).as_posix()
 
 
+#: (absolute path, size, mtime_ns) → sha256 of the file: hashes outlive a Bundle object
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _file_present(bundle: Bundle, relative: str) -> bool:
     try:
         return bundle.resolve(relative).is_file()
@@ -336,7 +421,8 @@ def load_project(path: Path | str) -> Project:
         if s.chosen_take and s.chosen_take not in takes:
             warnings.append(f"segment {i} chose take {s.chosen_take!r}, whose record is "
                             "missing; it is shown as having no take")
-    return Project(b, sb, takes, warnings)
+    stills, still_warnings = b.load_stills()
+    return Project(b, sb, takes, warnings + still_warnings, stills=stills)
 
 
 def create_project(path: Path | str, storyboard: Storyboard) -> Project:

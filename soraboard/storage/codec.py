@@ -29,7 +29,14 @@ from soraboard.model.storyboard import (
     Transition,
     TransitionType,
 )
-from soraboard.model.take import RequestSnapshot, Take, TakeSource, TakeStatus
+from soraboard.model.take import (
+    INPUT_ROLES,
+    RequestSnapshot,
+    StillRecord,
+    Take,
+    TakeSource,
+    TakeStatus,
+)
 from soraboard.model.timing import BeatSyntaxError, format_beat, parse_beat
 from soraboard.redact import redact
 from soraboard.storage.errors import SchemaError
@@ -393,6 +400,7 @@ def take_to_dict(t: Take) -> dict[str, Any]:
             "upstream_take": r.upstream_take,
             **({"last_frame_file": r.last_frame_file} if r.last_frame_file else {}),
             **({"reference_files": list(r.reference_files)} if r.reference_files else {}),
+            **({"inputs": [list(i) for i in r.inputs]} if r.inputs is not None else {}),
         },
     }
 
@@ -440,5 +448,44 @@ def take_from(v: Any, where: str = "take") -> Take:
             upstream_take=r.opt_text("upstream_take"),
             last_frame_file=r.path("last_frame_file"),
             reference_files=tuple(r.items("reference_files", _relative_path)),
+            inputs=tuple(r.items("inputs", _input)) if "inputs" in r.d else None,
         ),
     )
+
+
+def _input(v: Any, where: str) -> tuple[str, str, str]:
+    """An image a take was made from: ``[role, bundle-relative path, sha256]``."""
+    if (not isinstance(v, list) or len(v) != 3
+            or not all(isinstance(x, str) for x in v)):
+        raise SchemaError(where, "expected [role, path, sha256]")
+    if v[0] not in INPUT_ROLES:
+        raise SchemaError(where, f"{_shown(v[0])} is not one of: {', '.join(INPUT_ROLES)}")
+    return v[0], check_relative_path(v[1], where), _checked_text(v[2], where)
+
+
+# --------------------------------------------------------------------------- stills
+
+
+STILL_STATUSES = ("pending", "done", "failed", "unknown", "not_downloaded")
+
+
+def still_to_dict(r: StillRecord) -> dict[str, Any]:
+    return {
+        "id": r.id, "provider": r.provider, "model": r.model, "size": r.size,
+        "prompt": r.prompt, "status": r.status, "cost": r.cost, "file": r.file,
+        "sha256": r.sha256, "created_at": r.created_at,
+        "error": redact(r.error) if r.error else r.error,
+    }
+
+
+def still_from(v: Any, where: str = "still") -> StillRecord:
+    o = _Obj(v, where)
+    status = o.text("status")
+    if status not in STILL_STATUSES:
+        raise SchemaError(o.at("status"), f"{_shown(status)} is not one of: "
+                                          + ", ".join(STILL_STATUSES))
+    return StillRecord(
+        id=o.text("id"), provider=o.text("provider"), model=o.text("model"),
+        size=o.text("size"), prompt=o.text("prompt", ""), status=status,
+        cost=o.money("cost"), file=o.path("file"), sha256=o.opt_text("sha256"),
+        created_at=o.num("created_at", 0.0), error=o.opt_text("error"))

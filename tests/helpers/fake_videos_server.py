@@ -54,6 +54,8 @@ class Faults:
     poll_slow: int = 0  #: answer a poll after ``slow_seconds``
     poll_500: int = 0
     image_refuse: int = 0  #: images requests answered 400 (moderation)
+    image_reset_after: int = 0  #: make the image (billed), then drop the connection
+    image_garbled: int = 0  #: answer with b64 data that is not an image
     poll_429: int = 0  #: answer a poll 429 with ``Retry-After``/``Retry-After-Ms``
     status_word: str = "in_progress"  #: what running jobs say (LiteLLM: "processing")
     fail_policy: bool = False  #: jobs end ``failed`` with a moderation error
@@ -430,6 +432,11 @@ class _Handler(BaseHTTPRequestHandler):
         if st.take("image_refuse"):
             return self._error(400, "Your request was rejected by the safety system.",
                                code_word="moderation_blocked")
+        if st.take("image_reset_after"):
+            return self._reset()
+        if st.take("image_garbled"):
+            return self._json(200, {"created": int(time.time()), "data": [
+                {"b64_json": base64.b64encode(b"not a picture").decode()}]})
         size = str(fields.get("size") or "1024x1024")
         try:
             w, h = (int(x) for x in size.split("x"))
