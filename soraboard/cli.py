@@ -40,6 +40,7 @@ log = logging.getLogger("soraboard")
 #: modules that add subcommands (each has ``register(subparsers)``), imported when present
 _COMMAND_MODULES = (
     "soraboard.generation.commands",
+    "soraboard.generation.voiceover_commands",
     "soraboard.stitch.commands",
     "soraboard.imports.commands",
     "soraboard.planner.commands",
