@@ -147,6 +147,11 @@ def cmd_cost(args: argparse.Namespace) -> int:
     catalog = _catalog()
     report = estimate(sb, catalog, takes, storyboard_status(sb, takes))
     print(format_cost(sb, report, catalog, takes))
+    if args.project:  # the voice-over is priced per character, beside the clips
+        from soraboard.generation.voiceover import cost_line
+
+        if (voice := cost_line(Bundle(bundle_path_for(args.project)), sb)) is not None:
+            print(voice)
     return 0
 
 

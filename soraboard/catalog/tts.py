@@ -22,7 +22,10 @@ class TtsPrice:
     date: str = ""
 
     def cost(self, characters: int) -> Decimal | None:
-        """What ``characters`` of input cost; None when the price is unknown."""
+        """What ``characters`` of input cost; None when the price is unknown (and there is
+        something to say: nothing costs nothing)."""
+        if characters == 0:
+            return Decimal(0)
         if self.usd_per_character is None:
             return None
         return self.usd_per_character * characters

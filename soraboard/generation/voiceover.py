@@ -20,7 +20,12 @@ from soraboard.generation.errors import GenerationError
 from soraboard.storage.voiceover import VoiceLine
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     import openai
+
+    from soraboard.model.storyboard import Storyboard
+    from soraboard.storage.bundle import Bundle
 
 
 class SpeechClient:
@@ -86,3 +91,40 @@ def render_lines(lines: list[VoiceLine], client: SpeechClient,
         if on_line is not None:
             on_line(line, None)
     return done, cached, errors
+
+
+def money(value: Decimal | None) -> str:
+    """Dollars, sub-cent amounts as such (a few lines cost a fraction of a cent); None: the
+    price is unknown, never shown as $0."""
+    from decimal import Decimal
+
+    from soraboard.catalog.cost import fmt_usd
+
+    if value is None:
+        return "an unknown amount"
+    if 0 < value < Decimal("0.01"):
+        return f"${value.quantize(Decimal('0.0001'))}"
+    return fmt_usd(value)
+
+
+def cost_line(bundle: Bundle, sb: Storyboard) -> str | None:
+    """The voice-over's line in the cost estimate: what rendering the lines not rendered yet
+    costs, and where the price comes from. None when the project has no voice-over set up
+    (no ``voiceover.json``) or no dialogue."""
+    from soraboard.catalog.tts import tts_price
+    from soraboard.storage.voiceover import SETTINGS_FILE, characters, load_settings, voice_lines
+
+    if not (bundle.path / SETTINGS_FILE).exists():
+        return None
+    try:
+        settings = load_settings(bundle)
+    except ValueError as e:
+        return f"Voice-over: {e}"
+    lines = voice_lines(bundle, sb, settings)
+    if not lines:
+        return None
+    todo = sum(1 for v in lines if not v.cached)
+    chars = characters(lines)
+    price = tts_price(settings.model)
+    return (f"Voice-over ({settings.model}): {todo} of {len(lines)} line(s) to render, "
+            f"{chars} characters: {money(price.cost(chars))} ({price.label})")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from decimal import Decimal
 
 from soraboard.console import CliError, one_line
 from soraboard.redact import redact
@@ -37,24 +36,12 @@ def _voice_map(pairs: list[str], current: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _money(value: Decimal | None) -> str:
-    """Dollars, with sub-cent amounts shown as such (a few lines cost a fraction of a cent);
-    None: the price is unknown (never shown as $0)."""
-    if value is None:
-        return "an unknown amount"
-    if 0 < value < Decimal("0.01"):
-        return f"${value.quantize(Decimal('0.0001'))}"
-    from soraboard.catalog.cost import fmt_usd
-
-    return fmt_usd(value)
-
-
 def cmd_voiceover(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from soraboard.catalog.tts import tts_price
     from soraboard.generation.providers import ANIMATIC, ProviderError, get_key, get_profile
-    from soraboard.generation.voiceover import SpeechClient, render_lines
+    from soraboard.generation.voiceover import SpeechClient, money, render_lines
     from soraboard.settings import load_settings
     from soraboard.storage.bundle import load_project
     from soraboard.storage.errors import ProjectError
@@ -104,11 +91,11 @@ def cmd_voiceover(args: argparse.Namespace) -> int:
     print(f"Voices ({voice.model}): " + ", ".join(f"{s} → {v}" for s, v in speakers),
           file=sys.stderr)
     print(f"{len(todo)} of {len(lines)} line(s) to render, {chars} characters on provider "
-          f"{profile.name!r}: {_money(cost)} ({price.label})", file=sys.stderr)
+          f"{profile.name!r}: {money(cost)} ({price.label})", file=sys.stderr)
     if todo and not args.yes:
         if not sys.stdin.isatty():
-            raise CliError(f"rendering costs {_money(cost)}; add --yes to render", 2)
-        answer = input(f"Render {len(todo)} line(s) for {_money(cost)}? [y/N] ")
+            raise CliError(f"rendering costs {money(cost)}; add --yes to render", 2)
+        answer = input(f"Render {len(todo)} line(s) for {money(cost)}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise CliError("nothing rendered", 1)
     lock = BundleLock(bundle, "soraboard voiceover")

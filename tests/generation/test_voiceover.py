@@ -136,3 +136,27 @@ def test_an_unknown_price_is_said_and_asked_and_a_refusal_leaves_no_file(
     assert run(capsys, "voiceover", str(bundle.path), "--voice", "Mara", "--provider",
                "voices")[0] == 2
     assert len(VOICES) >= 8
+
+
+def test_the_cost_estimate_prices_the_voice_over(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = talking_project(tmp_path, [[DialogueLine("Mara", "Hello there.", 0.0, 1.0)]])
+    code, out, _ = run(capsys, "cost", str(bundle.path))
+    assert code == 0 and "Voice-over" not in out  # not set up: no line
+    settings = bundle.path / "voiceover.json"
+    settings.write_text(json.dumps({"model": "tts-1-hd", "voices": {"Mara": "nova"}}))
+    out = run(capsys, "cost", str(bundle.path))[1]
+    assert ("Voice-over (tts-1-hd): 1 of 1 line(s) to render, 12 characters: $0.0004 "
+            "(OpenAI API pricing page: TTS HD $30.00 per 1M characters (2025-10))") in out
+    settings.write_text(json.dumps({"model": "eleven_v3", "voices": {}}))
+    out = run(capsys, "cost", str(bundle.path))[1]
+    assert "12 characters: an unknown amount (eleven_v3: price not in the catalog)" in out
+    # a rendered line costs nothing more
+    line = bundle.media_dir / "voice" / f"{cache_key('eleven_v3', 'alloy', 'Hello there.')}.mp3"
+    line.parent.mkdir(parents=True)
+    line.write_bytes(b"ID3")
+    assert "0 of 1 line(s) to render, 0 characters: $0.00" in run(capsys, "cost",
+                                                                   str(bundle.path))[1]
+    settings.write_text("{\"model\": 3}")
+    out = run(capsys, "cost", str(bundle.path))[1]
+    assert "Voice-over: " in out and "voiceover.json: expected" in out
