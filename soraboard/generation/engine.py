@@ -355,10 +355,9 @@ class GenerationEngine:
         if take.job_id:
             return self._follow(take, request, cancel)
         if take.sent_at is not None:
-            resolved = self._resolve_unknown(
-                take, request, cancel, "the app stopped before the create's answer arrived")
-            if resolved is not None:
-                return resolved
+            answer = "the app stopped before the create's answer arrived"
+            resolved = self._resolve_unknown(take, request, cancel, answer)
+            return resolved if resolved is not None else self._not_listed(take, answer)
         return self._submit_and_follow(take, request, cancel)
 
     def check_again(self, take: Take, segment: Segment | None = None,
@@ -419,6 +418,11 @@ class GenerationEngine:
             if look == 0 and self.lookup_delay > 0 and cancel.wait(self.lookup_delay):
                 return self._stop_in_doubt(take, cancel, answer)
         return None
+
+    def _not_listed(self, take: Take, answer: str) -> Take:
+        return self._unknown(take, f"{answer}; the provider's job list shows no job from this "
+                                   "create yet, so it was not sent again (Check again, or Send "
+                                   "again if it stays empty)")
 
     def _unknown(self, take: Take, why: str) -> Take:
         return self._finish(take, status=TakeStatus.UNKNOWN, error=f"{UNKNOWN_NOTE}: {why}",
@@ -525,10 +529,11 @@ class GenerationEngine:
             except Transient as e:
                 if e.ambiguous:
                     # Sent, answer unknown: the job may exist and be billed. Find it; never
-                    # send again unless the provider's list shows it was not made.
+                    # send it again by ourselves, even when the list shows nothing yet (a
+                    # provider may list a job late): that is the user's call.
                     resolved = self._resolve_unknown(take, request, cancel, e.message)
-                    if resolved is not None:
-                        return resolved
+                    return resolved if resolved is not None else \
+                        self._not_listed(take, e.message)
                 take = take.with_changes(sent_at=None)  # certainly not made
                 if attempt >= self.create_attempts:
                     return self._fail(take, e, message=f"{e.message} (gave up after "

@@ -13,6 +13,7 @@ from soraboard.imports.check import ImportItem, ImportRejected, check_files
 from soraboard.model.edits import EditError
 from soraboard.model.storyboard import Segment, Transition, TransitionType
 from soraboard.model.timing import film_length, fmt_seconds
+from soraboard.model.words import plural
 from soraboard.storage.bundle import load_project
 from soraboard.storage.errors import ProjectError
 from soraboard.storage.lock import LockHeld, writing
@@ -77,7 +78,7 @@ def cmd_new_from(args: argparse.Namespace) -> int:
     except (ProjectError, ImportFailed) as e:
         raise CliError(str(e)) from None
     sb = project.storyboard
-    print(f"Created {project.bundle.path} — {sb.title}, {len(sb.segments)} segments, "
+    print(f"Created {project.bundle.path} — {sb.title}, {plural(len(sb.segments), 'segment')}, "
           f"{fmt_seconds(round(film_length(sb, project.takes), 3))} s")
     return 0
 
@@ -128,7 +129,7 @@ def _import(args: argparse.Namespace) -> int:
     for seg, item in zip(result.segments, items):
         print("  " + one_line(describe_added(seg, item)))
     print(f"The film is now {fmt_seconds(round(film_length(new_sb, takes), 3))} s "
-          f"({len(new_sb.segments)} segments).")
+          f"({plural(len(new_sb.segments), 'segment')}).")
     return 0
 
 

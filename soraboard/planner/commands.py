@@ -15,6 +15,7 @@ from soraboard.catalog.cost import estimate
 from soraboard.console import CliError, one_line
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import Storyboard
+from soraboard.model.words import plural
 from soraboard.storage.bundle import Bundle
 from soraboard.storage.errors import ProjectError
 
@@ -131,11 +132,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
             bundle = Bundle.create(args.output, sb)
         except ProjectError as e:
             raise CliError(str(e)) from None
-        print(f"Created {bundle.path} — {sb.title}, {len(sb.segments)} segments "
+        print(f"Created {bundle.path} — {sb.title}, {plural(len(sb.segments), 'segment')} "
               f"({result.planner} planner)")
     else:
-        print(f"Plan — {sb.title}, {len(sb.segments)} segments ({result.planner} planner); "
-              "nothing written (use -o PROJECT to create it)")
+        print(f"Plan — {sb.title}, {plural(len(sb.segments), 'segment')} "
+              f"({result.planner} planner); nothing written (use -o PROJECT to create it)")
     for note in result.notes:
         print("note: " + one_line(note))
     print()

@@ -91,22 +91,32 @@ def test_retry_after_seconds_is_honoured(bundle: Bundle, server: FakeVideosServe
     assert time.monotonic() - t0 >= 1.0  # the backoff base is 0.05 s: the header won
 
 
-def test_500_that_made_no_job_is_looked_up_then_retried(bundle: Bundle, server: FakeVideosServer) -> None:
-    server.faults.create_500 = 2
+def test_500_that_made_no_job_is_looked_up_and_never_resent_by_itself(bundle: Bundle, server: FakeVideosServer) -> None:
+    server.faults.create_500 = 1
     take = generate_one(bundle, server)
-    assert_done(bundle, take)
-    assert server.max_jobs_per_prompt() == 1
-    # Each 500 was an unknown outcome: the job list was read before each resend.
+    # The answer was lost and the list shows no job yet: a provider may list a job late, so
+    # the engine does not send it again by itself; the user decides.
+    assert take.status is TakeStatus.UNKNOWN
+    assert "shows no job from this create yet" in (take.error or "")
+    assert server.state.create_attempts == 1
     lists = [p for m, p in server.state.requests if m == "GET" and p.startswith("/v1/videos?")]
-    assert len(lists) == 4  # two looks per unknown answer
+    assert len(lists) == 2  # two looks, a moment apart
+    assert journaled(bundle, take) == take
+    # Check again (sends nothing): still no job, so nothing was billed and the take is not sent
+    eng = engine_for(bundle, backend_for(server, 2.0))
+    checked = eng.check_again(take)
+    assert checked.status is TakeStatus.NOT_SENT and server.state.create_attempts == 1
+    # and the next run sends it once
+    again = eng.generate(job_for(bundle.load_storyboard(), 0))
+    assert_done(bundle, again)
+    assert server.state.create_attempts == 2 and server.max_jobs_per_prompt() == 1
 
 
-def test_reset_before_the_job_exists_is_retried_once_looked_up(bundle: Bundle, server: FakeVideosServer) -> None:
+def test_reset_before_the_job_exists_is_left_to_the_user(bundle: Bundle, server: FakeVideosServer) -> None:
     server.faults.create_reset_before = 1
     take = generate_one(bundle, server)
-    assert_done(bundle, take)
-    assert server.state.create_attempts == 2
-    assert server.max_jobs_per_prompt() == 1
+    assert take.status is TakeStatus.UNKNOWN
+    assert server.state.create_attempts == 1 and server.max_jobs_per_prompt() == 0
     assert any(m == "GET" and p.startswith("/v1/videos?") for m, p in server.state.requests)
 
 

@@ -166,3 +166,9 @@ def test_new_from_files_with_a_transition(tmp_path: Path, clip: Path,
     assert main(["new", str(tmp_path / "Empty"), "--transition", "crossfade"]) == 2
     assert "--transition goes with --from" in capsys.readouterr().err
     assert not (tmp_path / "Empty.soraboard").exists()
+
+
+def test_one_clip_is_one_segment_in_words(tmp_path: Path, clip: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert new_from(tmp_path / "Solo", [clip], transition=None) == 0
+    assert "— Solo, 1 segment, " in capsys.readouterr().out

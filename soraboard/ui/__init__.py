@@ -1,0 +1,1 @@
+"""The editor's widgets, dialogs and per-flow controllers (Qt)."""
