@@ -40,6 +40,7 @@ log = logging.getLogger("soraboard")
 #: modules that add subcommands (each has ``register(subparsers)``), imported when present
 _COMMAND_MODULES = (
     "soraboard.generation.commands",
+    "soraboard.generation.voiceover_commands",
     "soraboard.stitch.commands",
     "soraboard.imports.commands",
     "soraboard.planner.commands",
@@ -157,6 +158,11 @@ def cmd_cost(args: argparse.Namespace) -> int:
     catalog = _catalog()
     report = estimate(sb, catalog, takes, storyboard_status(sb, takes, hashes), stills)
     print(format_cost(sb, report, catalog, takes))
+    if args.project:  # the voice-over is priced per character, beside the clips
+        from soraboard.generation.voiceover import cost_line
+
+        if (voice := cost_line(Bundle(bundle_path_for(args.project)), sb)) is not None:
+            print(voice)
     return 0
 
 

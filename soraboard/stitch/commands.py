@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from soraboard.console import CliError, ProgressBars, one_line
 from soraboard.media.ffmpeg import FFmpeg, FFmpegError, FFmpegNotFound, find_ffmpeg
@@ -17,6 +17,9 @@ from soraboard.stitch.runner import ExportCancelled, Progress, format_eta
 from soraboard.storage.bundle import Project, load_project
 from soraboard.storage.errors import ProjectError
 from soraboard.storage.lock import BundleLock, LockHeld
+
+if TYPE_CHECKING:
+    from soraboard.stitch.voiceover import SpokenLine
 
 
 def _ffmpeg() -> FFmpeg:
@@ -39,6 +42,25 @@ def _project(path: str) -> Project:
     return project
 
 
+def _voiceover(project: Project) -> list[SpokenLine]:
+    """The rendered voice-over lines of the dialogue as it is now; every line must be."""
+    from soraboard.stitch.voiceover import SpokenLine
+    from soraboard.storage.voiceover import load_settings, voice_lines
+
+    try:
+        lines = voice_lines(project.bundle, project.storyboard, load_settings(project.bundle))
+    except ValueError as e:
+        raise CliError(one_line(str(e))) from None
+    if not lines:
+        raise CliError("--voiceover: no segment has dialogue", 2)
+    missing = [v for v in lines if not v.cached]
+    if missing:
+        raise CliError(f"--voiceover: {len(missing)} of {len(lines)} line(s) are not rendered "
+                       f"(new or changed since); run 'soraboard voiceover {project.bundle.path}'"
+                       " first", 2)
+    return [SpokenLine(v.segment_id, v.start, v.path) for v in lines]
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from soraboard.stitch.export import prepare_export, run_export
     from soraboard.stitch.subtitles import SubtitleOptions
@@ -53,9 +75,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     music = Soundtrack(Path(args.music)) if args.music else None
     if music is not None and not music.path.is_file():
         raise CliError(f"music file {args.music} does not exist", 2)
+    voice = _voiceover(project) if args.voiceover else []
     try:
         prepared = prepare_export(project, args.preset, music=music, loudnorm=args.loudnorm,
-                                  ffmpeg=ff, subtitles=subtitles)
+                                  ffmpeg=ff, subtitles=subtitles, voice=voice)
     except ExportBlocked as e:
         raise CliError("cannot export: " + str(e)) from None
     except MediaError as e:
@@ -172,6 +195,9 @@ def register(subparsers: Any) -> None:
                         "FCPXML, OTIO or a CMX 3600 EDL); says first what it cannot express")
     p.add_argument("--burn-subtitles", action="store_true",
                    help="draw the dialogue into the picture (re-encodes it)")
+    p.add_argument("--voiceover", action="store_true",
+                   help="mix in the voice-over ('soraboard voiceover' renders it) as a track "
+                        "of its own, ducking the music")
     p.add_argument("--no-subtitles", action="store_true",
                    help="no subtitle track and no .srt/.vtt (by default the dialogue is both)")
     p.add_argument("--subtitle-language", default="eng", metavar="CODE",

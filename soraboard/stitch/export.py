@@ -53,6 +53,7 @@ from soraboard.stitch.subtitles import (
     subtitle_steps,
     write_sidecars,
 )
+from soraboard.stitch.voiceover import SpokenLine, film_voice
 from soraboard.storage.bundle import Project
 from soraboard.storage.errors import ProjectError
 
@@ -151,14 +152,18 @@ def prepare_plan(plan: ExportPlan, ffmpeg: FFmpeg | None = None) -> PreparedExpo
 def prepare_export(project: Project, preset: str | Preset = "final", *,
                    music: Soundtrack | None = None, loudnorm: bool = False,
                    ffmpeg: FFmpeg | None = None,
-                   subtitles: SubtitleOptions | None = DEFAULT_SUBTITLES) -> PreparedExport:
+                   subtitles: SubtitleOptions | None = DEFAULT_SUBTITLES,
+                   voice: Sequence[SpokenLine] = ()) -> PreparedExport:
     """Plan the export of a loaded project (probes the take files). ``subtitles``: what to
-    do with the dialogue (by default a soft track and .srt/.vtt files; None: nothing)."""
+    do with the dialogue (by default a soft track and .srt/.vtt files; None: nothing);
+    ``voice``: the voice-over's rendered lines, mixed in as a track of their own."""
     ff = ffmpeg or find_ffmpeg()
     p = preset if isinstance(preset, Preset) else preset_named(preset)
     files, probes, warnings = probe_takes(project, ff)
     plan = build_plan(project.storyboard, project.takes, files, probes, p, music=music,
                       loudnorm=loudnorm)
+    if voice:
+        plan = replace(plan, voice=film_voice(plan, voice))
     prepared = prepare_plan(plan, ff)
     prepared.warnings[:0] = warnings
     prepared.subtitles = subtitles

@@ -22,6 +22,7 @@ from soraboard.model.storyboard import Segment, Storyboard, TransitionType
 from soraboard.model.take import Take, chosen_take
 from soraboard.stitch.presets import FINAL, Preset
 from soraboard.stitch.transitions import AudioJoin, audio_join, xfade_name
+from soraboard.stitch.voiceover import VoiceClip, voice_graph
 
 #: the colour of an animatic slate (a segment that has no take yet)
 SLATE_COLOR = "0x23252b"
@@ -147,6 +148,8 @@ class ExportPlan:
     music: Soundtrack | None = None
     loudnorm: bool = False
     notes: tuple[str, ...] = field(default=())
+    #: the voice-over's lines on the film's timeline (stitch/voiceover.py), mixed over the sound
+    voice: tuple[VoiceClip, ...] = ()
 
     @property
     def total_frames(self) -> int:
@@ -416,7 +419,7 @@ class Graph:
 def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, int]],
                    fmt: OutputFormat, *, video: bool = True, audio: bool = True,
                    music: Soundtrack | None = None, loudnorm: bool = False,
-                   colour_tags: bool = True) -> Graph:
+                   colour_tags: bool = True, voice: Sequence[VoiceClip] = ()) -> Graph:
     """The filter graph joining ``parts`` with ``joins`` (one per gap: type and frames).
 
     Video: xfade at the frame the overlap starts (cuts are concats), tagged BT.709 limited
@@ -476,6 +479,11 @@ def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, 
             length += fmt.samples(parts[j + 1].frames) - n
             cur = out
         total = length
+        v_inputs: list[str] = []
+        if voice:  # before the music: the voice is part of the sidechain key that ducks it
+            v_inputs, v_filters, cur = voice_graph(voice, len(parts) + (music is not None),
+                                                   cur, fmt)
+            filters += v_filters
         if music is not None:
             m = len(parts)
             inputs += ["-stream_loop", "-1", "-i", str(music.path.absolute())]
@@ -490,7 +498,7 @@ def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, 
                 chain.append(f"afade=t=out:st={_num(film_s - fo)}:d={_num(fo)}")
             chain.append(f"volume={_num(music.volume)}")
             filters.append(f"[{m}:a:0]" + ",".join(chain) + "[mus]")
-            if music.duck and any(p.source.has_audio for p in parts):
+            if music.duck and (voice or any(p.source.has_audio for p in parts)):
                 # the clips' own sound is the sidechain: the music dips while they speak
                 filters.append(f"[{cur}]asplit=2[film][key]")
                 filters.append("[mus][key]sidechaincompress=threshold=0.03:ratio=8:attack=20"
@@ -499,6 +507,7 @@ def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, 
             else:
                 filters.append(f"[{cur}][mus]amix=inputs=2:duration=first:normalize=0[mixed]")
             cur = "mixed"
+        inputs += v_inputs  # after the music's input, as numbered
         post = []
         if loudnorm:
             post += [LOUDNORM_FILTER, f"aresample={fmt.sample_rate}"]
@@ -512,7 +521,8 @@ def timeline_graph(parts: Sequence[Part], joins: Sequence[tuple[TransitionType, 
 def encode_args(plan: ExportPlan, output: Path | str, *, fmt_name: str = "mp4") -> list[str]:
     """ffmpeg arguments (without the binary and the progress options) of a full encode."""
     graph = timeline_graph(full_parts(plan), [(j.type, j.frames) for j in plan.joins],
-                           plan.format, music=plan.music, loudnorm=plan.loudnorm)
+                           plan.format, music=plan.music, loudnorm=plan.loudnorm,
+                           voice=plan.voice)
     p = plan.preset
     args = [*graph.inputs, "-filter_complex", graph.filter_complex,
             "-map", graph.video or "", "-map", graph.audio or "",

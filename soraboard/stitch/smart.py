@@ -956,7 +956,7 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
     audio = work / "audio.m4a"
     agraph = timeline_graph([Part(s, s.t_in, s.frames) for s in p.sources],
                             [(j.type, j.frames) for j in p.joins], fmt, video=False,
-                            music=p.music, loudnorm=p.loudnorm)
+                            music=p.music, loudnorm=p.loudnorm, voice=p.voice)
     steps.append(Step("Mixing the sound", [
         *agraph.inputs, "-filter_complex", agraph.filter_complex, "-map", agraph.audio or "",
         *p.preset.audio_args, "-ar", str(fmt.sample_rate), "-ac", str(fmt.channels),
