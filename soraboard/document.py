@@ -114,7 +114,8 @@ class Document(QObject):
         return self._status_cache[2]
 
     def cost(self) -> CostReport:
-        return estimate(self.storyboard, self.catalog, self.takes, self.statuses())
+        return estimate(self.storyboard, self.catalog, self.takes, self.statuses(),
+                        stills=self._project.stills)
 
     def _put(self, sb: Storyboard) -> None:
         self._project.storyboard = sb
