@@ -174,6 +174,7 @@ def prepare_export(project: Project, preset: str | Preset = "final", *,
 def preset_summaries(project: Project, *, music: Soundtrack | None = None,
                      loudnorm: bool = False, ffmpeg: FFmpeg | None = None,
                      subtitles: SubtitleOptions | None = DEFAULT_SUBTITLES,
+                     voice: Sequence[SpokenLine] = (),
                      ) -> dict[PresetName, PreparedExport]:
     """Every preset prepared for this film (probing the takes once), for the export dialog's
     preset list: ``summaries[PresetName.SMART].summary`` → "copies 55.4 s of the takes …"."""
@@ -183,6 +184,8 @@ def preset_summaries(project: Project, *, music: Soundtrack | None = None,
     for name, p in PRESETS.items():
         plan = build_plan(project.storyboard, project.takes, files, probes, p, music=music,
                           loudnorm=loudnorm)
+        if voice:
+            plan = replace(plan, voice=film_voice(plan, voice))
         out[name] = prepare_plan(plan, ff)
         out[name].warnings[:0] = warnings
         out[name].subtitles = subtitles

@@ -13,9 +13,9 @@ import pytest
 
 from soraboard.cli import main
 from soraboard.model.storyboard import DialogueLine, TransitionType
-from soraboard.stitch.export import prepare_export, run_export
+from soraboard.stitch.export import prepare_export, preset_summaries, run_export
 from soraboard.stitch.plan import Soundtrack
-from soraboard.stitch.voiceover import SpokenLine
+from soraboard.stitch.voiceover import SpokenLine, VoiceClip
 from soraboard.storage.bundle import Project, load_project
 from tests.helpers.fake_speech_server import fake_speech_server
 from tests.stitch.helpers import ClipSpec, ff, make_project, stream_durations
@@ -98,6 +98,16 @@ def test_smart_still_copies_the_picture_with_a_voice_over(tmp_path: Path) -> Non
     run_export(prepared, out)
     x = _samples(out)
     assert _band_rms(x, 2.55, 2.95, 1000) > 20 * _band_rms(x, 0.5, 2.4, 1000)
+
+
+def test_every_preset_of_the_export_dialog_carries_the_voice(tmp_path: Path) -> None:
+    project = _silent_film(tmp_path)
+    seg2 = project.storyboard.segments[1]
+    voice = [SpokenLine(seg2.id, 0.5, tmp_path / "hello.mp3")]
+    summaries = preset_summaries(project, voice=voice)
+    assert {name: p.plan.voice for name, p in summaries.items()} == {
+        name: (VoiceClip(tmp_path / "hello.mp3", 2.0, 1.5),) for name in summaries}
+    assert all(not p.plan.voice for p in preset_summaries(project).values())
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
