@@ -67,8 +67,11 @@ def test_lines_that_cannot_be_said_in_time_are_warnings() -> None:
 
 
 def test_an_old_project_with_free_text_dialogue_is_migrated(tmp_path: Path) -> None:
-    demo = Path(__file__).parents[2] / "soraboard" / "demos" / "city-morning.json"
-    doc = json.loads(demo.read_text())
+    from importlib import resources
+
+    # the installed package's copy, so the test also runs against the wheel
+    demo = resources.files("soraboard").joinpath("demos/city-morning.json")
+    doc = json.loads(demo.read_text("utf-8"))
     assert doc["schema_version"] == 1
     seg = doc["storyboard"]["segments"][3]
     seg["prompt"]["dialogue"] = 'Barista: "One flat white, coming up."\n- Customer: Thanks!'

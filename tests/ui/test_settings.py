@@ -58,8 +58,11 @@ def test_settings_tells_litellm_users_to_turn_retries_off_and_copies_a_config(qt
     dlg.copy_litellm.click()
     copied = QGuiApplication.clipboard().text()
     assert "num_retries: 0" in copied and "mode: video_generation" in copied
-    # The README shows the same config.
+    # The README shows the same config (the source tree's README: CI's installed-wheel run
+    # names the tree in SORABOARD_SOURCE_TREE).
+    import os
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    root = Path(os.environ.get("SORABOARD_SOURCE_TREE") or Path(__file__).resolve().parents[2])
+    readme = (root / "README.md").read_text("utf-8")
     assert copied in readme
