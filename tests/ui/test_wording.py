@@ -49,7 +49,9 @@ def test_regenerate_button_and_its_confirmation_agree(qtbot: QtBot, window) -> N
     seg = sb.segments[1]
     doc.set_fields(seg.id, duration=4.0, actions=())
     assert win.generation.generate([seg.id], confirm=False)
-    qtbot.waitUntil(lambda: doc.statuses()[1].state is SegmentState.DONE, timeout=120_000)
+    # done, and its job let go (a segment whose job still runs is not generated again)
+    qtbot.waitUntil(lambda: doc.statuses()[1].state is SegmentState.DONE
+                    and not win.generation.active_segments(), timeout=120_000)
     doc.select([seg.id])
     button = win.inspector.generate_btn.text()
     assert button == "Regenerate 2 (+ stale 3, 4) · est. $2.80"  # (4 s + 2 × 12 s) × $0.10
