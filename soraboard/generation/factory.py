@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from soraboard.catalog.catalog import Catalog
 from soraboard.generation.backend import Backend
-from soraboard.generation.providers import ANIMATIC, ProviderError, get_key, get_profile
+from soraboard.generation.providers import (
+    ANIMATIC,
+    ProviderError,
+    ProviderProfile,
+    get_key,
+    get_profile,
+)
 from soraboard.generation.stills import StillBackend
+
+
+def _profile_and_key(provider: str) -> tuple[ProviderProfile, str | None]:
+    """The named profile and its key; a profile that needs a key it does not have is refused
+    with where to put one."""
+    profile = get_profile(provider)
+    key = get_key(profile)
+    if key is None and profile.needs_key:
+        where = f"${profile.key_env} or " if profile.key_env else ""
+        raise ProviderError(f"provider {provider!r} needs an API key: set {where}the keyring "
+                            f"('soraboard providers set-key {provider}')")
+    return profile, key
 
 
 def make_backend(provider: str | None, *, concurrency: int | None = None,
@@ -17,12 +35,7 @@ def make_backend(provider: str | None, *, concurrency: int | None = None,
         return AnimaticBackend(latency=animatic_latency, concurrency=concurrency or 2,
                                catalog=catalog)
     assert provider is not None
-    profile = get_profile(provider)
-    key = get_key(profile)
-    if key is None and profile.needs_key:
-        where = f"${profile.key_env} or " if profile.key_env else ""
-        raise ProviderError(f"provider {provider!r} needs an API key: set {where}the keyring "
-                            f"('soraboard providers set-key {provider}')")
+    profile, key = _profile_and_key(provider)
     from soraboard.generation.openai_backend import OpenAIBackend
 
     return OpenAIBackend(name=profile.name, base_url=profile.base_url, api_key=key,
@@ -39,11 +52,6 @@ def make_still_backend(provider: str | None) -> StillBackend:
     if provider in (None, "", ANIMATIC):
         return OfflineStills()
     assert provider is not None
-    profile = get_profile(provider)
-    key = get_key(profile)
-    if key is None and profile.needs_key:
-        where = f"${profile.key_env} or " if profile.key_env else ""
-        raise ProviderError(f"provider {provider!r} needs an API key: set {where}the keyring "
-                            f"('soraboard providers set-key {provider}')")
+    profile, key = _profile_and_key(provider)
     return OpenAIStills(name=profile.name, base_url=profile.base_url, api_key=key,
                         timeout=max(profile.timeout, 120.0))
