@@ -89,8 +89,9 @@ def _short(win) -> None:  # type: ignore[no-untyped-def]
 def _generate_all(qtbot: QtBot, win) -> None:  # type: ignore[no-untyped-def]
     win.generation.ask = ScriptedAsk(default=True)
     assert win.generation.generate([s.id for s in win.doc.storyboard.segments])
-    qtbot.waitUntil(lambda: all(s.state is SegmentState.DONE for s in win.doc.statuses()),
-                    timeout=180_000)
+    # done, and every job let go (a segment whose job still runs is not generated again)
+    qtbot.waitUntil(lambda: all(s.state is SegmentState.DONE for s in win.doc.statuses())
+                    and not win.generation.active_segments(), timeout=180_000)
 
 
 @pytest.mark.slow

@@ -19,8 +19,9 @@ def _two_shots_generated(qtbot: QtBot, win) -> None:  # type: ignore[no-untyped-
         doc.set_fields(seg.id, duration=4.0, actions=())
     win.generation.ask = ScriptedAsk(default=True)
     assert win.generation.generate([s.id for s in doc.storyboard.segments])
-    qtbot.waitUntil(lambda: all(s.state is SegmentState.DONE for s in doc.statuses()),
-                    timeout=180_000)
+    # done, and every job let go (a segment whose job still runs is not generated again)
+    qtbot.waitUntil(lambda: all(s.state is SegmentState.DONE for s in doc.statuses())
+                    and not win.generation.active_segments(), timeout=180_000)
     doc.undo_stack.setClean()
 
 
