@@ -64,6 +64,7 @@ from soraboard.generation.errors import (
 )
 from soraboard.generation.polling import LatencyBook
 from soraboard.media.ffmpeg import FFmpeg
+from soraboard.model.dialogue import speakers
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import RefMode, Segment, Storyboard
 from soraboard.model.take import RequestSnapshot, Take, TakeStatus, new_take_id
@@ -155,20 +156,10 @@ def display_beats(seg: Segment, sb: Storyboard | None = None) -> tuple[Beat, ...
     """The segment's timed beats and spoken lines, as the animatic draws (and says) them."""
     from soraboard.generation.scratch_voice import voice_index
 
-    cast = cast_order(sb) if sb is not None else ()
+    cast = speakers(sb) if sb is not None else ()
     return tuple(Beat(b.start, b.end, b.text) for b in seg.actions) + tuple(
         Beat(d.start, d.end, d.text, d.speaker, voice_index(d.speaker, cast))
         for d in seg.dialogue if d.text.strip())
-
-
-def cast_order(sb: Storyboard) -> tuple[str, ...]:
-    """Every speaker of the film: the style bible's cast, then others as they first speak."""
-    names = [c.name.strip() for c in sb.style.characters if c.name.strip()]
-    for seg in sb.segments:
-        for d in seg.dialogue:
-            if d.speaker.strip() and d.speaker.strip() not in names:
-                names.append(d.speaker.strip())
-    return tuple(names)
 
 
 def job_for(sb: Storyboard, index: int, upstream: Take | None = None,

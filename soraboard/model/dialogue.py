@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from soraboard.model.storyboard import DialogueLine
+from soraboard.model.storyboard import DialogueLine, Storyboard
 from soraboard.model.timing import fmt_seconds
 
 #: the guides' pace of natural speech (a line may be a tenth faster before it is a warning)
@@ -172,3 +172,14 @@ def parse_srt(text: str, duration: float | None = None) -> tuple[DialogueLine, .
         speaker, words = (m["speaker"].strip(), m["text"].strip()) if m else ("", words)
         out.append(DialogueLine(speaker, words, round(start, 3), round(end, 3)))
     return tuple(out)
+
+
+def speakers(sb: Storyboard) -> tuple[str, ...]:
+    """Every speaker of the film: the style bible's cast, then others as they first speak (the
+    order the scratch voice and the voice-over give out voices in)."""
+    names = [c.name.strip() for c in sb.style.characters if c.name.strip()]
+    for seg in sb.segments:
+        for d in seg.dialogue:
+            if d.speaker.strip() and d.speaker.strip() not in names:
+                names.append(d.speaker.strip())
+    return tuple(names)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soraboard.model.dialogue import speakers
+
 if TYPE_CHECKING:
     from soraboard.model.storyboard import Storyboard
     from soraboard.storage.bundle import Bundle
@@ -93,17 +95,6 @@ class VoiceLine:
     @property
     def cached(self) -> bool:
         return self.path.is_file() and self.path.stat().st_size > 0
-
-
-def speakers(sb: Storyboard) -> tuple[str, ...]:
-    """Every speaker of the film: the style bible's cast, then others as they first speak
-    (the scratch voice's order, so voices go to speakers the same way)."""
-    names = [c.name.strip() for c in sb.style.characters if c.name.strip()]
-    for seg in sb.segments:
-        for d in seg.dialogue:
-            if d.speaker.strip() and d.speaker.strip() not in names:
-                names.append(d.speaker.strip())
-    return tuple(names)
 
 
 def voice_lines(bundle: Bundle, sb: Storyboard, settings: VoiceoverSettings) -> list[VoiceLine]:
