@@ -239,22 +239,23 @@ def _run_steps(clock: _Clock, out: Path, timeout: float) -> None:
     clock.done(f"take {take_id} by {take.provider}")
 
     clock.begin("play")
-    frames: list[int] = []
+    from soraboard.ui.player import FrameCounter
+
     play_errors: list[str] = []
     sink = win.player.sink
-    sink.videoFrameChanged.connect(lambda f: frames.append(1) if f.isValid() else None)
+    frames = FrameCounter(sink, win)  # a GUI-thread slot: never a lambda on the render thread
     win.player.player.errorOccurred.connect(
         lambda _e, message: play_errors.append(message or "QMediaPlayer error"))
     win.preview.play_take(take_id)
     if win.player.source is None:
         raise SelfTestFailure("play", "the take has no playable file")
-    _wait(app, lambda: len(frames) >= MIN_FRAMES, 60, "play",
+    _wait(app, lambda: frames.count >= MIN_FRAMES, 60, "play",
           lambda: play_errors[0] if play_errors else (
               "the media is invalid" if win.player.player.mediaStatus()
               == QMediaPlayer.MediaStatus.InvalidMedia else None))
     win.player.player.pause()
     size = sink.videoSize()
-    clock.done(f"{len(frames)} frames {size.width()}x{size.height()} reached the video sink "
+    clock.done(f"{frames.count} frames {size.width()}x{size.height()} reached the video sink "
                f"(multimedia plugins: {_multimedia_plugins(QLibraryInfo)})")
 
     clock.begin("export")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -77,5 +77,6 @@ class CompareDialog(QDialog):
 
     def done(self, result: int) -> None:
         for p in self.players:
-            p.player.stop()
+            # unload rather than stop(): setSource runs without the GIL (see PlayerWidget.load)
+            p.player.setSource(QUrl())
         super().done(result)

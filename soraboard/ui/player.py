@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +30,22 @@ def fmt_clock(ms: int) -> str:
     s, ms = divmod(max(ms, 0), 1000)
     m, s = divmod(s, 60)
     return f"{m:02d}:{s:02d}.{ms // 10:02d}"
+
+
+class FrameCounter(QObject):
+    """Counts the valid frames that reach a video sink: "frames are on screen", for the
+    self-test and the tests. The sink emits on Qt's rendering thread; this GUI-thread object's
+    slot receives the frames queued, so the count is only ever touched on the GUI thread."""
+
+    def __init__(self, sink: QVideoSink, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.count = 0
+        sink.videoFrameChanged.connect(self._on_frame)
+
+    @Slot(QVideoFrame)
+    def _on_frame(self, frame: QVideoFrame) -> None:
+        if frame.isValid():
+            self.count += 1
 
 
 class Slate(QWidget):
@@ -193,7 +209,10 @@ class PlayerWidget(QWidget):
             self.source = path
             self._pending_seek = start  # a position set before the media is loaded is lost
             url = QUrl.fromLocalFile(str(path))
-            self.player.stop()  # from Stopped, the pause() after loading shows the frame
+            # setSource stops first (from Stopped, the pause() after loading shows the frame).
+            # Never call stop() here: PySide runs setSource without the GIL but stop() with
+            # it, and stopping waits for the playback engine's threads — a GIL deadlock seen
+            # on Python 3.12 (the test run hung in stop() for 80 minutes).
             if self.player.source() == url:
                 self.player.setSource(QUrl())
             self.player.setSource(url)

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from soraboard.media.probe import probe
 from soraboard.model.status import SegmentState
+from soraboard.ui.player import FrameCounter
 from tests.helpers.sched import thread_sched
 from tests.ui.scripted_ask import ScriptedAsk
 
@@ -127,10 +128,9 @@ def test_generate_all_play_a_take_preview_the_sequence_export_without_blocking(
     loop.phase = "play a take"
     # a take plays: frames reach the player's video sink
     win.doc.select([win.doc.storyboard.segments[0].id])
-    frames: list[int] = []
-    win.player.sink.videoFrameChanged.connect(lambda f: frames.append(1) if f.isValid() else None)
+    frames = FrameCounter(win.player.sink, win)
     win.player.player.play()
-    qtbot.waitUntil(lambda: len(frames) >= 5, timeout=20_000)
+    qtbot.waitUntil(lambda: frames.count >= 5, timeout=20_000)
     win.player.player.pause()
 
     loop.phase = "sequence preview"
@@ -141,9 +141,9 @@ def test_generate_all_play_a_take_preview_the_sequence_export_without_blocking(
     with loop.paused():
         preview = probe(win.player.source)
     assert abs(preview.duration - win.timeline.canvas.film_duration()) < 0.2
-    frames.clear()
+    frames.count = 0
     win.player.player.play()
-    qtbot.waitUntil(lambda: len(frames) >= 5, timeout=20_000)
+    qtbot.waitUntil(lambda: frames.count >= 5, timeout=20_000)
     qtbot.waitUntil(lambda: win.timeline.canvas.playhead is not None
                     and win.timeline.canvas.playhead > 0, timeout=10_000)
     win.player.player.pause()

@@ -7,6 +7,7 @@ from PySide6.QtMultimedia import QMediaPlayer
 from pytestqt.qtbot import QtBot
 
 from soraboard.model.status import SegmentState
+from soraboard.ui.player import FrameCounter
 from tests.ui.scripted_ask import ScriptedAsk
 
 PLAYING = QMediaPlayer.PlaybackState.PlayingState
@@ -25,10 +26,8 @@ def _two_shots_generated(qtbot: QtBot, win) -> None:  # type: ignore[no-untyped-
     doc.undo_stack.setClean()
 
 
-def _frames(win) -> list[int]:  # type: ignore[no-untyped-def]
-    seen: list[int] = []
-    win.player.sink.videoFrameChanged.connect(lambda f: seen.append(1) if f.isValid() else None)
-    return seen
+def _frames(win) -> FrameCounter:  # type: ignore[no-untyped-def]
+    return FrameCounter(win.player.sink, win)
 
 
 def test_first_play_in_sequence_plays_the_film_and_frames_show_before_play(
@@ -40,12 +39,12 @@ def test_first_play_in_sequence_plays_the_film_and_frames_show_before_play(
     # Take mode: the selected take's first frame is on screen without pressing Play
     frames = _frames(win)
     doc.select([doc.storyboard.segments[0].id])
-    qtbot.waitUntil(lambda: player.source is not None and bool(frames), timeout=10_000)
-    frames.clear()
+    qtbot.waitUntil(lambda: player.source is not None and frames.count > 0, timeout=10_000)
+    frames.count = 0
     doc.select([doc.storyboard.segments[1].id])
     take_file = player.source
     assert take_file is not None and "takes" in str(take_file)
-    qtbot.waitUntil(lambda: bool(frames), timeout=10_000)
+    qtbot.waitUntil(lambda: frames.count > 0, timeout=10_000)
     assert player.player.playbackState() != PLAYING
     # ... and the playhead marks where that take sits in the film
     assert canvas.playhead is not None
@@ -70,11 +69,11 @@ def test_first_play_in_sequence_plays_the_film_and_frames_show_before_play(
     # back to Take and again to Sequence: the film's frame at the card shows, no Play needed
     player.mode.button_for("take").click()
     doc.select([doc.storyboard.segments[0].id])
-    frames.clear()
+    frames.count = 0
     canvas.set_playhead(None)
     player.mode.button_for("sequence").click()
     assert "sequence" in str(player.source)
-    qtbot.waitUntil(lambda: bool(frames), timeout=10_000)
+    qtbot.waitUntil(lambda: frames.count > 0, timeout=10_000)
     assert player.player.playbackState() != PLAYING
     assert abs(player.position() - canvas.layouts[0].start) < 0.1
 
