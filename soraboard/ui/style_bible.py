@@ -145,6 +145,7 @@ class CastEntryCard(QFrame):
             self.changed.emit(replace(self.entry, kind=self.kind.currentData()))
 
     def _on_name_edited(self) -> None:
+        self.name.setModified(False)
         if self.entry is not None and self.name.text().strip() != self.entry.name:
             self.renamed.emit(self.name.text().strip())
 
@@ -158,7 +159,9 @@ class CastEntryCard(QFrame):
 
     def show_entry(self, doc: Document, entry: Character, *, making_sheet: bool) -> None:
         self.entry = entry
-        if self.name.text() != entry.name and not self.name.hasFocus():
+        # not while the user is typing a new name (undo from the menu still shows through)
+        if self.name.text() != entry.name and not (self.name.hasFocus()
+                                                   and self.name.isModified()):
             self.name.setText(entry.name)
             self.show_error("")
         self.description.set_text_if_different(entry.description)
