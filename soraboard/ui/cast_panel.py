@@ -146,8 +146,14 @@ class CastChip(QToolButton):
         self.setIconSize(QSize(28, 28))
         self.setAutoRaise(False)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._shown: tuple[Character, str] | None = None
 
     def show_entry(self, doc: Document, entry: Character) -> None:
+        # style sheets and pixmaps are not free: views refresh on every edit
+        shown = (entry, theme.current())
+        if self._shown == shown:
+            return
+        self._shown = shown
         first = entry.images[0] if entry.images else None
         pix = cast_thumbnail(doc, first, 28) if first else _initials_tile(entry, 28)
         self.setIcon(QIcon(pix))
@@ -200,6 +206,7 @@ class CastPanel(QWidget):
         self.suggest_label.setStyleSheet(theme.secondary_style())
         sr.addWidget(self.suggest_label)
         self.suggest_buttons: list[QToolButton] = []
+        self._suggested: list[str] | None = None
         self._suggest_layout = sr
         sr.addStretch(1)
         v.addWidget(self.suggest_row)
@@ -209,6 +216,12 @@ class CastPanel(QWidget):
         v.addWidget(self.model_note)
         doc.storyboard_changed.connect(self.refresh)
         doc.selection_changed.connect(self.refresh)
+        theme.notifier().changed.connect(self._on_theme_changed)
+        self.refresh()
+
+    def _on_theme_changed(self, _name: str) -> None:
+        self.model_note.setStyleSheet(f"color: {theme.STALE.name()};")
+        self._suggested = None  # the suggestion links take the new accent
         self.refresh()
 
     def _segment(self) -> Segment | None:
@@ -287,6 +300,9 @@ class CastPanel(QWidget):
 
     def _refresh_suggestions(self) -> None:
         suggested = self.suggestions()
+        if suggested == self._suggested:
+            return
+        self._suggested = suggested
         for b in self.suggest_buttons:
             self._suggest_layout.removeWidget(b)
             b.hide()

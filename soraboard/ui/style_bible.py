@@ -46,8 +46,7 @@ class CastThumb(QLabel):
         super().__init__(parent)
         self.path = ""
         self.setFixedSize(THUMB, THUMB)
-        self.setStyleSheet(f"border: 1px solid {theme.card_border().name()}; "
-                           "border-radius: 4px;")
+        self.restyle()
         self.remove = QToolButton(self)
         self.remove.setIcon(icon("cancel"))
         self.remove.setIconSize(QSize(12, 12))
@@ -57,6 +56,10 @@ class CastThumb(QLabel):
                                   "border-radius: 9px; }")
         self.remove.move(THUMB - 20, 2)
         self.remove.clicked.connect(self._on_remove_clicked)
+
+    def restyle(self) -> None:
+        self.setStyleSheet(f"border: 1px solid {theme.card_border().name()}; "
+                           "border-radius: 4px;")
 
     def show_image(self, doc: Document, path: str) -> None:
         self.path = path
@@ -83,9 +86,8 @@ class CastEntryCard(QFrame):
         super().__init__(parent)
         self.entry: Character | None = None
         self.setObjectName("castCard")
-        self.setStyleSheet(f"QFrame#castCard {{ background: {theme.card().name()}; "
-                           f"border: 1px solid {theme.card_border().name()}; "
-                           "border-radius: 6px; }")
+        self._restyle()
+        theme.notifier().changed.connect(self._on_theme_changed)
         v = QVBoxLayout(self)
         v.setContentsMargins(8, 8, 8, 8)
         v.setSpacing(6)
@@ -139,6 +141,16 @@ class CastEntryCard(QFrame):
         self.remove_btn.clicked.connect(self.remove_requested)
         self.add_image.clicked.connect(self.image_add_requested)
         self.make_sheet.clicked.connect(self.sheet_requested)
+
+    def _restyle(self) -> None:
+        self.setStyleSheet(f"QFrame#castCard {{ background: {theme.card().name()}; "
+                           f"border: 1px solid {theme.card_border().name()}; "
+                           "border-radius: 6px; }")
+
+    def _on_theme_changed(self, _name: str) -> None:
+        self._restyle()
+        for thumb in self.thumb_widgets:
+            thumb.restyle()
 
     def _on_kind_activated(self, _index: int) -> None:
         if self.entry is not None:
