@@ -201,6 +201,32 @@ def test_a_paid_sheet_is_priced_first_and_declining_sends_nothing(
     assert doc.bundle.load_stills()[0] == {}
 
 
+def test_a_paid_sheet_confirmed_goes_to_the_image_model_and_the_ledger(
+        qtbot: QtBot, project_path: Path, tmp_path: Path) -> None:
+    from soraboard.generation.providers import ProviderProfile, save_profile
+    from tests.helpers.fake_videos_server import FakeVideosServer
+
+    doc = Document(load_project(project_path))
+    doc.set_storyboard_field("budget", None)
+    ask = ScriptedAsk([True])
+    with FakeVideosServer(tmp_path / "clips", latency=0.1) as server:
+        save_profile(ProviderProfile("loop", server.base_url, needs_key=False))
+        editor, cast = _standalone(doc, qtbot, ask, provider="loop")
+        index = editor.add_entry(CastKind.CHARACTER)
+        doc.set_cast_entry(index, Character("Mara", "a courier in a red coat"))
+        assert cast.make_sheet(index)
+        qtbot.waitUntil(lambda: not cast.running, timeout=60_000)
+        QThreadPool.globalInstance().waitForDone(5000)
+        requests = list(server.state.image_requests)
+    assert [r["_endpoint"] for r in requests] == ["generations"] * 3, requests
+    assert {r["model"] for r in requests} == {"gpt-image-1"}
+    assert {r["size"] for r in requests} == {"1024x1024"}
+    assert "profile view" in requests[1]["prompt"] and "a courier in a red coat" in \
+        requests[1]["prompt"]
+    assert len(doc.storyboard.style.characters[index].images) == 3
+    assert doc.cost().stills_spent == Decimal("0.126")
+
+
 def test_a_paid_sheet_over_the_budget_stops_before_anything_is_sent(
         qtbot: QtBot, project_path: Path) -> None:
     doc = Document(load_project(project_path))

@@ -142,6 +142,7 @@ class CastController(QObject):
             f"through {provider}. {price}")
 
     def _take_job(self, name: str) -> None:
+        self.doc.reload_stills()  # made, failed or lost: the ledger counts what may be billed
         job = self.running.pop(name.strip().lower(), None)
         if job is not None:
             self.sheets_changed.emit(list(self.running))
