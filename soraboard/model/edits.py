@@ -377,8 +377,11 @@ def set_cast_entry(sb: Storyboard, index: int, entry: Character) -> Edit:
     """Replace cast entry ``index``. A new name is carried into every segment that lists the
     old one, in the same undo step; description typing merges into one step."""
     _check_cast_index(sb, index)
-    _check_cast_entry(sb, entry, index)
     before = sb.style.characters[index]
+    if before.name != entry.name:
+        _check_cast_entry(sb, entry, index)
+    elif len(entry.images) > MAX_CAST_IMAGES:  # an older file's odd name stays editable
+        raise EditError(f"a cast entry holds at most {MAX_CAST_IMAGES} images")
     cast = list(sb.style.characters)
     cast[index] = entry
     renamed = before.name != entry.name

@@ -216,3 +216,11 @@ def test_typing_a_description_merges_but_renames_do_not() -> None:
     assert merged is not None and merged.apply(sb) == second.apply(sb2)
     other = edits.set_cast_entry(sb2, i, Character("Mia", "a"))
     assert first.merged(other) is None
+
+
+def test_an_entry_from_an_older_file_without_a_unique_name_can_still_be_described() -> None:
+    twins = replace(BASE, style=StyleBible(characters=(Character("Ann", ""), Character("ann", ""))))
+    after = edits.set_cast_entry(twins, 1, Character("ann", "the other one")).apply(twins)
+    assert after.style.characters[1].description == "the other one"
+    with pytest.raises(EditError, match="already has an entry"):
+        edits.set_cast_entry(twins, 1, Character("ANN", ""))
