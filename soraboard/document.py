@@ -25,7 +25,7 @@ from soraboard.catalog.cost import CostReport, estimate
 from soraboard.model import edits
 from soraboard.model.edits import Edit, EditError
 from soraboard.model.status import SegmentStatus, storyboard_status
-from soraboard.model.storyboard import Segment, Storyboard, StyleBible, Transition
+from soraboard.model.storyboard import Character, Segment, Storyboard, StyleBible, Transition
 from soraboard.model.take import Take
 from soraboard.storage.atomic import atomic_write_json
 from soraboard.storage.bundle import Bundle, Project, load_project, read_json_file
@@ -218,6 +218,22 @@ class Document(QObject):
         if self.storyboard.style != style:
             self.apply(edits.set_style_bible(self.storyboard, style))
 
+    def add_cast_entry(self, entry: Character) -> None:
+        self.apply(edits.add_cast_entry(self.storyboard, entry))
+
+    def set_cast_entry(self, index: int, entry: Character) -> None:
+        """Replace cast entry ``index`` (a rename follows into the segments; raises
+        :class:`EditError` for an empty or duplicate name)."""
+        if self.storyboard.style.characters[index] != entry:
+            self.apply(edits.set_cast_entry(self.storyboard, index, entry))
+
+    def remove_cast_entry(self, index: int) -> None:
+        self.apply(edits.remove_cast_entry(self.storyboard, index))
+
+    def set_segment_cast(self, segment_id: str, names: Sequence[str]) -> None:
+        if self.storyboard.segment(segment_id).cast != tuple(dict.fromkeys(names)):
+            self.apply(edits.set_segment_cast(self.storyboard, segment_id, names))
+
     def set_storyboard_field(self, field: str, value: Any) -> None:
         if getattr(self.storyboard, field) != value:
             self.apply(edits.set_storyboard_field(self.storyboard, field, value))
@@ -240,6 +256,15 @@ class Document(QObject):
             changed = True
         if changed:
             self._takes_version += 1
+            self.takes_changed.emit()
+
+    def reload_stills(self) -> None:
+        """Stills were journaled in the bundle since the project was read (a cast sheet):
+        count them in the ledger and the cost strip. Not undoable: they may be paid for.
+        Emits ``takes_changed``, which is what the cost views follow."""
+        stills, _problems = self.bundle.load_stills()
+        if stills != self._project.stills:
+            self._project.stills = stills
             self.takes_changed.emit()
 
     def takes_of(self, segment_id: str) -> list[Take]:
@@ -362,7 +387,8 @@ def _fields(a: object, b: object, names: Iterable[str]) -> list[str]:
 
 _SEGMENT_FIELDS = ("title", "scene", "cinematography", "actions", "dialogue", "audio",
                    "duration", "model", "size", "trim_in", "trim_out", "continuity",
-                   "ref_mode", "ref_time", "reference_image", "chosen_take", "transition_out")
+                   "ref_mode", "ref_time", "reference_image", "cast", "chosen_take",
+                   "transition_out")
 
 
 def autosave_differences(saved: Storyboard | None, autosaved: Storyboard,

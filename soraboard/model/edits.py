@@ -20,7 +20,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from soraboard.model.storyboard import (
+    MAX_CAST_IMAGES,
     SEGMENT_FIELDS,
+    Character,
     RefMode,
     Segment,
     Storyboard,
@@ -313,3 +315,106 @@ def set_storyboard_field(sb: Storyboard, field: str, value: Any,
 
 def set_style_bible(sb: Storyboard, style: StyleBible) -> Edit:
     return set_storyboard_field(sb, "style", style, "Edit style bible")
+
+
+# ---------------------------------------------------------------------------------------------
+# The cast (the style bible's characters, props and locations) and the segments that list it.
+
+
+@dataclass(frozen=True)
+class SetCast(Edit):
+    """The style bible's cast entries, old and new. Typing in one entry's description merges
+    (``key``); adding, removing, renaming or an image does not."""
+
+    old: tuple[Character, ...]
+    new: tuple[Character, ...]
+    key: Hashable | None = None
+    label: str = "Edit cast"
+
+    def apply(self, sb: Storyboard) -> Storyboard:
+        return replace(sb, style=replace(sb.style, characters=self.new))
+
+    def revert(self, sb: Storyboard) -> Storyboard:
+        return replace(sb, style=replace(sb.style, characters=self.old))
+
+    def merge_key(self) -> Hashable | None:
+        return None if self.key is None else ("cast", self.key)
+
+    def merged(self, later: Edit) -> Edit | None:
+        if (isinstance(later, SetCast) and self.key is not None
+                and later.merge_key() == self.merge_key()):
+            return replace(self, new=later.new)
+        return None
+
+
+def _cast_key(name: str) -> str:
+    return name.strip().lower()
+
+
+def _check_cast_entry(sb: Storyboard, entry: Character, skip: int | None) -> None:
+    if not entry.name.strip():
+        raise EditError("a cast entry needs a name")
+    for i, c in enumerate(sb.style.characters):
+        if i != skip and _cast_key(c.name) == _cast_key(entry.name):
+            raise EditError(f"the cast already has an entry named {c.name!r}")
+    if len(entry.images) > MAX_CAST_IMAGES:
+        raise EditError(f"a cast entry holds at most {MAX_CAST_IMAGES} images")
+
+
+def _check_cast_index(sb: Storyboard, index: int) -> None:
+    if not 0 <= index < len(sb.style.characters):
+        raise EditError(f"there is no cast entry {index + 1}")
+
+
+def add_cast_entry(sb: Storyboard, entry: Character) -> Edit:
+    """Append ``entry`` to the style bible's cast (its name must be new)."""
+    _check_cast_entry(sb, entry, None)
+    return SetCast(sb.style.characters, (*sb.style.characters, entry),
+                   label=f"Add {entry.kind.value} {entry.name.strip()}")
+
+
+def set_cast_entry(sb: Storyboard, index: int, entry: Character) -> Edit:
+    """Replace cast entry ``index``. A new name is carried into every segment that lists the
+    old one, in the same undo step; description typing merges into one step."""
+    _check_cast_index(sb, index)
+    before = sb.style.characters[index]
+    if before.name != entry.name:
+        _check_cast_entry(sb, entry, index)
+    elif len(entry.images) > MAX_CAST_IMAGES:  # an older file's odd name stays editable
+        raise EditError(f"a cast entry holds at most {MAX_CAST_IMAGES} images")
+    cast = list(sb.style.characters)
+    cast[index] = entry
+    renamed = before.name != entry.name
+    key = None if renamed or before.description == entry.description else (index, "description")
+    label = (f"Rename {before.name} to {entry.name}" if renamed
+             else f"Edit {entry.name}")
+    change = SetCast(sb.style.characters, tuple(cast), key, label=label)
+    if not renamed:
+        return change
+    old = _cast_key(before.name)
+    follows: list[Edit] = [change]
+    for seg in sb.segments:
+        if any(_cast_key(n) == old for n in seg.cast):
+            names = tuple(entry.name if _cast_key(n) == old else n for n in seg.cast)
+            follows.append(SetSegmentField(seg.id, "cast", seg.cast, names))
+    return Macro(tuple(follows), label=label)
+
+
+def remove_cast_entry(sb: Storyboard, index: int) -> Edit:
+    """Remove cast entry ``index`` and take it off every segment that lists it (one step).
+    Its image files stay in the bundle (undo brings the entry back with them)."""
+    _check_cast_index(sb, index)
+    gone = sb.style.characters[index]
+    cast = tuple(c for i, c in enumerate(sb.style.characters) if i != index)
+    steps: list[Edit] = [SetCast(sb.style.characters, cast)]
+    for seg in sb.segments:
+        kept = tuple(n for n in seg.cast if _cast_key(n) != _cast_key(gone.name))
+        if kept != seg.cast:
+            steps.append(SetSegmentField(seg.id, "cast", seg.cast, kept))
+    return Macro(tuple(steps), label=f"Remove {gone.name}")
+
+
+def set_segment_cast(sb: Storyboard, segment_id: str, names: Sequence[str]) -> Edit:
+    """Who and what appears in a segment (names of cast entries, each once)."""
+    return set_segment_field(sb, segment_id, "cast", tuple(dict.fromkeys(names)),
+                             "Edit segment cast")

@@ -48,6 +48,7 @@ from soraboard.model.timing import (
 )
 from soraboard.ui import theme
 from soraboard.ui.beats import BeatStrip
+from soraboard.ui.cast_panel import CastPanel
 from soraboard.ui.icons import icon
 from soraboard.ui.widgets import GrowingTextEdit, Segmented, caption
 from soraboard.workers.thumbnails import ThumbnailService
@@ -177,6 +178,8 @@ class SegmentInspector(QScrollArea):
         self.face_warning.setStyleSheet(f"color: {theme.STALE.name()};")
         self.face_warning.hide()
         f.addWidget(self.face_warning)
+        self.cast_panel = CastPanel(doc)  # who and what appears (soraboard/ui/cast_panel.py)
+        f.addWidget(self.cast_panel)
 
         f.addWidget(caption("Actions · drag to retime"))
         self.beat_strip = BeatStrip()

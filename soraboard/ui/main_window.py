@@ -59,6 +59,7 @@ from soraboard.ui.about import AboutDialog, app_icon
 from soraboard.ui.actions import ACTIONS, MENUS, PRIMARY, TOOLBAR, ActionSpec, key_sequences
 from soraboard.ui.ask import Ask, DialogAsk
 from soraboard.ui.controllers import plural
+from soraboard.ui.controllers.cast import CastController
 from soraboard.ui.controllers.edit import EditController
 from soraboard.ui.controllers.files import FilesController
 from soraboard.ui.controllers.generation import LONG_TASK_SECONDS, GenerationController
@@ -301,6 +302,14 @@ class MainWindow(QMainWindow):
         canvas.move_requested.connect(self.edit.move)
         self.inspector.image_chosen.connect(self.edit.set_reference_image)
         self.takes_panel.delete_requested.connect(self.edit.delete_take_file)
+
+        self.cast = CastController(doc, get, ask, self.edit.import_image, self)
+        self.cast.message.connect(status.showMessage)
+        self.cast.sheets_changed.connect(self.style_editor.set_sheets_running)
+        self.style_editor.image_add_requested.connect(self.cast.add_images)
+        self.style_editor.image_remove_requested.connect(self.cast.remove_image)
+        self.style_editor.sheet_requested.connect(self.cast.make_sheet)
+        self.inspector.cast_panel.edit_cast_requested.connect(lambda: self._show_tab(2))
 
         self.generation = GenerationController(doc, get, ask, self)
         gen = self.generation
@@ -792,6 +801,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.files.close()
+        self.cast.close()
         self.generation.close(detach=True, msecs=10000)
         self.preview.close(10000)
         StitchRunner.wait_for_shut_down(10000)

@@ -1,30 +1,219 @@
-"""The style bible editor (style, palette, characters, negative prompt) and the storyboard's
-own fields (title, budget). Everything here is repeated in every composed prompt."""
+"""The style bible editor (style, palette, cast, negative prompt) and the storyboard's own
+fields (title, budget). Everything here is repeated in every composed prompt.
+
+The cast is characters, props and locations, each with a name, a description (used in prompts)
+and up to ``MAX_CAST_IMAGES`` reference images (sent to models that take them, for every
+segment that lists the entry). Every change is one undoable Document edit; image files are
+imported and sheets made by the window's cast controller (this widget asks by signal)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from soraboard.document import Document
-from soraboard.model.storyboard import Character, StyleBible
+from soraboard.model.edits import EditError
+from soraboard.model.storyboard import MAX_CAST_IMAGES, CastKind, Character, StyleBible
+from soraboard.ui import theme
+from soraboard.ui.cast_panel import KIND_LABELS, cast_thumbnail
 from soraboard.ui.icons import icon
 from soraboard.ui.widgets import GrowingTextEdit, caption
 
+THUMB = 64
+
+
+class CastThumb(QLabel):
+    """One reference image, with a small button that takes it off the entry."""
+
+    remove_clicked = Signal(str)  #: bundle-relative path
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = ""
+        self.setFixedSize(THUMB, THUMB)
+        self.restyle()
+        self.remove = QToolButton(self)
+        self.remove.setIcon(icon("cancel"))
+        self.remove.setIconSize(QSize(12, 12))
+        self.remove.setFixedSize(18, 18)
+        self.remove.setAutoRaise(True)
+        self.remove.setStyleSheet("QToolButton { background: rgba(0,0,0,150); border: none; "
+                                  "border-radius: 9px; }")
+        self.remove.move(THUMB - 20, 2)
+        self.remove.clicked.connect(self._on_remove_clicked)
+
+    def restyle(self) -> None:
+        self.setStyleSheet(f"border: 1px solid {theme.card_border().name()}; "
+                           "border-radius: 4px;")
+
+    def show_image(self, doc: Document, path: str) -> None:
+        self.path = path
+        self.setPixmap(cast_thumbnail(doc, path, THUMB))
+        self.setToolTip(path.split("/")[-1])
+        self.remove.setToolTip(f"Remove {path.split('/')[-1]} from this entry (the file stays "
+                               "in the project; undo brings it back)")
+
+    def _on_remove_clicked(self) -> None:
+        self.remove_clicked.emit(self.path)
+
+
+class CastEntryCard(QFrame):
+    """One cast entry: kind, name, description, its images and what to do with them."""
+
+    changed = Signal(object)  #: the edited Character (description, kind, images)
+    renamed = Signal(str)  #: the new name (the editor renames and reports a clash)
+    remove_requested = Signal()
+    image_add_requested = Signal()
+    image_remove_requested = Signal(str)
+    sheet_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry: Character | None = None
+        self.setObjectName("castCard")
+        self._restyle()
+        theme.notifier().changed.connect(self._on_theme_changed)
+        v = QVBoxLayout(self)
+        v.setContentsMargins(8, 8, 8, 8)
+        v.setSpacing(6)
+        top = QHBoxLayout()
+        self.kind = QComboBox()
+        for kind in CastKind:
+            self.kind.addItem(KIND_LABELS[kind], kind)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("name, as the prompts say it")
+        self.remove_btn = QToolButton()
+        self.remove_btn.setIcon(icon("delete"))
+        self.remove_btn.setAutoRaise(True)
+        self.remove_btn.setToolTip("Remove this entry (and unlist it from every segment)")
+        top.addWidget(self.kind)
+        top.addWidget(self.name, 1)
+        top.addWidget(self.remove_btn)
+        v.addLayout(top)
+        self.error = QLabel()
+        self.error.setStyleSheet(f"color: {theme.FAILED.name()};")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        v.addWidget(self.error)
+        self.description = GrowingTextEdit("described once, reused verbatim in every prompt "
+                                           "that names it", 2)
+        v.addWidget(self.description)
+        images = QHBoxLayout()
+        images.setSpacing(6)
+        self.thumbs_host = QWidget()
+        self.thumbs = QHBoxLayout(self.thumbs_host)
+        self.thumbs.setContentsMargins(0, 0, 0, 0)
+        self.thumbs.setSpacing(6)
+        self.thumb_widgets: list[CastThumb] = []
+        images.addWidget(self.thumbs_host)
+        buttons = QVBoxLayout()
+        buttons.setSpacing(4)
+        self.add_image = QPushButton(icon("image"), "Add image…")
+        self.make_sheet = QPushButton(icon("generate"), "Make sheet")
+        buttons.addWidget(self.add_image)
+        buttons.addWidget(self.make_sheet)
+        images.addLayout(buttons)
+        images.addStretch(1)
+        v.addLayout(images)
+        self.no_images = QLabel()
+        self.no_images.setStyleSheet(theme.secondary_style())
+        self.no_images.setWordWrap(True)
+        v.addWidget(self.no_images)
+
+        self.kind.activated.connect(self._on_kind_activated)
+        self.name.editingFinished.connect(self._on_name_edited)
+        self.description.textChanged.connect(self._on_description_changed)
+        self.remove_btn.clicked.connect(self.remove_requested)
+        self.add_image.clicked.connect(self.image_add_requested)
+        self.make_sheet.clicked.connect(self.sheet_requested)
+
+    def _restyle(self) -> None:
+        self.setStyleSheet(f"QFrame#castCard {{ background: {theme.card().name()}; "
+                           f"border: 1px solid {theme.card_border().name()}; "
+                           "border-radius: 6px; }")
+
+    def _on_theme_changed(self, _name: str) -> None:
+        self._restyle()
+        for thumb in self.thumb_widgets:
+            thumb.restyle()
+
+    def _on_kind_activated(self, _index: int) -> None:
+        if self.entry is not None:
+            self.changed.emit(replace(self.entry, kind=self.kind.currentData()))
+
+    def _on_name_edited(self) -> None:
+        self.name.setModified(False)
+        if self.entry is not None and self.name.text().strip() != self.entry.name:
+            self.renamed.emit(self.name.text().strip())
+
+    def _on_description_changed(self) -> None:
+        if self.entry is not None:
+            self.changed.emit(replace(self.entry, description=self.description.toPlainText()))
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def show_entry(self, doc: Document, entry: Character, *, making_sheet: bool) -> None:
+        self.entry = entry
+        # not while the user is typing a new name (undo from the menu still shows through)
+        if self.name.text() != entry.name and not (self.name.hasFocus()
+                                                   and self.name.isModified()):
+            self.name.setText(entry.name)
+            self.show_error("")
+        self.description.set_text_if_different(entry.description)
+        self.kind.setCurrentIndex(self.kind.findData(entry.kind))
+        while len(self.thumb_widgets) < len(entry.images):
+            thumb = CastThumb(self.thumbs_host)
+            thumb.remove_clicked.connect(self.image_remove_requested)
+            self.thumbs.addWidget(thumb)
+            self.thumb_widgets.append(thumb)
+        while len(self.thumb_widgets) > len(entry.images):
+            thumb = self.thumb_widgets.pop()
+            self.thumbs.removeWidget(thumb)
+            thumb.hide()
+            thumb.deleteLater()
+        for thumb, path in zip(self.thumb_widgets, entry.images):
+            thumb.show_image(doc, path)
+        self.thumbs_host.setVisible(bool(entry.images))
+        full = len(entry.images) >= MAX_CAST_IMAGES
+        self.add_image.setEnabled(not full)
+        self.make_sheet.setEnabled(not full and not making_sheet)
+        self.make_sheet.setText("Making sheet…" if making_sheet else "Make sheet")
+        kind = KIND_LABELS[entry.kind].lower()
+        self.make_sheet.setToolTip(
+            f"Make reference images of this {kind} from its description with the image "
+            "model (offline placeholders in animatic mode; priced first otherwise)")
+        self.add_image.setToolTip(f"Import a picture of this {kind} into the project "
+                                  f"(up to {MAX_CAST_IMAGES})")
+        self.no_images.setText(
+            "No reference images: models that take them get only the description."
+            if not entry.images else
+            f"{len(entry.images)} of {MAX_CAST_IMAGES} images · sent to models that take "
+            "reference images, for every segment that lists it")
+
 
 class StyleBibleEditor(QWidget):
+    #: cast entry index: import image files into it (the window's cast controller asks which)
+    image_add_requested = Signal(int)
+    image_remove_requested = Signal(int, str)  #: entry index, bundle-relative path
+    sheet_requested = Signal(int)  #: entry index: make its sheet
+
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
@@ -45,22 +234,32 @@ class StyleBibleEditor(QWidget):
         self.palette_text = QLineEdit()
         self.palette_text.setPlaceholderText("three to five colour anchors")
         v.addWidget(self.palette_text)
-        v.addWidget(caption("Characters — described once, reused verbatim"))
-        self.characters = QTableWidget(0, 2)
-        self.characters.setHorizontalHeaderLabels(["Name", "Description"])
-        self.characters.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.characters.horizontalHeader().setStretchLastSection(True)
-        self.characters.verticalHeader().hide()
-        self.characters.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.characters.setMinimumHeight(120)
-        v.addWidget(self.characters, 1)
-        row = QHBoxLayout()
-        self.add_char = QPushButton(icon("add"), "Add character")
-        self.remove_char = QPushButton(icon("delete"), "Remove")
-        row.addWidget(self.add_char)
-        row.addWidget(self.remove_char)
-        row.addStretch(1)
+        v.addWidget(caption("Cast — characters, props and locations"))
+        self.cast_host = QWidget()
+        self.cast_layout = QVBoxLayout(self.cast_host)
+        self.cast_layout.setContentsMargins(0, 0, 0, 0)
+        self.cast_layout.setSpacing(6)
+        self.cast_cards: list[CastEntryCard] = []
+        v.addWidget(self.cast_host)
+        self.cast_empty = QLabel("No cast yet. Name who and what returns across shots; give "
+                                 "them reference images so models that take them keep them "
+                                 "the same.")
+        self.cast_empty.setWordWrap(True)
+        self.cast_empty.setStyleSheet(theme.secondary_style())
+        v.addWidget(self.cast_empty)
+        row = QGridLayout()
+        row.setHorizontalSpacing(6)
+        self.add_buttons: dict[CastKind, QPushButton] = {}
+        for col, kind in enumerate(CastKind):
+            b = QPushButton(icon("add"), f"Add {KIND_LABELS[kind].lower()}")
+            b.setProperty("cast_kind", kind.value)
+            b.clicked.connect(self._on_add_clicked)
+            row.addWidget(b, 0, col)
+            self.add_buttons[kind] = b
+        row.setColumnStretch(3, 1)
         v.addLayout(row)
+        #: entries whose sheet is being made (names, lower case), from the cast controller
+        self._making: set[str] = set()
         v.addWidget(caption("Negative prompt (appended as “Avoid: …”)"))
         self.negative = GrowingTextEdit("what should never appear", 2)
         v.addWidget(self.negative)
@@ -71,9 +270,6 @@ class StyleBibleEditor(QWidget):
         self.style_text.textChanged.connect(self._commit)
         self.palette_text.textEdited.connect(lambda _t: self._commit())
         self.negative.textChanged.connect(self._commit)
-        self.characters.itemChanged.connect(lambda _i: self._commit())
-        self.add_char.clicked.connect(self._add_character)
-        self.remove_char.clicked.connect(self._remove_character)
         doc.storyboard_changed.connect(self.refresh)
         self._refreshing = False
         self.refresh()
@@ -94,44 +290,111 @@ class StyleBibleEditor(QWidget):
             return
         self.doc.set_storyboard_field("budget", str(value.quantize(Decimal("0.01"))))
 
-    def _characters(self) -> tuple[Character, ...]:
-        out = []
-        for r in range(self.characters.rowCount()):
-            name = self.characters.item(r, 0)
-            desc = self.characters.item(r, 1)
-            n = name.text().strip() if name else ""
-            d = desc.text().strip() if desc else ""
-            if n or d:
-                out.append(Character(n, d))
-        return tuple(out)
-
     def _commit(self) -> None:
         if self._refreshing:
             return
+        style = self.doc.storyboard.style
         self.doc.set_style(StyleBible(
             style=self.style_text.toPlainText(),
             palette=self.palette_text.text(),
-            characters=self._characters(),
+            characters=style.characters,
             negative=self.negative.toPlainText(),
         ))
 
-    def _add_character(self) -> None:
-        style = self.doc.storyboard.style
-        n = len(style.characters) + 1
-        self.doc.set_style(StyleBible(style.style, style.palette,
-                                      (*style.characters, Character(f"Character {n}", "")),
-                                      style.negative))
-        row = self.characters.rowCount() - 1
-        self.characters.setCurrentCell(row, 0)
-        self.characters.editItem(self.characters.item(row, 0))
+    # ------------------------------------------------------------------ cast
 
-    def _remove_character(self) -> None:
-        rows = sorted({i.row() for i in self.characters.selectedIndexes()})
-        if not rows:
+    def add_entry(self, kind: CastKind = CastKind.CHARACTER) -> int:
+        """Add a cast entry of ``kind`` with a fresh name; its index (the name is ready to
+        type over)."""
+        taken = {c.name.strip().lower() for c in self.doc.storyboard.style.characters}
+        base = KIND_LABELS[kind]
+        n = 1
+        while f"{base} {n}".lower() in taken:
+            n += 1
+        self.doc.add_cast_entry(Character(f"{base} {n}", "", kind))
+        index = len(self.doc.storyboard.style.characters) - 1
+        card = self.cast_cards[index]
+        card.name.setFocus()
+        card.name.selectAll()
+        return index
+
+    def _on_add_clicked(self) -> None:
+        button = self.sender()
+        if isinstance(button, QPushButton):
+            self.add_entry(CastKind(str(button.property("cast_kind"))))
+
+    def rename_entry(self, index: int, name: str) -> str | None:
+        """Rename entry ``index`` (the segments that list it follow); the reason when
+        refused (empty, or another entry's name)."""
+        entry = self.doc.storyboard.style.characters[index]
+        try:
+            self.doc.set_cast_entry(index, replace(entry, name=name))
+        except EditError as e:
+            return str(e)
+        return None
+
+    def set_sheets_running(self, names: Iterable[str]) -> None:
+        """The entries whose sheet is being made (their button says so)."""
+        self._making = {n.strip().lower() for n in names}
+        self.refresh()
+
+    def _card_index(self) -> int | None:
+        card = self.sender()
+        return self.cast_cards.index(card) if card in self.cast_cards else None
+
+    def _on_card_changed(self, entry: Character) -> None:
+        i = self._card_index()
+        if i is not None and not self._refreshing:
+            self.doc.set_cast_entry(i, entry)
+
+    def _on_card_renamed(self, name: str) -> None:
+        i = self._card_index()
+        if i is None:
             return
-        style = self.doc.storyboard.style
-        kept = tuple(c for i, c in enumerate(style.characters) if i not in rows)
-        self.doc.set_style(StyleBible(style.style, style.palette, kept, style.negative))
+        problem = self.rename_entry(i, name)
+        card = self.cast_cards[i]
+        if problem:
+            card.show_error(f"Not renamed: {problem}.")
+            card.name.setText(self.doc.storyboard.style.characters[i].name)
+        else:
+            card.show_error("")
+
+    def _on_card_remove(self) -> None:
+        i = self._card_index()
+        if i is not None:
+            self.doc.remove_cast_entry(i)
+
+    def _on_card_add_image(self) -> None:
+        i = self._card_index()
+        if i is not None:
+            self.image_add_requested.emit(i)
+
+    def _on_card_remove_image(self, path: str) -> None:
+        i = self._card_index()
+        if i is not None:
+            self.image_remove_requested.emit(i, path)
+
+    def _on_card_sheet(self) -> None:
+        i = self._card_index()
+        if i is not None:
+            self.sheet_requested.emit(i)
+
+    def _sync_cards(self, count: int) -> None:
+        while len(self.cast_cards) < count:
+            card = CastEntryCard(self.cast_host)
+            card.changed.connect(self._on_card_changed)
+            card.renamed.connect(self._on_card_renamed)
+            card.remove_requested.connect(self._on_card_remove)
+            card.image_add_requested.connect(self._on_card_add_image)
+            card.image_remove_requested.connect(self._on_card_remove_image)
+            card.sheet_requested.connect(self._on_card_sheet)
+            self.cast_layout.addWidget(card)
+            self.cast_cards.append(card)
+        while len(self.cast_cards) > count:
+            card = self.cast_cards.pop()
+            self.cast_layout.removeWidget(card)
+            card.hide()
+            card.deleteLater()
 
     def refresh(self) -> None:
         self._refreshing = True
@@ -145,18 +408,9 @@ class StyleBibleEditor(QWidget):
         if self.palette_text.text() != style.palette:
             self.palette_text.setText(style.palette)
         self.negative.set_text_if_different(style.negative)
-        if self._characters() != style.characters or self.characters.rowCount() != len(
-                style.characters):
-            self.characters.blockSignals(True)
-            self.characters.setRowCount(len(style.characters))
-            for r, c in enumerate(style.characters):
-                for col, text in enumerate((c.name, c.description)):
-                    item = self.characters.item(r, col)
-                    if item is None:
-                        item = QTableWidgetItem()
-                        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-                        self.characters.setItem(r, col, item)
-                    if item.text() != text:
-                        item.setText(text)
-            self.characters.blockSignals(False)
+        self._sync_cards(len(style.characters))
+        for card, entry in zip(self.cast_cards, style.characters):
+            card.show_entry(self.doc, entry,
+                            making_sheet=entry.name.strip().lower() in self._making)
+        self.cast_empty.setVisible(not style.characters)
         self._refreshing = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from soraboard.demos import load_demo
 from soraboard.model import edits
 from soraboard.model.edits import Edit, EditError
 from soraboard.model.storyboard import (
+    CastKind,
     Character,
     Continuity,
     Storyboard,
@@ -49,11 +52,33 @@ def _build(sb: Storyboard, op: int, a: int, b: int, text: str) -> Edit | None:
         return edits.choose_take(sb, pick, f"take_{b}")
     if op == 9:
         return edits.set_segment_fields(sb, pick, continuity=Continuity.CHAIN, title=text)
+    if op == 11:
+        return _cast_edit(sb, pick, a, b, text)
     return edits.set_storyboard_field(sb, "budget", str(b))
 
 
+def _cast_edit(sb: Storyboard, pick: str, a: int, b: int, text: str) -> Edit | None:
+    """Add, rename, describe or remove a cast entry, or list entries in a segment."""
+    cast = sb.style.characters
+    names = [c.name for c in cast]
+    name = f"{text.strip()}{b}"
+    try:
+        if not cast or a % 5 == 0:
+            return edits.add_cast_entry(sb, Character(name, text, images=(f"media/{b}.png",)))
+        i = b % len(cast)
+        if a % 5 == 1:
+            return edits.set_cast_entry(sb, i, replace(cast[i], name=name))
+        if a % 5 == 2:
+            return edits.set_cast_entry(sb, i, replace(cast[i], description=text))
+        if a % 5 == 3:
+            return edits.remove_cast_entry(sb, i)
+        return edits.set_segment_cast(sb, pick, names[: 1 + a % len(names)])
+    except EditError:
+        return None  # a duplicate name: refused, as the editor would
+
+
 ops = st.lists(
-    st.tuples(st.integers(0, 10), st.integers(0, 50), st.integers(0, 50), st.text(max_size=8)),
+    st.tuples(st.integers(0, 11), st.integers(0, 50), st.integers(0, 50), st.text(max_size=8)),
     max_size=25,
 )
 
@@ -147,3 +172,55 @@ def test_choose_take_is_an_undoable_edit_of_the_selection_only() -> None:
     assert after.segments[3].chosen_take == "take_abc"
     assert e.label == "Choose take"
     assert e.revert(after).segments[3].chosen_take is None
+
+
+def test_renaming_a_cast_entry_carries_the_name_into_its_segments_in_one_edit() -> None:
+    sb = edits.add_cast_entry(BASE, Character("Mara", "a courier")).apply(BASE)
+    a, b, c = (s.id for s in sb.segments[:3])
+    sb = edits.set_segment_cast(sb, a, ["Mara"]).apply(sb)
+    sb = edits.set_segment_cast(sb, b, ["mara"]).apply(sb)  # names match without case
+    before = sb
+    rename = edits.set_cast_entry(sb, len(sb.style.characters) - 1, Character("Maya", "a courier"))
+    sb = rename.apply(sb)
+    assert sb.style.characters[-1].name == "Maya"
+    assert sb.segment(a).cast == ("Maya",) and sb.segment(b).cast == ("Maya",)
+    assert sb.segment(c).cast == ()
+    assert rename.revert(sb) == before
+    assert rename.merge_key() is None
+
+
+def test_cast_names_must_be_unique_and_removing_an_entry_unlists_it() -> None:
+    sb = edits.add_cast_entry(BASE, Character("Mara", "")).apply(BASE)
+    sb = edits.add_cast_entry(sb, Character("Lamp", "", CastKind.PROP)).apply(sb)
+    lamp = len(sb.style.characters) - 1
+    with pytest.raises(EditError, match="already has an entry named 'Mara'"):
+        edits.add_cast_entry(sb, Character(" mara ", ""))
+    with pytest.raises(EditError, match="already has an entry"):
+        edits.set_cast_entry(sb, lamp, Character("MARA", ""))
+    with pytest.raises(EditError, match="needs a name"):
+        edits.set_cast_entry(sb, lamp, Character("  ", ""))
+    sid = sb.segments[0].id
+    sb = edits.set_segment_cast(sb, sid, ["Mara", "Lamp"]).apply(sb)
+    removed = edits.remove_cast_entry(sb, lamp - 1).apply(sb)
+    assert [c.name for c in removed.style.characters] == ["Barista", "Lamp"]
+    assert removed.segment(sid).cast == ("Lamp",)
+
+
+def test_typing_a_description_merges_but_renames_do_not() -> None:
+    sb = edits.add_cast_entry(BASE, Character("Mara", "")).apply(BASE)
+    i = len(sb.style.characters) - 1
+    first = edits.set_cast_entry(sb, i, Character("Mara", "a"))
+    sb2 = first.apply(sb)
+    second = edits.set_cast_entry(sb2, i, Character("Mara", "ab"))
+    merged = first.merged(second)
+    assert merged is not None and merged.apply(sb) == second.apply(sb2)
+    other = edits.set_cast_entry(sb2, i, Character("Mia", "a"))
+    assert first.merged(other) is None
+
+
+def test_an_entry_from_an_older_file_without_a_unique_name_can_still_be_described() -> None:
+    twins = replace(BASE, style=StyleBible(characters=(Character("Ann", ""), Character("ann", ""))))
+    after = edits.set_cast_entry(twins, 1, Character("ann", "the other one")).apply(twins)
+    assert after.style.characters[1].description == "the other one"
+    with pytest.raises(EditError, match="already has an entry"):
+        edits.set_cast_entry(twins, 1, Character("ANN", ""))

@@ -70,14 +70,16 @@ class EditController(QObject):
             self.message.emit("Chain broken: " + "; ".join(broken)
                               + " — regenerate or make them independent.", 10000)
 
-    def set_reference_image(self, segment_id: str, path: str) -> None:
-        """Copy an image into the project and make it the segment's reference (one step)."""
+    def import_image(self, path: str) -> str | None:
+        """Copy an image into the project's ``media/references/`` (once per content) and
+        return its bundle-relative path; None, after saying why, when it is not an image.
+        Segment reference images and cast images are both imported this way."""
         src = Path(path)
         reader = QImageReader(str(src))
         if not reader.canRead():
             self.ask.warn("Not an image", f"{src.name} cannot be used as a reference image: "
                           f"{reader.errorString()}. Use a PNG, JPEG or WebP file.")
-            return
+            return None
         target_dir = self.doc.bundle.media_dir / "references"
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / src.name
@@ -87,8 +89,13 @@ class EditController(QObject):
             n += 1
         if not target.exists():
             shutil.copy2(src, target)
-        self.doc.set_fields(segment_id, reference_image=self.doc.bundle.relative(target),
-                            ref_mode=RefMode.CUSTOM)
+        return self.doc.bundle.relative(target)
+
+    def set_reference_image(self, segment_id: str, path: str) -> None:
+        """Copy an image into the project and make it the segment's reference (one step)."""
+        rel = self.import_image(path)
+        if rel is not None:
+            self.doc.set_fields(segment_id, reference_image=rel, ref_mode=RefMode.CUSTOM)
 
     def take_path(self, take_id: str) -> Path | None:
         take = self.doc.takes.get(take_id)
