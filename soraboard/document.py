@@ -26,7 +26,7 @@ from soraboard.model import edits
 from soraboard.model.edits import Edit, EditError
 from soraboard.model.status import SegmentStatus, storyboard_status
 from soraboard.model.storyboard import Segment, Storyboard, StyleBible, Transition
-from soraboard.model.take import Take
+from soraboard.model.take import StillRecord, Take
 from soraboard.storage.atomic import atomic_write_json
 from soraboard.storage.bundle import Bundle, Project, load_project, read_json_file
 from soraboard.storage.codec import storyboard_from, storyboard_to_dict
@@ -238,6 +238,17 @@ class Document(QObject):
         for take in takes:
             self._project.takes[take.id] = take
             changed = True
+        if changed:
+            self._takes_version += 1
+            self.takes_changed.emit()
+
+    def record_stills(self, records: Iterable[StillRecord]) -> None:
+        """Keyframe stills the image model was asked for (their cost is in the ledger)."""
+        changed = False
+        for record in records:
+            if self._project.stills.get(record.id) != record:
+                self._project.stills[record.id] = record
+                changed = True
         if changed:
             self._takes_version += 1
             self.takes_changed.emit()

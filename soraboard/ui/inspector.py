@@ -49,6 +49,7 @@ from soraboard.model.timing import (
 from soraboard.ui import theme
 from soraboard.ui.beats import BeatStrip
 from soraboard.ui.icons import icon
+from soraboard.ui.keyframe_panel import KeyframePanel
 from soraboard.ui.widgets import GrowingTextEdit, Segmented, caption
 from soraboard.workers.thumbnails import ThumbnailService
 
@@ -177,6 +178,8 @@ class SegmentInspector(QScrollArea):
         self.face_warning.setStyleSheet(f"color: {theme.STALE.name()};")
         self.face_warning.hide()
         f.addWidget(self.face_warning)
+        self.keyframes = KeyframePanel(doc)  # first / last frame stills (issue 17.3)
+        f.addWidget(self.keyframes)
 
         f.addWidget(caption("Actions · drag to retime"))
         self.beat_strip = BeatStrip()
