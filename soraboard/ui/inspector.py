@@ -571,7 +571,8 @@ class SegmentInspector(QScrollArea):
         sb = self.doc.storyboard
         chained = seg.is_chained and index > 0
         custom = seg.ref_mode is RefMode.CUSTOM
-        self.ref_box.setVisible(chained or seg.reference_image is not None or custom)
+        # a still to start on is shown by the keyframe section below
+        self.ref_box.setVisible(chained and not custom)
         self.ref_mode.setCurrentIndex(self.ref_mode.findData(seg.ref_mode))
         self.ref_mode.setEnabled(chained or custom)
         self.ref_time.setVisible(seg.ref_mode is RefMode.AT_TIME)

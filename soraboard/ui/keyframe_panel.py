@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtGui import QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -49,8 +49,10 @@ class _StillRow(QWidget):
     def __init__(self, which: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.which = which
-        h = QHBoxLayout(self)
-        h.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(4)
+        h = QHBoxLayout()
         h.setSpacing(8)
         self.thumb = QLabel()
         self.thumb.setFixedSize(THUMB_W, THUMB_H)
@@ -58,19 +60,23 @@ class _StillRow(QWidget):
         self.thumb.setStyleSheet("background: palette(base); border-radius: 3px; "
                                  f"color: {theme.secondary_text().name()};")
         h.addWidget(self.thumb, 0, Qt.AlignmentFlag.AlignTop)
-        col = QVBoxLayout()
-        col.setSpacing(4)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        col.addWidget(self.text)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        h.addWidget(self.text, 1)
+        outer.addLayout(h)
+        # the buttons get the dock's whole width: beside the thumbnail they would not fit
         row = QHBoxLayout()
         row.setSpacing(4)
         self.import_btn = QPushButton(icon("import"), "Import…")
+        self.import_btn.setToolTip("Use an image file (copied into the project)")
         self.generate_btn = QPushButton(icon("generate"), "Generate")
         self.take_btn = QToolButton()
         self.take_btn.setIcon(icon("film"))
-        self.take_btn.setText("From a take")
+        self.take_btn.setText("From a take ▾")
+        self.take_btn.setToolTip("Use a frame of any take: pick the take, then the frame")
+        self.take_btn.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         self.take_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.take_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.take_menu = QMenu(self.take_btn)
@@ -83,8 +89,7 @@ class _StillRow(QWidget):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.clear_btn)
-        col.addLayout(row)
-        h.addLayout(col, 1)
+        outer.addLayout(row)
 
     def set_buttons_enabled(self, on: bool) -> None:
         for w in (self.import_btn, self.generate_btn, self.take_btn, self.clear_btn):
@@ -154,10 +159,10 @@ class KeyframePanel(QWidget):
         sid = self.doc.current_id
         return sid if sid is not None and self.doc.storyboard.has_segment(sid) else None
 
-    def _emit(self, signal: Signal, which: str) -> None:  # type: ignore[type-arg]
+    def _emit(self, signal: SignalInstance, which: str) -> None:
         sid = self._sid()
         if sid is not None:
-            signal.emit(sid, which)  # type: ignore[attr-defined]
+            signal.emit(sid, which)
 
     def _on_first_mode_activated(self, _index: int) -> None:
         sid = self._sid()
@@ -211,7 +216,10 @@ class KeyframePanel(QWidget):
         self._refresh_first(index, seg)
         self._refresh_last(index, seg)
         held = [f"{i + 1}→{i + 2}" for i in (index - 1, index) if sb.held_by_keyframe(i)]
-        self.boundary_note.setText(("held by a keyframe: " + ", ".join(held)) if held else "")
+        self.boundary_note.setText(("◆ held " + ", ".join(held)) if held else "")
+        self.boundary_note.setToolTip("Boundaries of this segment held by a shared keyframe "
+                                      "still: the shots on both sides generate at once"
+                                      if held else "")
 
     def first_mode_value(self, index: int, seg: Segment) -> str:
         if seg.first_keyframe is not None:
@@ -224,7 +232,9 @@ class KeyframePanel(QWidget):
         sb = self.doc.storyboard
         mode = self.first_mode_value(index, seg)
         self.first_mode.setCurrentIndex(self.first_mode.findData(mode))
-        item = self.first_mode.model().item(0)  # type: ignore[attr-defined]
+        model = self.first_mode.model()
+        assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
+        item = model.item(0)
         item.setEnabled(index > 0)
         item.setToolTip("The first segment has no previous take" if index == 0 else "")
         row = self.first
@@ -237,8 +247,7 @@ class KeyframePanel(QWidget):
         if mode == "still":
             assert seg.first_keyframe is not None
             shared = index > 0 and sb.held_by_keyframe(index - 1)
-            name = Path(seg.first_keyframe).name
-            text = f"Starts on <b>{name}</b>"
+            text = f"Starts on <b>{short_name(seg.first_keyframe)}</b>"
             text += (f" — shared with segment {index}'s last frame, so the two shots "
                      "generate at once" if shared else "")
             self._show(row, seg.first_keyframe, text)
@@ -284,7 +293,7 @@ class KeyframePanel(QWidget):
             return
         if seg.last_keyframe:
             shared = sb.held_by_keyframe(index)
-            text = f"Ends on <b>{Path(seg.last_keyframe).name}</b>"
+            text = f"Ends on <b>{short_name(seg.last_keyframe)}</b>"
             text += (f" — segment {index + 2} starts on it, so both generate at once"
                      if shared else "" if last else
                      f" — segment {index + 2} does not start on it yet")
@@ -296,6 +305,7 @@ class KeyframePanel(QWidget):
 
     def _show(self, row: _StillRow, still: str, text: str) -> None:
         row.text.setText(text)
+        row.text.setToolTip(still)
         pix = self._pixmap(still)
         if pix.isNull():
             row.thumb.setPixmap(QPixmap())
@@ -321,3 +331,13 @@ class KeyframePanel(QWidget):
             self._pixmaps[key] = pix
         return pix
 
+
+
+def short_name(path: str, limit: int = 26) -> str:
+    """A still's file name short enough for the dock: the middle gives way (the tooltip has
+    the whole path)."""
+    name = Path(path).name
+    if len(name) <= limit:
+        return name
+    keep = (limit - 1) // 2
+    return f"{name[:keep]}…{name[-keep:]}"

@@ -570,10 +570,12 @@ class MainWindow(QMainWindow):
         else:
             self._set_chip(self.budget_chip, "No budget", "No budget")
             self.budget_chip.setStyleSheet("")
-        links = sum(1 for i, s in enumerate(sb.segments) if s.is_chained and i > 0)
+        held = sum(sb.held_by_keyframe(i) for i in range(len(sb.segments) - 1))
+        links = sum(1 for i in range(1, len(sb.segments)) if sb.waits_on_previous(i))
         length = film_length(sb, self.doc.takes)
         self.timeline_info.setText(f"{plural(len(sb.segments), 'segment')} · {fmt_seconds(length)} s · "
-                                   f"{plural(links, 'chained link')}")
+                                   f"{plural(links, 'chained link')}"
+                                   + (f" · {held} held by keyframes" if held else ""))
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -780,8 +782,9 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         seg_id = self.doc.storyboard.segments[index].id
         trans = menu.addAction("&Transition…")
-        where = self.timeline.canvas.mapToGlobal(self.timeline.canvas.chip_rect(index).bottomLeft()) \
-            if self.timeline.canvas.chip_rect(index) is not None else self.pos()
+        chip = self.timeline.canvas.chip_rect(index)
+        where = self.pos() if chip is None else self.timeline.canvas.mapToGlobal(
+            chip.bottomLeft())
         trans.triggered.connect(lambda _c=False: self._edit_transition(seg_id, where))
         return menu
 

@@ -534,17 +534,17 @@ class TimelineCanvas(QWidget):
         if mode == "keyframe":
             # a keyframe diamond: both shots meet on one still
             path = QPainterPath()
-            path.moveTo(x, y - 8)
-            path.lineTo(x + 8, y)
-            path.lineTo(x, y + 8)
-            path.lineTo(x - 8, y)
+            path.moveTo(x, y - 9)
+            path.lineTo(x + 9, y)
+            path.lineTo(x, y + 9)
+            path.lineTo(x - 9, y)
             path.closeSubpath()
             p.setPen(QPen(theme.surface(), 2))
             p.setBrush(theme.accent())
             p.drawPath(path)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(theme.surface())
-            p.drawEllipse(QPointF(x, y), 2.2, 2.2)
+            p.drawEllipse(QPointF(x, y), 2.5, 2.5)
         elif mode == "chain" or nxt.is_chained:
             # the link mark: two interlocked rings across the boundary
             p.setPen(QPen(theme.accent(), 2))

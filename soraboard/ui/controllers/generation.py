@@ -164,8 +164,8 @@ class GenerationController(QObject):
         if len(chains) == n:
             run = f"{plural(n, 'clip')} in parallel {clip_cost}"
         else:
-            run = (f"{plural(n, 'clip')} {clip_cost}, {len(chains)} at once, the longest "
-                   f"chain {longest} in a row")
+            run = (f"{plural(n, 'clip')} {clip_cost} ({len(chains)} at once, the longest "
+                   f"chain {longest} in a row)")
         rounds = longest * math.ceil(len(chains) / k) if len(chains) > k else longest
         took = "about one clip's time" if rounds == 1 else f"about {rounds} clips' time"
         if len(chains) > k:
