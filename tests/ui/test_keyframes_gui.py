@@ -170,6 +170,24 @@ def test_keyframes_from_the_inspector_to_parallel_generation_and_undo(
     other = frames.fit_to_size(frames.read_image(doc.bundle.resolve(k1)), w, h)
     assert _diff(frames.last_frame(files[0]), other) > 6
 
+    # 4b. Any take's frame as a still: segment 3 ends on a frame of segment 1's take, picked
+    #     in the frame picker and cut in a worker.
+    doc.select([s3])
+    dlg = win.pick_keyframe_from_take(s3, "last", sb.segments[0].chosen_take or "")
+    assert dlg is not None
+    picked = dlg.value()
+    dlg.accept()
+    qtbot.waitUntil(lambda: doc.storyboard.segment(s3).last_keyframe is not None,
+                    timeout=30_000)
+    qtbot.waitUntil(lambda: not win.keyframes.busy(), timeout=10_000)
+    cut = doc.storyboard.segment(s3).last_keyframe
+    assert cut is not None and cut.startswith("media/stills/")
+    assert _diff(frames.read_image(doc.bundle.resolve(cut)),
+                 frames.frame_at(files[0], picked)) < 2
+    assert "Ends on" in panel.last.text.text()
+    doc.undo_stack.undo()
+    assert doc.storyboard.segment(s3).last_keyframe is None
+
     # 5. Undo each step: the three chosen takes, the keyframes for all, the hold of 2→3,
     #    the import. Takes are paid results and stay; the boundary marks follow.
     for _ in range(3):
