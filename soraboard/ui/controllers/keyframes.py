@@ -303,7 +303,7 @@ class KeyframeController(QObject):
 
     def close(self) -> None:
         self.runner.cancel_all()
-        self.runner.wait(30000)
+        self.runner.wait(10000)  # a still asked of a provider is journaled; it may end later
 
     # ------------------------------------------------------------------ files
 
