@@ -259,12 +259,13 @@ class Document(QObject):
             self.takes_changed.emit()
 
     def reload_stills(self) -> None:
-        """Stills were journaled in the bundle since the project was read (a cast sheet):
-        count them in the ledger and the cost strip. Not undoable: they may be paid for.
-        Emits ``takes_changed``, which is what the cost views follow."""
+        """Stills were journaled in the bundle since the project was read (a cast sheet, a
+        keyframe): count them in the ledger and the cost strip. Not undoable: they may be paid
+        for. Emits ``takes_changed``, which is what the cost views follow."""
         stills, _problems = self.bundle.load_stills()
         if stills != self._project.stills:
             self._project.stills = stills
+            self._takes_version += 1
             self.takes_changed.emit()
 
     def takes_of(self, segment_id: str) -> list[Take]:

@@ -92,6 +92,10 @@ ACTIONS: list[ActionSpec] = [
                "generate", "Ctrl+Shift+G", "Generate every segment without a good take"),
     ActionSpec("generate.all", "Generate &All…", "&Generate", "generation.generate_all", "generate", "",
                "Generate every segment again"),
+    ActionSpec("generate.keyframes", "Make &Keyframes for All Boundaries", "&Generate",
+               "keyframes.make_keyframes_for_all", "keyframe", "",
+               "Make a still for every boundary whose shot can end on one: both shots meet on "
+               "it, so they generate in parallel", separator_before=True),
     ActionSpec("generate.cancel_all", "&Cancel All Jobs", "&Generate", "generation.cancel_all", "stop", "",
                "Stop every running job"),
     ActionSpec("export.export", "&Export Film…", "E&xport", "window.export_film", "export", "Ctrl+E",

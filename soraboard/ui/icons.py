@@ -65,6 +65,7 @@ _SHAPES: dict[str, str] = {
     "about": '<circle cx="12" cy="12" r="9"/><path d="M12 16v-5M12 8h.01"/>',
     "key": '<circle cx="8" cy="15" r="4"/><path d="m11 12 9-9M17 6l3 3M15 8l2 2"/>',
     "check": '<path d="M4 12l5 5L20 6"/>',
+    "keyframe": '<path d="M12 3 21 12 12 21 3 12z"/><circle cx="12" cy="12" r="2"/>',
 }
 
 

@@ -50,6 +50,7 @@ from soraboard.ui import theme
 from soraboard.ui.beats import BeatStrip
 from soraboard.ui.cast_panel import CastPanel
 from soraboard.ui.icons import icon
+from soraboard.ui.keyframe_panel import KeyframePanel
 from soraboard.ui.widgets import GrowingTextEdit, Segmented, caption
 from soraboard.workers.thumbnails import ThumbnailService
 
@@ -180,6 +181,8 @@ class SegmentInspector(QScrollArea):
         f.addWidget(self.face_warning)
         self.cast_panel = CastPanel(doc)  # who and what appears (soraboard/ui/cast_panel.py)
         f.addWidget(self.cast_panel)
+        self.keyframes = KeyframePanel(doc)  # first / last frame stills (issue 17.3)
+        f.addWidget(self.keyframes)
 
         f.addWidget(caption("Actions · drag to retime"))
         self.beat_strip = BeatStrip()
@@ -571,7 +574,8 @@ class SegmentInspector(QScrollArea):
         sb = self.doc.storyboard
         chained = seg.is_chained and index > 0
         custom = seg.ref_mode is RefMode.CUSTOM
-        self.ref_box.setVisible(chained or seg.reference_image is not None or custom)
+        # a still to start on is shown by the keyframe section below
+        self.ref_box.setVisible(chained and not custom)
         self.ref_mode.setCurrentIndex(self.ref_mode.findData(seg.ref_mode))
         self.ref_mode.setEnabled(chained or custom)
         self.ref_time.setVisible(seg.ref_mode is RefMode.AT_TIME)

@@ -64,6 +64,7 @@ from soraboard.ui.controllers.edit import EditController
 from soraboard.ui.controllers.files import FilesController
 from soraboard.ui.controllers.generation import LONG_TASK_SECONDS, GenerationController
 from soraboard.ui.controllers.imports import ImportController
+from soraboard.ui.controllers.keyframes import KeyframeController
 from soraboard.ui.controllers.preview import PreviewController
 from soraboard.ui.cost_panel import CostPanel
 from soraboard.ui.frame_picker import FramePickerDialog
@@ -337,7 +338,18 @@ class MainWindow(QMainWindow):
         self.imports.message_cleared.connect(status.clearMessage)
         canvas.files_dropped.connect(self.imports.import_paths)
 
-        for c in (self.files, self.edit, self.generation, self.preview, self.imports):
+        self.keyframes = KeyframeController(doc, get, ask, self)
+        panel = self.inspector.keyframes
+        panel.first_mode_chosen.connect(self.keyframes.set_first_frame_mode)
+        panel.import_requested.connect(self.keyframes.import_still)
+        panel.generate_requested.connect(self.keyframes.generate_still)
+        panel.take_frame_requested.connect(self.pick_keyframe_from_take)
+        panel.last_cleared.connect(self.keyframes.clear_last)
+        self.keyframes.busy_changed.connect(panel.set_busy)
+        canvas.boundary_clicked.connect(self._boundary_menu_at)
+
+        for c in (self.files, self.edit, self.generation, self.preview, self.imports,
+                  self.keyframes):
             c.message.connect(status.showMessage)
 
     @property
@@ -345,7 +357,7 @@ class MainWindow(QMainWindow):
         """Who owns an action's slot: ``ActionSpec.slot`` is ``"owner.method"``."""
         return {"window": self, "undo": self.doc.undo_stack, "files": self.files, "edit": self.edit,
                 "generation": self.generation, "preview": self.preview,
-                "imports": self.imports}
+                "imports": self.imports, "keyframes": self.keyframes}
 
     def _build_actions(self) -> None:
         menus: dict[str, QMenu] = {name: self.menuBar().addMenu(name) for name in MENUS}
@@ -567,10 +579,12 @@ class MainWindow(QMainWindow):
         else:
             self._set_chip(self.budget_chip, "No budget", "No budget")
             self.budget_chip.setStyleSheet("")
-        links = sum(1 for i, s in enumerate(sb.segments) if s.is_chained and i > 0)
+        held = sum(sb.held_by_keyframe(i) for i in range(len(sb.segments) - 1))
+        links = sum(1 for i in range(1, len(sb.segments)) if sb.waits_on_previous(i))
         length = film_length(sb, self.doc.takes)
         self.timeline_info.setText(f"{plural(len(sb.segments), 'segment')} · {fmt_seconds(length)} s · "
-                                   f"{plural(links, 'chained link')}")
+                                   f"{plural(links, 'chained link')}"
+                                   + (f" · {held} held by keyframes" if held else ""))
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -647,6 +661,34 @@ class MainWindow(QMainWindow):
         dlg.open()
         return dlg
 
+    def pick_keyframe_from_take(self, segment_id: str, which: str,
+                                take_id: str) -> FramePickerDialog | None:
+        """Open the frame picker on any take; the picked frame becomes the segment's first
+        or last keyframe still (cut in a worker, one undo step). Returns the open dialog."""
+        take = self.doc.takes.get(take_id)
+        sb = self.doc.storyboard
+        if take is None or not take.usable or take.file is None or \
+                not sb.has_segment(take.segment_id) or not sb.has_segment(segment_id):
+            return None
+        try:
+            path = self._resolved(take.file)
+        except ProjectError as e:
+            self.statusBar().showMessage(str(e), 8000)
+            return None
+        src = sb.segment(take.segment_id)
+        length = clip_length(src, self.doc.takes)
+        index = sb.index_of(segment_id)
+        what = "start" if which == "first" else "end"
+        dlg = FramePickerDialog(self.thumbnails, path, length, max(length - 1 / 30, 0.0),
+                                f"Segment {index + 1} will {what} on this frame of segment "
+                                f"{sb.index_of(src.id) + 1}'s take.", self)
+        dlg.setWindowTitle("Pick the keyframe")
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self.keyframes.use_take_frame(segment_id, which, take_id,
+                                                                   dlg.value()))
+        dlg.open()
+        return dlg
+
     def thumbnail_for(self, segment: Segment) -> QImage | None:
         """A card's picture: the chosen take's frame, else the reference image, else None
         (the card paints the animatic slate)."""
@@ -718,7 +760,45 @@ class MainWindow(QMainWindow):
             chain.setChecked(seg.is_chained)
             chain.toggled.connect(lambda on, sid=seg.id: self.doc.set_field(
                 sid, "continuity", Continuity.CHAIN if on else Continuity.INDEPENDENT))
+        if idx is not None and idx + 1 < len(self.doc.storyboard.segments):
+            menu.addSeparator()
+            self.add_boundary_actions(menu, idx)
         menu.exec(where)
+
+    def add_boundary_actions(self, menu: QMenu, index: int) -> None:
+        """Keyframe actions for the boundary after ``segments[index]``."""
+        sb = self.doc.storyboard
+        seg = sb.segments[index]
+        held = sb.held_by_keyframe(index)
+        ok, why = self.keyframes.last_frame_support(seg)
+        hold = menu.addAction(icon("keyframe"), f"Hold {index + 1}→{index + 2} with a "
+                              "&Keyframe" if not held else
+                              f"Hold {index + 1}→{index + 2} with a New &Keyframe")
+        hold.setEnabled(ok and not self.keyframes.busy())
+        hold.setToolTip(why or "Make a still both shots meet on; they then generate at once")
+        hold.triggered.connect(lambda _c=False, i=index: self.keyframes.hold_boundary(i))
+        if held:
+            release = menu.addAction(icon("link"), f"&Release {index + 1}→{index + 2} "
+                                     "(back to chaining)")
+            release.triggered.connect(lambda _c=False, i=index:
+                                      self.keyframes.release_boundary(i))
+        menu.setToolTipsVisible(True)
+
+    def boundary_menu(self, index: int) -> QMenu:
+        """The menu of the boundary mark after ``segments[index]``: keyframe and transition."""
+        menu = QMenu(self)
+        self.add_boundary_actions(menu, index)
+        menu.addSeparator()
+        seg_id = self.doc.storyboard.segments[index].id
+        trans = menu.addAction("&Transition…")
+        chip = self.timeline.canvas.chip_rect(index)
+        where = self.pos() if chip is None else self.timeline.canvas.mapToGlobal(
+            chip.bottomLeft())
+        trans.triggered.connect(lambda _c=False: self._edit_transition(seg_id, where))
+        return menu
+
+    def _boundary_menu_at(self, index: int, where: QPoint) -> None:
+        self.boundary_menu(index).exec(where)
 
     def show_history(self) -> None:
         dlg = QDialog(self)
@@ -803,6 +883,7 @@ class MainWindow(QMainWindow):
         self.files.close()
         self.cast.close()
         self.generation.close(detach=True, msecs=10000)
+        self.keyframes.close()
         self.preview.close(10000)
         StitchRunner.wait_for_shut_down(10000)
         self.thumbnails.wait(5000)

@@ -92,6 +92,7 @@ class TimelineCanvas(QWidget):
     activated = Signal(str)  #: a card was double-clicked
     add_requested = Signal()
     transition_clicked = Signal(str, QPoint)  #: segment id whose outgoing transition, global pos
+    boundary_clicked = Signal(int, QPoint)  #: boundary after segments[i], global pos (its mark)
     seek_requested = Signal(float)  #: film time
     move_requested = Signal(str, int)  #: segment id, new index
     files_dropped = Signal(list, int)  #: paths, index to insert at
@@ -178,6 +179,36 @@ class TimelineCanvas(QWidget):
         w = QFontMetrics(self._small).horizontalAdvance(label) + 14
         x = LEFT + round(self.layouts[i].end * self.pps)
         return QRect(x - w // 2, TOP + THUMB_H - 9, w, 18)
+
+    def mark_rect(self, i: int) -> QRect | None:
+        """The mark on the boundary after card ``i`` that says how it is held."""
+        if i + 1 >= len(self.layouts):
+            return None
+        x = LEFT + round(self.layouts[i].end * self.pps)
+        y = TOP + THUMB_H // 2
+        return QRect(x - 10, y - 9, 20, 18)
+
+    def boundary_mode(self, i: int) -> str:
+        """``keyframe``, ``chain`` or ``none``, as :func:`soraboard.generation.scheduler.
+        boundary_modes` says it."""
+        sb = self.doc.storyboard
+        return "keyframe" if sb.held_by_keyframe(i) else \
+            "chain" if sb.waits_on_previous(i + 1) else "none"
+
+    def boundary_tooltip(self, i: int) -> str:
+        sb = self.doc.storyboard
+        a, b = i + 1, i + 2
+        mode = self.boundary_mode(i)
+        if mode == "keyframe":
+            name = Path(sb.segments[i].last_keyframe or "").name
+            return (f"Boundary {a}→{b}: held by a shared keyframe ({name}). Shot {a} ends on "
+                    f"the still and shot {b} starts on it, so both generate at once. "
+                    "Click for keyframe actions.")
+        if mode == "chain":
+            return (f"Boundary {a}→{b}: held by chaining. Shot {b} starts on shot {a}'s real "
+                    f"last frame, so it waits for that clip. Click to hold it with a keyframe.")
+        return (f"Boundary {a}→{b}: not held. Shot {b} is a new shot; nothing makes the two "
+                "meet. Click to hold it with a keyframe.")
 
     @staticmethod
     def _chip_text(kind: TransitionType, duration: float) -> str:
@@ -498,13 +529,35 @@ class TimelineCanvas(QWidget):
         seg = sb.segments[i]
         nxt = sb.segments[i + 1]
         x = self.x_of(self.layouts[i].end)
-        if nxt.is_chained:
+        y = TOP + THUMB_H / 2
+        mode = self.boundary_mode(i)
+        if mode == "keyframe":
+            # a keyframe diamond: both shots meet on one still
+            path = QPainterPath()
+            path.moveTo(x, y - 9)
+            path.lineTo(x + 9, y)
+            path.lineTo(x, y + 9)
+            path.lineTo(x - 9, y)
+            path.closeSubpath()
+            p.setPen(QPen(theme.surface(), 2))
+            p.setBrush(theme.accent())
+            p.drawPath(path)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.surface())
+            p.drawEllipse(QPointF(x, y), 2.5, 2.5)
+        elif mode == "chain" or nxt.is_chained:
             # the link mark: two interlocked rings across the boundary
-            y = TOP + THUMB_H / 2
             p.setPen(QPen(theme.accent(), 2))
             p.setBrush(theme.surface())
             p.drawRoundedRect(QRectF(x - 9, y - 5, 11, 10), 5, 5)
             p.drawRoundedRect(QRectF(x - 2, y - 5, 11, 10), 5, 5)
+        else:
+            # not held: an open ring, struck through
+            grey = theme.waiting()
+            p.setPen(QPen(grey, 1.5))
+            p.setBrush(theme.surface())
+            p.drawEllipse(QPointF(x, y), 5.5, 5.5)
+            p.drawLine(QPointF(x - 4, y + 4), QPointF(x + 4, y - 4))
         p.setFont(self._small)
         bg = theme.mix(theme.surface(), theme.text(), 0.12)
         p.setPen(QPen(theme.card_border(), 1))
@@ -524,6 +577,13 @@ class TimelineCanvas(QWidget):
 
     # ------------------------------------------------------------------ interaction
 
+    def _mark_at(self, pos: QPoint) -> int | None:
+        for i in range(len(self.layouts) - 1):
+            mark = self.mark_rect(i)
+            if mark is not None and mark.contains(pos):
+                return i
+        return None
+
     def _chip_at(self, pos: QPoint) -> int | None:
         for i in range(len(self.layouts) - 1):
             chip = self.chip_rect(i)
@@ -542,6 +602,12 @@ class TimelineCanvas(QWidget):
             return
         if pos.y() < RULER_H:
             self.seek_requested.emit(self.time_at(pos.x()))
+            return
+        mark = self._mark_at(pos)
+        if mark is not None:
+            rect = self.mark_rect(mark)
+            assert rect is not None
+            self.boundary_clicked.emit(mark, self.mapToGlobal(rect.bottomLeft()))
             return
         chip = self._chip_at(pos)
         if chip is not None:
@@ -584,12 +650,16 @@ class TimelineCanvas(QWidget):
                 self.update()
             return
         chip = self._chip_at(pos)
+        mark = self._mark_at(pos)
         over_card = self.card_at(pos)
-        if chip is not None or self.add_rect().contains(pos) or pos.y() < RULER_H:
+        if chip is not None or mark is not None or self.add_rect().contains(pos) \
+                or pos.y() < RULER_H:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             self.unsetCursor()
-        if over_card is not None:
+        if mark is not None:
+            self.setToolTip(self.boundary_tooltip(mark))
+        elif over_card is not None:
             st = self.doc.statuses()[over_card.index]
             self.setToolTip(self._tooltip(over_card.index, st.describe()))
         elif chip is not None:
@@ -637,6 +707,10 @@ class TimelineCanvas(QWidget):
             self.activated.emit(card.segment_id)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        mark = self._mark_at(event.pos())
+        if mark is not None:
+            self.boundary_clicked.emit(mark, event.globalPos())
+            return
         card = self.card_at(event.pos())
         if card is None:
             self.doc.select([])

@@ -3,7 +3,9 @@ progress, explain failures, and say when a batch has finished."""
 
 from __future__ import annotations
 
+import math
 import time
+from decimal import Decimal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -11,6 +13,7 @@ from soraboard.catalog.cost import Amount, fmt_usd, segment_cost
 from soraboard.catalog.validate import blocking_problems
 from soraboard.document import Document
 from soraboard.generation.factory import make_backend
+from soraboard.generation.scheduler import critical_path, describe_boundaries
 from soraboard.model.status import SegmentState
 from soraboard.model.take import Take
 from soraboard.model.timing import fmt_duration
@@ -126,8 +129,8 @@ class GenerationController(QObject):
         now, later = [], []
         for sid in segment_ids:
             i = sb.index_of(sid)
-            seg = sb.segments[i]
-            if seg.is_chained and i > 0 and sb.segments[i - 1].id in wanted:
+            # as the scheduler decides: a boundary held by a keyframe does not wait
+            if sb.waits_on_previous(i) and sb.segments[i - 1].id in wanted:
                 later.append(f"{i + 1} after {i}")
             else:
                 now.append(str(i + 1))
@@ -139,6 +142,36 @@ class GenerationController(QObject):
             parts.append(f"In sequence, each from the last frame of the one before: "
                          f"{', '.join(later)}.")
         return " ".join(parts)
+
+    def keyframe_text(self, segment_ids: list[str], clips: Amount, free: bool) -> str | None:
+        """When keyframe stills hold boundaries of the run: what the stills cost, and that
+        the clips then run at once — "5 stills $0.20, then 5 clips in parallel $6.00 — about
+        one clip's time" — with the CLI's line on each boundary's mode. None otherwise."""
+        sb = self.doc.storyboard
+        held = describe_boundaries(sb, segment_ids)
+        if held is None:
+            return None
+        wanted = set(segment_ids)
+        stills = {p for s in sb.segments if s.id in wanted
+                  for p in (s.first_keyframe, s.last_keyframe) if p}
+        spent = sum((r.cost_value or Decimal(0) for r in self.doc.project.stills.values()
+                     if r.file in stills), Decimal(0))
+        chains = critical_path(sb, segment_ids)
+        longest = max((len(c) for c in chains), default=0)
+        k = max(self.settings().concurrency, 1)
+        clip_cost = fmt_usd(Decimal(0)) if free else clips.describe()
+        n = len(segment_ids)
+        if len(chains) == n:
+            run = f"{plural(n, 'clip')} in parallel {clip_cost}"
+        else:
+            run = (f"{plural(n, 'clip')} {clip_cost} ({len(chains)} at once, the longest "
+                   f"chain {longest} in a row)")
+        rounds = longest * math.ceil(len(chains) / k) if len(chains) > k else longest
+        took = "about one clip's time" if rounds == 1 else f"about {rounds} clips' time"
+        if len(chains) > k:
+            took += f" (up to {k} at once)"
+        head = f"{plural(len(stills), 'still')} {fmt_usd(spent)}, then " if stills else ""
+        return f"{head}{run} — {took}.\n{held[0].upper()}{held[1:]}."
 
     def generate(self, segment_ids: list[str], confirm: bool = True) -> bool:
         """Ask (what runs, with which provider, for how much; over budget), then start."""
@@ -166,6 +199,9 @@ class GenerationController(QObject):
             numbers = ", ".join(str(sb.index_of(i) + 1) for i in ids)
             text = (f"Generate {plural(len(ids), 'segment')} ({numbers}) with {provider} for "
                     f"{cost_text}.\n\n{self.plan_text(ids)}")
+            keyframes = self.keyframe_text(ids, amount, free)
+            if keyframes:
+                text += f"\n\n{keyframes}"
             if not self.ask.confirm("Generate", text):
                 return False
         if not free and rep.remaining is not None and amount.known > rep.remaining:
