@@ -42,6 +42,7 @@ _COMMAND_MODULES = (
     "soraboard.generation.commands",
     "soraboard.generation.voiceover_commands",
     "soraboard.stitch.commands",
+    "soraboard.bridge_command",
     "soraboard.imports.commands",
     "soraboard.planner.commands",
     "soraboard.selftest",

@@ -15,6 +15,7 @@ what the boundary is meant to be:
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -146,10 +147,14 @@ def judge(score: float, transition: str, chained: bool,
     return "ok", f"A clean cut to a new shot ({pct}).", None
 
 
-def seams_of_plan(plan: ExportPlan, chained: list[bool], ffmpeg: FFmpeg) -> list[Seam]:
-    """Score every boundary of a plan (slates give a ``missing`` verdict)."""
+def seams_of_plan(plan: ExportPlan, chained: list[bool], ffmpeg: FFmpeg,
+                  only: Collection[int] | None = None) -> list[Seam]:
+    """Score every boundary of a plan (slates give a ``missing`` verdict), or only the
+    boundaries ``only`` (indices, as :attr:`Seam.index`)."""
     out: list[Seam] = []
     for j in plan.joins:
+        if only is not None and j.index not in only:
+            continue
         a, b = plan.sources[j.index], plan.sources[j.index + 1]
         kind = "cut" if j.is_cut else f"{j.type.label.lower()} {plan.format.seconds(j.frames):g} s"
         ta, tb = _frame_time(a, last=True), _frame_time(b, last=False)
@@ -165,15 +170,17 @@ def seams_of_plan(plan: ExportPlan, chained: list[bool], ffmpeg: FFmpeg) -> list
     return out
 
 
-def seam_report(project: Project, ffmpeg: FFmpeg | None = None) -> list[Seam]:
-    """The seam report of a project's chosen takes, one :class:`Seam` per boundary."""
+def seam_report(project: Project, ffmpeg: FFmpeg | None = None,
+                only: Collection[int] | None = None) -> list[Seam]:
+    """The seam report of a project's chosen takes, one :class:`Seam` per boundary (or per
+    boundary in ``only``: a bridge re-scores just the seams it mended)."""
     from soraboard.stitch.export import probe_takes
 
     ff = ffmpeg or find_ffmpeg()
     files, probes, _ = probe_takes(project, ff)
     plan = build_plan(project.storyboard, project.takes, files, probes, PREVIEW,
                       allow_slates=True)
-    return seams_of_plan(plan, [s.is_chained for s in project.storyboard.segments], ff)
+    return seams_of_plan(plan, [s.is_chained for s in project.storyboard.segments], ff, only)
 
 
 def format_report(seams: list[Seam]) -> str:

@@ -56,12 +56,16 @@ PRESET_TITLES = {
     PresetName.FINAL: "Final",
     PresetName.PREVIEW: "Preview",
 }
+#: seam verdicts that offer a Bridge… button (a seamless one needs none, a missing one has no take)
+BRIDGEABLE = ("jump", "ok")
 VERDICT_COLORS = {"seamless": theme.DONE, "ok": None, "jump": theme.FAILED, "missing": theme.STALE}
 
 
 class ExportDialog(QDialog):
     #: title, text, is_warning — an export ended after a while (the window may notify)
     ended = Signal(str, str, bool)
+    #: id of the segment before a seam whose Bridge… button was clicked (issue 17.6)
+    bridge_requested = Signal(str)
 
     def __init__(self, project: Project, thumbnails: ThumbnailService,
                  parent: QWidget | None = None) -> None:
@@ -322,11 +326,23 @@ class ExportDialog(QDialog):
                 style += f" background: {theme.mix(theme.surface(), theme.text(), 0.15).name()};"
             pill.setStyleSheet(style)
             grid.addWidget(pill, r, 3, Qt.AlignmentFlag.AlignTop)
+            if seam.verdict in BRIDGEABLE:
+                grid.addWidget(self._bridge_button(seam), r, 4, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(2, 1)
         if not seams:
             grid.addWidget(QLabel("One segment: no seams."), 0, 0)
         self._replace_seams(host)
         self._fill_frames()
+
+    def _bridge_button(self, seam: Seam) -> QPushButton:
+        before = self.project.storyboard.segments[seam.index]
+        btn = QPushButton("Bridge…")
+        btn.setObjectName(f"bridge_{seam.index}")
+        btn.setToolTip(f"Make segment {seam.index + 2} start on the real last frame of "
+                       f"segment {seam.index + 1}: regenerate it, or insert a short bridge "
+                       "clip — priced before it runs; the current takes are kept")
+        btn.clicked.connect(lambda _checked=False, sid=before.id: self.bridge_requested.emit(sid))
+        return btn
 
     _waiting_for_frames = False
     export_started = 0.0  #: monotonic time the running or last export started

@@ -907,9 +907,17 @@ class MainWindow(QMainWindow):
             return
         self.export_dialog = ExportDialog(self.doc.snapshot(), self.thumbnails, self)
         self.export_dialog.ended.connect(self._on_export_ended)
+        self.export_dialog.bridge_requested.connect(self._on_bridge_requested)
         self.export_dialog.show()
 
     export_dialog: Any = None
+
+    def _on_bridge_requested(self, segment_id: str) -> None:
+        """A Bridge… button of the seam report: the dialog's report is about to be out of
+        date, so it closes; the generation controller asks, edits and generates."""
+        if self.export_dialog is not None and self.export_dialog.job is None:
+            self.export_dialog.close()
+        self.generation.bridge(segment_id)
 
     def _on_export_ended(self, title: str, text: str, warning: bool) -> None:
         dlg = self.export_dialog

@@ -249,6 +249,48 @@ class GenerationController(QObject):
     def retry(self, segment_id: str) -> None:
         self.generate([segment_id], confirm=False)
 
+    def bridge(self, segment_id: str, insert: bool = False) -> bool:
+        """Bridge the seam after ``segment_id`` (issue 17.6): say the mode and the price,
+        and on a yes apply the edit as one undo step and generate the new take (the old
+        takes stay). The seam's frames are read here, on the GUI thread: three frames of
+        short clips, a fraction of a second."""
+        from soraboard.generation.bridge import BridgeError, plan_bridge
+
+        sb = self.doc.storyboard
+        if not sb.has_segment(segment_id):
+            self.ask.warn("Cannot bridge", "That segment was deleted since the seam report.")
+            return False
+        jobs = self.job_manager()
+        if jobs is None:
+            return False
+        # the OpenAI Videos request shape carries a first frame only (see openai_backend)
+        carries = getattr(jobs.backend, "dialect", None) != "openai"
+        try:
+            plan = plan_bridge(self.doc.bundle, sb, self.doc.takes, self.doc.catalog,
+                               sb.index_of(segment_id), carries_last_frame=carries)
+        except BridgeError as e:
+            self.ask.warn("Cannot bridge", str(e))
+            return False
+        except (ValueError, OSError) as e:  # a frame that cannot be read
+            self.ask.warn("Cannot bridge", f"Cannot read the frames at the seam: {e}")
+            return False
+        s = self.settings()
+        price = plan.cost.amount.describe()
+        cost_text = (f"$0.00 — animatic clips are free (est. {price} with a paid provider)"
+                     if s.provider is None else f"est. {price}")
+        provider = s.provider or "the animatic backend (offline, $0)"
+        if not self.ask.confirm("Bridge the seam",
+                                f"{plan.describe()}.\n\nGenerate it with {provider} for "
+                                f"{cost_text}. The current takes are kept."):
+            return False
+        self.doc.apply(plan.edit)
+        self.doc.select([plan.target_id])
+        if not self.generate([plan.target_id], confirm=False):
+            self.message.emit("The bridge is set up; generate the segment when ready "
+                              "(or undo it)", 8000)
+            return False
+        return True
+
     # ------------------------------------------------ creates whose outcome is unknown
 
     def check_again(self, take_id: str) -> None:
