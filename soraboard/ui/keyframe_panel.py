@@ -255,13 +255,12 @@ class KeyframePanel(QWidget):
             where = {RefMode.LAST: "its last frame", RefMode.SHARPEST: "the sharpest of its "
                      "last frames", RefMode.AT_TIME: "the frame picked above"}.get(
                 seg.ref_mode, "its last frame")
-            row.thumb.setPixmap(QPixmap())
-            row.thumb.setText("chained")
-            row.text.setText(f"Starts on segment {index}'s take, {where} (see the reference "
-                             "frame above); waits for that clip.")
+            # the reference-frame box above already shows that frame: no second, empty one
+            row.thumb.hide()
+            row.text.setText(f"{where[0].upper()}{where[1:]} of segment {index}'s take, shown "
+                             "above. Import or generate a still to start on it instead.")
         else:
-            row.thumb.setPixmap(QPixmap())
-            row.thumb.setText("none")
+            row.thumb.hide()
             row.text.setText("A new shot: the model starts from the prompt alone.")
 
     def _refresh_last(self, index: int, seg: Segment) -> None:
@@ -282,8 +281,7 @@ class KeyframePanel(QWidget):
         if not ok:
             why = (f"{seg.model} is not in the catalog" if spec is None else
                    f"{spec.id} has no last-frame input")
-            row.thumb.setPixmap(QPixmap())
-            row.thumb.setText("—")
+            row.thumb.hide()
             row.text.setText(f"<span style='color:{theme.STALE.name()}'>Cannot end on a "
                              f"still: {why}.</span> Pick a model with last-frame input "
                              "(Veo 3.1, Seedance) to hold this boundary with a keyframe.")
@@ -299,11 +297,11 @@ class KeyframePanel(QWidget):
                      f" — segment {index + 2} does not start on it yet")
             self._show(row, seg.last_keyframe, text)
         else:
-            row.thumb.setPixmap(QPixmap())
-            row.thumb.setText("free")
+            row.thumb.hide()
             row.text.setText("Ends wherever the model takes it.")
 
     def _show(self, row: _StillRow, still: str, text: str) -> None:
+        row.thumb.show()
         row.text.setText(text)
         row.text.setToolTip(still)
         pix = self._pixmap(still)

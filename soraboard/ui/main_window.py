@@ -782,6 +782,16 @@ class MainWindow(QMainWindow):
                                      "(back to chaining)")
             release.triggered.connect(lambda _c=False, i=index:
                                       self.keyframes.release_boundary(i))
+        # mend a seam that jumps: the same as the seam report's Bridge… (issue 17.6)
+        bridge = menu.addAction(icon("generate"), f"&Bridge the Seam {index + 1}→{index + 2}…")
+        nxt = sb.segments[index + 1]
+        have_takes = seg.chosen_take in self.doc.takes and nxt.chosen_take in self.doc.takes
+        bridge.setEnabled(have_takes)
+        bridge.setToolTip(
+            "Regenerate the next shot between the two real frames (or insert a short bridge "
+            "clip); priced before it runs, the old takes stay" if have_takes else
+            "Both shots need a take first")
+        bridge.triggered.connect(lambda _c=False, sid=seg.id: self.generation.bridge(sid))
         menu.setToolTipsVisible(True)
 
     def boundary_menu(self, index: int) -> QMenu:

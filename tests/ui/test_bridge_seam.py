@@ -102,3 +102,28 @@ def test_the_window_closes_the_report_and_asks_before_bridging(
     assert win.generation.active_segments() == []
     win.generation.close(detach=False)
     win.thumbnails.wait()
+
+
+def test_the_timeline_boundary_menu_bridges_too(
+        qtbot: QtBot, tmp_path: Path, no_modal_dialogs: list[str]) -> None:
+    from soraboard.ui.main_window import MainWindow
+
+    doc = Document(_jump(tmp_path))
+    original = doc.storyboard
+    win = MainWindow(doc, Settings(autosave_seconds=0))
+    qtbot.addWidget(win)
+    win.show()
+    menu = win.boundary_menu(0)
+    bridge = next(a for a in menu.actions() if a.text().startswith("&Bridge the Seam 1→2"))
+    assert bridge.isEnabled()
+    bridge.trigger()
+    # it asks with the mode and the price (the fixture's message box says no): nothing changes
+    assert any(s.startswith("question: Bridge the seam: Bridge 1 → 2") for s in no_modal_dialogs)
+    assert doc.storyboard == original and doc.undo_stack.count() == 0
+
+    # a shot without a take cannot be bridged yet: the action says why
+    doc.set_field(doc.storyboard.segments[1].id, "chosen_take", None)
+    bridge = next(a for a in win.boundary_menu(0).actions() if "Bridge" in a.text())
+    assert not bridge.isEnabled() and "need a take" in bridge.toolTip()
+    win.generation.close(detach=False)
+    win.thumbnails.wait()
