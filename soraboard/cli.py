@@ -199,9 +199,13 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    sb, takes, warnings = _open(args.project)
-    _warn(warnings)
-    problems = validate(sb, _catalog(), takes)
+    try:
+        project = load_project(args.project)
+    except ProjectError as e:
+        raise CliError(str(e)) from None
+    sb, takes = project.storyboard, project.takes
+    _warn(project.warnings)
+    problems = validate(sb, _catalog(), takes, project.stills)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     for p in problems:
         print(one_line(str(p)))

@@ -15,7 +15,7 @@ from soraboard.catalog.cost import estimate, fmt_usd
 from soraboard.model.dialogue import dialogue_problems
 from soraboard.model.prompt import compose_prompt
 from soraboard.model.storyboard import RefMode, Segment, Storyboard
-from soraboard.model.take import Take, TakeSource, chosen_take
+from soraboard.model.take import StillRecord, Take, TakeSource, chosen_take
 from soraboard.model.timing import beat_problems, clip_length, fmt_seconds, used_duration
 
 
@@ -49,8 +49,10 @@ def validate(
     sb: Storyboard,
     catalog: Catalog | None = None,
     takes: Mapping[str, Take] | None = None,
+    stills: Mapping[str, StillRecord] | None = None,
 ) -> list[Problem]:
-    """Every problem with the storyboard, in segment order, storyboard-wide ones last."""
+    """Every problem with the storyboard, in segment order, storyboard-wide ones last.
+    ``stills`` (the bundle's still records) count in the budget check, as in the estimate."""
     catalog = catalog if catalog is not None else default_catalog()
     takes = takes or {}
     problems: list[Problem] = []
@@ -155,7 +157,7 @@ def validate(
             f"{' and '.join(names)} {verb} retired upstream on {date}; only a gateway that "
             "still routes these names can make them — or rehearse for free with the animatic "
             "backend", field="model", severity=Severity.WARNING))
-    report = estimate(sb, catalog, takes)
+    report = estimate(sb, catalog, takes, stills=stills)
     if report.budget is not None and report.estimate.known > report.budget:
         problems.append(Problem(
             f"the estimate {fmt_usd(report.estimate.known)} is over the budget "

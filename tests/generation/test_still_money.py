@@ -72,6 +72,21 @@ def test_generate_s_budget_check_counts_the_stills() -> None:
     assert "keyframe stills took $0.08" in guard.describe()
 
 
+def test_validate_s_budget_warning_counts_the_stills_the_film_uses() -> None:
+    from soraboard.catalog.validate import validate
+
+    # the film's three 2 s clips ($0.60) and the still holding boundary 1 ($0.042)
+    sb = replace(keyframed(3, {0}, model="test-keyframes"), budget="0.62")
+    stills = {r.id: r for r in (record(1, "done", "0.042", "media/stills/k0.png"),)}
+
+    def over(problems: list[object]) -> list[str]:
+        return [str(p) for p in problems if "over the budget" in str(p)]
+
+    assert over(validate(sb, default_catalog())) == []  # the clips alone fit
+    assert over(validate(sb, default_catalog(), stills=stills)) == [
+        "Storyboard: the estimate $0.64 is over the budget $0.62 by $0.02"]
+
+
 class _Refusing(OfflineStills):
     """A still backend that sees its record journaled, then refuses (as a provider may)."""
 
