@@ -114,6 +114,7 @@ class StillTakesDialog(QDialog):
         self.doc = doc
         self.segment_id, self.which = segment_id, which
         self._records: list[StillRecord] = []
+        self._in_use: str | None = None
         self._busy = False
         self._full: dict[str, QPixmap] = {}  # stills never change: a file is never rewritten
         self.setMinimumSize(720, 560)
@@ -233,11 +234,14 @@ class StillTakesDialog(QDialog):
                              f" · {frame}</b><span style='color:"
                              f"{theme.secondary_text().name()}'>{html.escape(where)}</span>")
         records = self.doc.stills_for(self.segment_id, self.which)
+        in_use = current_still(sb, self.segment_id, self.which)
+        if (records, in_use) == (self._records, self._in_use) and self.strip.count():
+            self._update_buttons()  # typing in the inspector: the strip stays as it is
+            return
         keep = [r.id for r in self.selected()]
         current_id = self._records[self.strip.currentRow()].id \
             if 0 <= self.strip.currentRow() < len(self._records) else None
-        in_use = current_still(sb, self.segment_id, self.which)
-        self._records = records
+        self._records, self._in_use = records, in_use
         self.strip.blockSignals(True)
         self.strip.clear()
         for n, r in enumerate(records, 1):

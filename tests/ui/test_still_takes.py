@@ -201,6 +201,12 @@ def test_a_frame_not_held_keeps_its_neighbour_and_a_frame_with_nothing_made_gene
     doc = win.doc
     s1, s2, _s3 = (s.id for s in doc.storyboard.segments)
     win.keyframes.ask = ScriptedAsk()
+    # a chooser opened and closed before the work starts is gone, and nothing calls it
+    closed = win.show_still_takes(s2, "first")
+    assert "No still has been made" in closed.preview.text()
+    closed.close()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert _dialogs(win, StillTakesDialog) == []
     # nothing made for segment 2's first frame: Regenerate makes its boundary's still
     assert doc.stills_for(s2, "first") == []
     assert win.keyframes.regenerate_still(s2, "first")
