@@ -26,7 +26,7 @@ from soraboard.model import edits
 from soraboard.model.edits import Edit, EditError
 from soraboard.model.status import SegmentStatus, storyboard_status
 from soraboard.model.storyboard import Character, Segment, Storyboard, StyleBible, Transition
-from soraboard.model.take import Take
+from soraboard.model.take import StillRecord, Take
 from soraboard.storage.atomic import atomic_write_json
 from soraboard.storage.bundle import Bundle, Project, load_project, read_json_file
 from soraboard.storage.codec import storyboard_from, storyboard_to_dict
@@ -241,6 +241,20 @@ class Document(QObject):
     def choose_take(self, segment_id: str, take_id: str | None) -> None:
         if self.storyboard.segment(segment_id).chosen_take != take_id:
             self.apply(edits.choose_take(self.storyboard, segment_id, take_id))
+
+    def choose_still(self, segment_id: str, which: str, still: str) -> None:
+        """Make ``still`` the segment's first or last frame (both shots of a held boundary
+        follow), one undo step; nothing happens when it is already the one."""
+        from soraboard.model.still_slots import current_still
+
+        if current_still(self.storyboard, segment_id, which) != still:
+            self.apply(edits.choose_still(self.storyboard, segment_id, which, still))
+
+    def stills_for(self, segment_id: str, which: str) -> list[StillRecord]:
+        """The stills made for the segment's first or last frame, oldest first."""
+        from soraboard.model.still_slots import stills_for
+
+        return stills_for(self.storyboard, self._project.stills, segment_id, which)
 
     # ------------------------------------------------------------------ takes (not undoable)
 

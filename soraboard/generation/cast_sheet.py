@@ -85,7 +85,8 @@ def make_sheet(bundle: Bundle, entry: Character, style: StyleBible, backend: Sti
         dest = bundle.media_dir / "cast" / f"{safe or 'entry'}-{n + 1}-{tag}.png"
         record = StillRecord(new_still_id(), backend.name, model, SHEET_SIZE, prompt,
                              cost=None if cost_each is None else str(cost_each),
-                             file=bundle.relative(dest), created_at=time.time())
+                             file=bundle.relative(dest), created_at=time.time(),
+                             role="cast", cast=(entry.name.strip(),), api_size=api_size)
         bundle.write_still(record)  # before anything is sent: a crash leaves "possibly billed"
         try:
             still = backend.make(request, dest)

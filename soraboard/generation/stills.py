@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import openai
 
     from soraboard.model.storyboard import Storyboard
+    from soraboard.model.take import StillRecord
     from soraboard.storage.bundle import Bundle
 
 
@@ -47,6 +48,9 @@ class StillRequest:
     references: tuple[Path, ...] = ()
     cast: tuple[str, ...] = ()  #: names of who and what appears (the placeholder shows them)
     api_size: str | None = None
+    #: which still of its slot this is (0: the first): never sent, but the placeholder shows
+    #: it, so the stills of one slot can be told apart offline as an image model's can
+    variant: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,8 @@ class OfflineStills:
         w, h = parse_size(request.size)
         digest = hashlib.sha256(request.prompt.encode("utf-8")).digest()
         image = np.zeros((h, w, 3), np.uint8)
-        image[:] = tuple(30 + digest[i] % 80 for i in range(3))
+        image[:] = tuple(30 + (digest[i] + 37 * request.variant * (i + 1)) % 80
+                         for i in range(3))
         scale = max(h / 720, 0.3)
         lines = textwrap.wrap(request.prompt.strip() or "(no prompt)", 48)[:6]
         if request.cast:
@@ -173,6 +178,10 @@ class OfflineStills:
             cv2.putText(image, line, (int(w * 0.08), y), cv2.FONT_HERSHEY_SIMPLEX, scale,
                         (235, 235, 235), max(int(2 * scale), 1), cv2.LINE_AA)
             y += step
+        if request.variant:
+            cv2.putText(image, f"#{request.variant + 1}", (int(w * 0.08), int(h * 0.9)),
+                        cv2.FONT_HERSHEY_SIMPLEX, scale * 1.4, (235, 235, 235),
+                        max(int(3 * scale), 1), cv2.LINE_AA)
         return _save(image, request, dest)
 
 
@@ -188,12 +197,10 @@ def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBac
     path. Apply :func:`soraboard.model.edits.hold_boundary` with it to use it. ``spec``
     (the catalog's entry for ``model``) picks the size to ask for; ``cost`` is what the
     still costs (None: unknown), journaled in ``stills/<id>.json`` before the image model
-    is called and updated with its answer, so the ledger counts it."""
-    import hashlib
-    import time
-
+    is called and updated with its answer, so the ledger counts it. The record names the
+    boundary (its slot) and keeps the whole request, so :func:`regenerate_still` can ask
+    for it again."""
     from soraboard.model.prompt import keyframe_prompt
-    from soraboard.model.take import StillRecord, new_still_id
 
     seg, nxt = sb.segments[index], sb.segments[index + 1]
     prompt = keyframe_prompt(sb, index)
@@ -203,14 +210,62 @@ def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBac
     if spec is not None and spec.reference_images < len(images):
         images = images[:spec.reference_images]  # the first ones: the shot's own cast first
     api_size = None if spec is None else spec.nearest_size(*parse_size(nxt.size))
-    request = StillRequest(prompt, model, nxt.size,
-                           references=tuple(bundle.resolve(p) for p in images), cast=cast,
-                           api_size=api_size)
-    tag = hashlib.sha256(f"{backend.name}|{model}|{prompt}|{nxt.size}|{images}".encode())
-    dest = bundle.media_dir / "stills" / f"{seg.id}-{nxt.id}-{tag.hexdigest()[:8]}.png"
-    record = StillRecord(new_still_id(), backend.name, model, nxt.size, prompt,
-                         cost=None if cost is None else str(cost), file=bundle.relative(dest),
-                         created_at=time.time())
+    record = _still_record(backend, model, nxt.size, prompt, cost, role="boundary",
+                           segment_id=seg.id, next_segment_id=nxt.id, references=images,
+                           cast=cast, api_size=api_size)
+    return _make_journaled(bundle, backend, record, _variant(bundle, record)).file or ""
+
+
+def regenerate_still(bundle: Bundle, source: StillRecord, backend: StillBackend,
+                     cost: Decimal | None = None) -> StillRecord:
+    """Ask for ``source``'s still again: the same prompt, model, size and references, for the
+    same slot, into a new file with a new record (journaled before the image model is
+    called, like every still). ``source`` and its file stay as they are: a slot keeps
+    every still made for it. Returns the new record (status ``done``); raises as the backend
+    does, leaving the failed record in the ledger."""
+    record = _still_record(backend, source.model, source.size, source.prompt, cost,
+                           role=source.role, segment_id=source.segment_id,
+                           next_segment_id=source.next_segment_id,
+                           references=source.references, cast=source.cast,
+                           api_size=source.api_size)
+    return _make_journaled(bundle, backend, record, _variant(bundle, record))
+
+
+def _still_record(backend: StillBackend, model: str, size: str, prompt: str,
+                  cost: Decimal | None, **slot: Any) -> StillRecord:
+    import time
+
+    from soraboard.model.take import StillRecord, new_still_id
+
+    return StillRecord(new_still_id(), backend.name, model, size, prompt,
+                       cost=None if cost is None else str(cost), created_at=time.time(),
+                       **slot)
+
+
+def _variant(bundle: Bundle, record: StillRecord) -> int:
+    """How many stills were asked for the same slot before ``record``."""
+    if record.role is None:
+        return 0
+    known, _warnings = bundle.load_stills()
+    return sum(1 for r in known.values() if r.id != record.id and r.role == record.role
+               and (r.segment_id, r.next_segment_id) == (record.segment_id,
+                                                         record.next_segment_id))
+
+
+def _make_journaled(bundle: Bundle, backend: StillBackend, record: StillRecord,
+                    variant: int = 0) -> StillRecord:
+    """Journal ``record``, make its still into ``media/stills/`` under a name of its own
+    (never another still's file), record the answer; the done record is returned."""
+    import hashlib
+
+    tag = hashlib.sha256(f"{backend.name}|{record.model}|{record.prompt}|{record.size}|"
+                         f"{record.references}".encode()).hexdigest()[:8]
+    stem = "-".join(p for p in (record.segment_id, record.next_segment_id) if p) or "still"
+    dest = bundle.media_dir / "stills" / f"{stem}-{tag}-{record.id.removeprefix('still_')}.png"
+    record = record.with_changes(file=bundle.relative(dest))
+    request = StillRequest(record.prompt, record.model, record.size,
+                           references=tuple(bundle.resolve(p) for p in record.references),
+                           cast=record.cast, api_size=record.api_size, variant=variant)
     bundle.write_still(record)  # before anything is sent: a crash leaves "possibly billed"
     try:
         made = backend.make(request, dest)
@@ -220,6 +275,7 @@ def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBac
                   "not_downloaded" if isinstance(e, DownloadFailed) else "failed")
         bundle.write_still(record.with_changes(status=status, error=str(e)[:500]))
         raise
-    bundle.write_still(record.with_changes(status="done", sha256=made.sha256,
-                                           file=bundle.relative(made.path)))
-    return bundle.relative(made.path)
+    done = record.with_changes(status="done", sha256=made.sha256,
+                               file=bundle.relative(made.path))
+    bundle.write_still(done)
+    return done

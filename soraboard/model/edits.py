@@ -296,6 +296,34 @@ def hold_boundary(sb: Storyboard, index: int, still: str | None) -> Edit:
     return Macro(tuple(edits), label="Hold boundary with a keyframe")
 
 
+def choose_still(sb: Storyboard, segment_id: str, which: str, still: str) -> Edit:
+    """Make ``still`` (bundle-relative) the segment's ``which`` (``"first"`` or ``"last"``)
+    frame, one undo step. On a side held by a shared keyframe both shots take it, so the
+    boundary stays held. The stills themselves are never touched (they may be paid for)."""
+    i = _require(sb, segment_id)
+    if which not in ("first", "last"):
+        raise EditError(f"a segment has a first and a last frame, not {which!r}")
+    label = "Choose still"
+    b = i - 1 if which == "first" else i
+    if sb.held_by_keyframe(b):
+        held = hold_boundary(sb, b, still)
+        assert isinstance(held, Macro)
+        return replace(held, label=label)
+    if which == "last":
+        return set_segment_field(sb, segment_id, "last_keyframe", still, label)
+    return set_segment_fields_labelled(sb, segment_id, label, reference_image=still,
+                                       ref_mode=RefMode.CUSTOM)
+
+
+def set_segment_fields_labelled(sb: Storyboard, segment_id: str, label: str,
+                                **values: Any) -> Edit:
+    """The fields of one segment that change, in one undo step named ``label``."""
+    seg = sb.segments[_require(sb, segment_id)]
+    edits = tuple(set_segment_field(sb, segment_id, f, v, label) for f, v in values.items()
+                  if getattr(seg, f) != v)
+    return edits[0] if len(edits) == 1 else Macro(edits, label=label)
+
+
 def set_transition(sb: Storyboard, segment_id: str, transition: Transition) -> Edit:
     """The transition from ``segment_id`` into the next segment."""
     return set_segment_field(sb, segment_id, "transition_out", transition, "Change transition")

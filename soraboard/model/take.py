@@ -82,6 +82,9 @@ class RequestSnapshot:
     inputs: tuple[tuple[str, str, str], ...] | None = None
 
 
+#: what a still was made for (:attr:`StillRecord.role`)
+STILL_ROLES = ("boundary", "first", "last", "cast")
+
 #: what an input image of a take is for, in the order staleness reports them
 INPUT_ROLES = ("first keyframe", "last keyframe", "reference image")
 
@@ -185,7 +188,8 @@ def new_still_id() -> str:
 class StillRecord:
     """One keyframe still asked of an image model: what it cost and where it went.
 
-    Stills are not takes (yet), but they are paid like them, so each is journaled in
+    A still is a take of its slot (see :mod:`soraboard.model.still_slots`): making one again
+    adds a record and never replaces one. Stills are paid like takes, so each is journaled in
     ``stills/<id>.json`` *before* the image model is called and again when it answered:
     the ledger counts a made still as spent, and one whose answer never came (a crash) as
     possibly billed.
@@ -204,10 +208,28 @@ class StillRecord:
     sha256: str | None = None  #: of the PNG written
     created_at: float = 0.0
     error: str | None = None
+    #: what the still was made for (its slot): ``boundary`` (the keyframe both shots of the
+    #: boundary after ``segment_id`` meet on; ``next_segment_id`` is the shot after it),
+    #: ``first`` or ``last`` (one segment's frame), ``cast`` (a cast sheet image), or None
+    #: (a record from before slots were kept, and no name says more: in no slot's list)
+    role: str | None = None
+    segment_id: str | None = None
+    next_segment_id: str | None = None
+    #: the rest of the request, so the still can be asked for again exactly so: the
+    #: reference images sent (bundle-relative), the cast names drawn on a placeholder, and
+    #: the size asked of the image model when it differs from ``size``
+    references: tuple[str, ...] = ()
+    cast: tuple[str, ...] = ()
+    api_size: str | None = None
 
     @property
     def cost_value(self) -> Decimal | None:
         return None if self.cost is None else Decimal(self.cost)
+
+    @property
+    def usable(self) -> bool:
+        """Made, with a file to show and use."""
+        return self.status == "done" and self.file is not None
 
     @property
     def billing(self) -> str:

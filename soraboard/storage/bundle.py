@@ -5,7 +5,7 @@
     Name.soraboard/
       storyboard.json     the storyboard (written only by a save of the document)
       takes/<id>.json     one record per take (written only by the generation engine/import)
-      stills/<id>.json    one record per keyframe still asked of an image model (its cost)
+      stills/<id>.json    one record per still asked of an image model (its slot, request, cost)
       media/              take files, reference frames, stills, thumbnails
       exports/            finished films
       history/            the previous versions of storyboard.json (bounded)

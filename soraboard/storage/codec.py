@@ -31,6 +31,7 @@ from soraboard.model.storyboard import (
 )
 from soraboard.model.take import (
     INPUT_ROLES,
+    STILL_ROLES,
     RequestSnapshot,
     StillRecord,
     Take,
@@ -470,12 +471,35 @@ STILL_STATUSES = ("pending", "done", "failed", "unknown", "not_downloaded")
 
 
 def still_to_dict(r: StillRecord) -> dict[str, Any]:
-    return {
+    d: dict[str, Any] = {
         "id": r.id, "provider": r.provider, "model": r.model, "size": r.size,
         "prompt": r.prompt, "status": r.status, "cost": r.cost, "file": r.file,
         "sha256": r.sha256, "created_at": r.created_at,
         "error": redact(r.error) if r.error else r.error,
     }
+    # the slot and the rest of the request: only when known, so a record of a still made
+    # before they were kept reads (and writes) as it did
+    if r.role is not None:
+        d.update(role=r.role, segment_id=r.segment_id, next_segment_id=r.next_segment_id,
+                 references=list(r.references), cast=list(r.cast), api_size=r.api_size)
+    return d
+
+
+#: the name :func:`soraboard.generation.stills.keyframe_still` gave a boundary's still before
+#: records kept their slot: ``media/stills/<segment before>-<segment after>-<tag>.png``
+_OLD_BOUNDARY_STILL = re.compile(
+    r"^media/stills/([A-Za-z0-9_]{1,64})-([A-Za-z0-9_]{1,64})-[0-9a-f]{8}\.png$")
+
+
+def _old_slot(file: str | None) -> tuple[str | None, str | None, str | None]:
+    """The slot of a record written before slots were kept, from its file's name (the only
+    trace of it): a boundary's keyframe, a cast sheet image, or unknown."""
+    m = _OLD_BOUNDARY_STILL.match(file or "")
+    if m:
+        return "boundary", m.group(1), m.group(2)
+    if (file or "").startswith("media/cast/"):
+        return "cast", None, None
+    return None, None, None
 
 
 def still_from(v: Any, where: str = "still") -> StillRecord:
@@ -484,8 +508,27 @@ def still_from(v: Any, where: str = "still") -> StillRecord:
     if status not in STILL_STATUSES:
         raise SchemaError(o.at("status"), f"{_shown(status)} is not one of: "
                                           + ", ".join(STILL_STATUSES))
+    file = o.path("file")
+    role = o.opt_text("role")
+    if role is None:
+        role, segment_id, next_id = _old_slot(file)
+    else:
+        if role not in STILL_ROLES:
+            raise SchemaError(o.at("role"), f"{_shown(role)} is not one of: "
+                                            + ", ".join(STILL_ROLES))
+        segment_id, next_id = o.opt_text("segment_id"), o.opt_text("next_segment_id")
     return StillRecord(
         id=o.text("id"), provider=o.text("provider"), model=o.text("model"),
         size=o.text("size"), prompt=o.text("prompt", ""), status=status,
-        cost=o.money("cost"), file=o.path("file"), sha256=o.opt_text("sha256"),
-        created_at=o.num("created_at", 0.0), error=o.opt_text("error"))
+        cost=o.money("cost"), file=file, sha256=o.opt_text("sha256"),
+        created_at=o.num("created_at", 0.0), error=o.opt_text("error"),
+        role=role, segment_id=segment_id, next_segment_id=next_id,
+        references=tuple(o.items("references", lambda x, w: check_relative_path(
+            _text_item(x, w), w))),
+        cast=tuple(o.items("cast", _text_item)), api_size=o.opt_text("api_size"))
+
+
+def _text_item(v: Any, where: str) -> str:
+    if not isinstance(v, str):
+        raise SchemaError(where, f"expected text, found {_kind(v)}")
+    return _checked_text(v, where)

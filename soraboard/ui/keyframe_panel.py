@@ -85,9 +85,16 @@ class _StillRow(QWidget):
         self.clear_btn.setIcon(icon("cancel"))
         self.clear_btn.setToolTip("Let the clip end wherever the model takes it")
         self.clear_btn.setAutoRaise(True)
+        # the stills made for this frame (a still is a take of its slot): opens the chooser
+        self.stills_btn = QToolButton()
+        self.stills_btn.setIcon(icon("history"))
+        self.stills_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.stills_btn.setToolTip("Every still made for this frame: compare them, choose "
+                                   "one, or make it again with the same request")
         for w in (self.import_btn, self.generate_btn, self.take_btn):
             row.addWidget(w)
         row.addStretch(1)
+        row.addWidget(self.stills_btn)
         row.addWidget(self.clear_btn)
         outer.addLayout(row)
 
@@ -102,6 +109,7 @@ class KeyframePanel(QWidget):
     generate_requested = Signal(str, str)  #: segment id, "first" | "last"
     take_frame_requested = Signal(str, str, str)  #: segment id, "first" | "last", take id
     last_cleared = Signal(str)  #: segment id
+    stills_requested = Signal(str, str)  #: segment id, "first" | "last": open the chooser
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +155,8 @@ class KeyframePanel(QWidget):
             row.generate_btn.clicked.connect(lambda _c=False, r=row: self._emit(
                 self.generate_requested, r.which))
             row.take_menu.aboutToShow.connect(lambda r=row: self._fill_take_menu(r))
+            row.stills_btn.clicked.connect(lambda _c=False, r=row: self._emit(
+                self.stills_requested, r.which))
         self.last.clear_btn.clicked.connect(self._on_last_clear)
         doc.storyboard_changed.connect(self.refresh)
         doc.selection_changed.connect(self.refresh)
@@ -215,6 +225,10 @@ class KeyframePanel(QWidget):
         seg = sb.segments[index]
         self._refresh_first(index, seg)
         self._refresh_last(index, seg)
+        for row in (self.first, self.last):
+            n = len(self.doc.stills_for(sid, row.which))
+            row.stills_btn.setText(f"{n} still" if n == 1 else f"{n} stills")
+            row.stills_btn.setVisible(n > 0)
         held = [f"{i + 1}→{i + 2}" for i in (index - 1, index) if sb.held_by_keyframe(i)]
         self.boundary_note.setText(("◆ held " + ", ".join(held)) if held else "")
         self.boundary_note.setToolTip("Boundaries of this segment held by a shared keyframe "

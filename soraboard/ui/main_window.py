@@ -48,6 +48,7 @@ from soraboard.catalog.cost import fmt_usd
 from soraboard.document import Document
 from soraboard.media.ffmpeg import use_ffmpeg
 from soraboard.model.status import SegmentState
+from soraboard.model.still_slots import current_still
 from soraboard.model.storyboard import Continuity, RefMode, Segment, Transition, TransitionType
 from soraboard.model.take import chosen_take
 from soraboard.model.timing import clip_length, film_length, fmt_seconds, trim_range
@@ -72,6 +73,7 @@ from soraboard.ui.icons import icon
 from soraboard.ui.inspector import SegmentInspector
 from soraboard.ui.panels import JobsPanel, TakesPanel
 from soraboard.ui.player import PlayerWidget
+from soraboard.ui.still_takes import StillCompareDialog, StillTakesDialog
 from soraboard.ui.style_bible import StyleBibleEditor
 from soraboard.ui.timeline import MAX_PPS, MIN_PPS, TimelineView
 from soraboard.workers import prefer_gui_thread
@@ -345,6 +347,7 @@ class MainWindow(QMainWindow):
         panel.generate_requested.connect(self.keyframes.generate_still)
         panel.take_frame_requested.connect(self.pick_keyframe_from_take)
         panel.last_cleared.connect(self.keyframes.clear_last)
+        panel.stills_requested.connect(self.show_still_takes)
         self.keyframes.busy_changed.connect(panel.set_busy)
         canvas.boundary_clicked.connect(self._boundary_menu_at)
 
@@ -687,6 +690,35 @@ class MainWindow(QMainWindow):
         dlg.accepted.connect(lambda: self.keyframes.use_take_frame(segment_id, which, take_id,
                                                                    dlg.value()))
         dlg.open()
+        return dlg
+
+    def show_still_takes(self, segment_id: str, which: str) -> StillTakesDialog:
+        """The stills made for a segment's first or last frame, to compare, choose or make
+        again (non-modal). Returns the dialog."""
+        dlg = StillTakesDialog(self.doc, segment_id, which, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.chosen.connect(self.keyframes.choose_still)
+        dlg.regenerate_requested.connect(self.keyframes.regenerate_still)
+        dlg.compare_requested.connect(self.compare_stills)
+        self.keyframes.busy_changed.connect(dlg.set_busy)
+        dlg.set_busy(self.keyframes.busy())
+        dlg.show()
+        return dlg
+
+    def compare_stills(self, segment_id: str, which: str, a: str,
+                       b: str) -> StillCompareDialog | None:
+        """Two stills of one frame side by side; either can be chosen. Returns the dialog."""
+        made = self.doc.stills_for(segment_id, which)
+        pair = [next(((n, r) for n, r in enumerate(made, 1) if r.file == f), None)
+                for f in (a, b)]
+        if pair[0] is None or pair[1] is None:
+            return None
+        (na, ra), (nb, rb) = pair[0], pair[1]
+        in_use = current_still(self.doc.storyboard, segment_id, which)
+        dlg = StillCompareDialog(self.doc, ra, rb, (na, nb), in_use, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.chosen.connect(lambda still: self.keyframes.choose_still(segment_id, which, still))
+        dlg.show()
         return dlg
 
     def thumbnail_for(self, segment: Segment) -> QImage | None:

@@ -17,8 +17,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from soraboard.catalog.catalog import ImageModelSpec, parse_size
-from soraboard.generation.stills import StillBackend, keyframe_still
+from soraboard.generation.stills import StillBackend, keyframe_still, regenerate_still
 from soraboard.model.storyboard import Storyboard
+from soraboard.model.take import StillRecord
 from soraboard.redact import redact
 from soraboard.storage.bundle import Bundle
 
@@ -78,6 +79,27 @@ class BoundaryStillsJob(_StillJob):
                 self.signals.failed.emit(i, redact(str(e)))
                 continue
             self.signals.made.emit(i, still)
+
+
+class RegenerateStillJob(_StillJob):
+    """``source``'s still asked for again (the same request, a new file and record)."""
+
+    def __init__(self, bundle: Bundle, source: StillRecord, backend: StillBackend,
+                 price: Decimal | None) -> None:
+        super().__init__()
+        self.bundle, self.source, self.backend, self.price = bundle, source, backend, price
+
+    def work(self) -> None:
+        from soraboard.generation.errors import GenerationError
+
+        if self.cancelled.is_set():
+            return
+        try:
+            made = regenerate_still(self.bundle, self.source, self.backend, self.price)
+        except (GenerationError, OSError, ValueError) as e:
+            self.signals.failed.emit(-1, redact(str(e)))
+            return
+        self.signals.made.emit(-1, made.file or "")
 
 
 class TakeFrameJob(_StillJob):

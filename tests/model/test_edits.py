@@ -54,7 +54,17 @@ def _build(sb: Storyboard, op: int, a: int, b: int, text: str) -> Edit | None:
         return edits.set_segment_fields(sb, pick, continuity=Continuity.CHAIN, title=text)
     if op == 11:
         return _cast_edit(sb, pick, a, b, text)
+    if op == 12:
+        return _still_edit(sb, pick, a, b)
     return edits.set_storyboard_field(sb, "budget", str(b))
+
+
+def _still_edit(sb: Storyboard, pick: str, a: int, b: int) -> Edit:
+    """Hold a boundary with a still, or choose a still for a first or last frame."""
+    n = len(sb.segments)
+    if a % 3 == 0 and n > 1:
+        return edits.hold_boundary(sb, b % (n - 1), f"media/stills/k{b}.png")
+    return edits.choose_still(sb, pick, ("first", "last")[b % 2], f"media/stills/s{a}.png")
 
 
 def _cast_edit(sb: Storyboard, pick: str, a: int, b: int, text: str) -> Edit | None:
@@ -78,7 +88,7 @@ def _cast_edit(sb: Storyboard, pick: str, a: int, b: int, text: str) -> Edit | N
 
 
 ops = st.lists(
-    st.tuples(st.integers(0, 11), st.integers(0, 50), st.integers(0, 50), st.text(max_size=8)),
+    st.tuples(st.integers(0, 12), st.integers(0, 50), st.integers(0, 50), st.text(max_size=8)),
     max_size=25,
 )
 

@@ -23,11 +23,18 @@ from soraboard.catalog.cost import fmt_usd
 from soraboard.document import Document
 from soraboard.model import edits
 from soraboard.model.edits import Edit
+from soraboard.model.still_slots import current_still, record_of
 from soraboard.model.storyboard import Continuity, RefMode, Segment
+from soraboard.model.take import StillRecord
 from soraboard.storage.errors import ProjectError
 from soraboard.ui.ask import Ask
 from soraboard.ui.controllers import SettingsGetter, plural
-from soraboard.workers.keyframes import BoundaryStillsJob, StillRunner, TakeFrameJob
+from soraboard.workers.keyframes import (
+    BoundaryStillsJob,
+    RegenerateStillJob,
+    StillRunner,
+    TakeFrameJob,
+)
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp)"
 FIRST, LAST = "first", "last"
@@ -49,8 +56,9 @@ class KeyframeController(QObject):
         self._batch: dict[int, tuple[str, str]] = {}
         self._made: dict[int, str] = {}
         self._errors: list[str] = []
-        #: a take's frame being cut: (segment id, FIRST or LAST)
+        #: a take's frame being cut, or a still made again: (segment id, FIRST or LAST)
         self._frame_target: tuple[str, str] | None = None
+        self._regen_target: tuple[str, str] | None = None
 
     # ------------------------------------------------------------------ queries
 
@@ -264,6 +272,100 @@ class KeyframeController(QObject):
                           "Import an image instead.")
             return False
         return self.make_keyframes([boundary])
+
+    # ------------------------------------------------------------------ a slot's stills
+
+    def still_source(self, segment_id: str, which: str) -> StillRecord | None:
+        """The request "Regenerate" repeats: that of the still the frame uses, else of the
+        newest still made for it (None: nothing was made for it yet)."""
+        if not self.doc.storyboard.has_segment(segment_id):
+            return None
+        stills = self.doc.project.stills
+        made = self.doc.stills_for(segment_id, which)
+        return record_of(stills, current_still(self.doc.storyboard, segment_id, which)) or \
+            (made[-1] if made else None)
+
+    def choose_still(self, segment_id: str, which: str, still: str) -> bool:
+        """Use ``still`` for the segment's first or last frame (both shots of a held
+        boundary), one undo step."""
+        sb = self.doc.storyboard
+        if not sb.has_segment(segment_id):
+            return False
+        if which == LAST:
+            ok, why = self.last_frame_support(sb.segment(segment_id))
+            if not ok:
+                self.ask.warn("Cannot end on a still", why)
+                return False
+        self.doc.choose_still(segment_id, which, still)
+        return True
+
+    def regenerate_still(self, segment_id: str, which: str) -> bool:
+        """Make the frame's still again with the same request (priced and asked first on a
+        paid backend), in a worker, then choose it (one undo step). The older stills stay,
+        in the bundle and the ledger. With nothing made for the frame yet, a new still for
+        its boundary, as "Generate"."""
+        from soraboard.generation.factory import make_still_backend
+
+        if self.busy():
+            self.message.emit("Keyframe stills are being made; wait for them first.", 6000)
+            return False
+        source = self.still_source(segment_id, which)
+        if source is None:
+            return self.generate_still(segment_id, which) if \
+                self.doc.storyboard.has_segment(segment_id) else False
+        try:
+            backend = make_still_backend(self.settings().provider)
+        except Exception as e:  # ProviderError: no key, unknown profile
+            self.ask.warn("Cannot make stills", str(e))
+            return False
+        free = backend.name == "animatic"
+        spec = self.doc.catalog.images.get(source.model)
+        price: Decimal | None = Decimal(0) if free else None if spec is None \
+            else spec.usd_per_image
+        if not free:
+            what = (f"A new still of {source.model} on provider {backend.name!r}, "
+                    f"{source.size}, with the same prompt"
+                    + (f" and {plural(len(source.references), 'reference image')}"
+                       if source.references else ""))
+            if price is None:
+                text = f"{what} costs an unknown amount (the model is not in the catalog)."
+            else:
+                rep = self.doc.cost()
+                over = rep.budget is not None and rep.committed + price > rep.budget
+                text = f"{what}: {fmt_usd(price)}." + (
+                    f"\n\nThis goes over the budget {fmt_usd(rep.budget)}."
+                    if over and rep.budget is not None else "")
+            text += ("\n\nThe stills made before stay in the project; undo chooses the "
+                     "previous one again. Make it?")
+            if not self.ask.confirm("Regenerate the still", text, yes="make the still"):
+                return False
+        self._regen_target = (segment_id, which)
+        job = RegenerateStillJob(self.doc.bundle, source, backend, price)
+        job.signals.made.connect(self._on_regenerated)
+        job.signals.failed.connect(self._on_regen_failed)
+        job.signals.finished.connect(self._on_regen_finished)
+        self.runner.start(job)
+        who = "an offline placeholder, $0" if free else f"provider {backend.name}"
+        self.message.emit(f"Making the still again ({who})…", 0)
+        self.busy_changed.emit(True)
+        return True
+
+    def _on_regenerated(self, _index: int, still: str) -> None:
+        self.doc.reload_stills()
+        if self._regen_target is not None:
+            sid, which = self._regen_target
+            if self.choose_still(sid, which, still):
+                self.message.emit("The new still is in use; the earlier ones are kept.",
+                                  8000)
+
+    def _on_regen_failed(self, _index: int, message: str) -> None:
+        self.ask.warn("The still was not made", f"{message}\n\nThe stills made before are "
+                      "unchanged.")
+
+    def _on_regen_finished(self) -> None:
+        self._regen_target = None
+        self.doc.reload_stills()  # a failed one counts in the ledger too
+        self.busy_changed.emit(False)
 
     def use_take_frame(self, segment_id: str, which: str, take_id: str, at: float) -> bool:
         """Cut the frame of a take at ``at`` seconds into a still (in a worker) and use it as
