@@ -32,26 +32,31 @@ class FoundThing:
     scenes: int  #: how many scenes show it
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: nouns that recur in any story without being a thing to hold from shot to shot
-_VAGUE = frozenset("""
-    way time end rest same moment moments night nights day days morning evening dawn dusk
-    top bottom side middle edge front back air light dark darkness silence sound noise world
-    thing things something nothing everything one first last next other others people crowd
-    first-time while minute minutes hour hours second seconds year years life voice eyes face
-    hand hands head feet foot arm arms shoulder shoulders breath sky ground floor wall walls
-    camera shot scene frame sun moon rain wind weather storm waves water sea
-""".split())
+_VAGUE = _words(
+    "way time end rest same moment moments night nights day days morning evening dawn dusk "
+    "top bottom side middle edge front back air light dark darkness silence sound noise "
+    "world thing things something nothing everything one first last next other others "
+    "people crowd first-time while minute minutes hour hours second seconds year years life "
+    "voice eyes face hand hands head feet foot arm arms shoulder shoulders breath sky "
+    "ground floor wall walls camera shot scene frame sun moon rain wind weather storm waves "
+    "water sea "
+)
 #: words that end a noun phrase ("a small boat tossed by …": the phrase is "small boat")
-_FUNCTION = frozenset("""
-    a an the and or but of to in on at by for with from into onto over under up down out off
-    that which who whose whom what when where while as than then so if is was are were be been
-    has had have do did does its it his her their our my your this these those there here
-    not no very too just only also still again some any all each every one two three
-    across through behind beside between near along around against past toward towards
-    beyond inside outside above below beneath among upon like
-    stood sat ran came went fell lay hung grew drew took made saw got held felt left rose
-    shone swung spun flew threw broke began stuck struck bit hit put set cut let
-""".split())
+_FUNCTION = _words(
+    "a an the and or but of to in on at by for with from into onto over under up down out "
+    "off that which who whose whom what when where while as than then so if is was are were "
+    "be been has had have do did does its it his her their our my your this these those "
+    "there here not no very too just only also still again some any all each every one two "
+    "three across through behind beside between near along around against past toward "
+    "towards beyond inside outside above below beneath among upon like stood sat ran came "
+    "went fell lay hung grew drew took made saw got held felt left rose shone swung spun "
+    "flew threw broke began stuck struck bit hit put set cut let "
+)
 _INTRO = re.compile(r"\b(?:[Aa]n?)\s+([a-z][a-z' -]*)")
 
 
@@ -74,8 +79,11 @@ def _introductions(sentence: str) -> list[tuple[str, list[str]]]:
         if words and len(words[-1]) >= 3:
             out.append((article, words))
     return out
-_PLACE_PREP = re.compile(r"\b(?:in|at|into|inside|from|near|across|toward|towards|through|along|up|down|"
-                         r"outside|to)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+_PLACE_PREP = re.compile(r"\b(?:in|at|into|inside|from|near|across|toward|towards|through|"
+                         r"along|up|down|outside|to)\s+(?:(?:the|an?)\s+)?(?:[a-z'-]+\s+){0,2}$",
+                         re.IGNORECASE)
 
 
 def _prose_by_scene(story: Story) -> list[list[str]]:
