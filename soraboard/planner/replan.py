@@ -189,6 +189,13 @@ def replan(current: Storyboard, planned: Storyboard,
                                      ", ".join(_changed_fields(cur, seg))))
         elif cur is not None:
             diff.append(DiffLine(Change.REMOVE, i + 1, cur.title))
+    kept = {d.position - 1 for d in diff if d.change is Change.KEEP}
+    for n, seg in enumerate(out):
+        # a proposal to hold the cut into a shot the user kept as a new shot no longer holds
+        if n not in kept and seg.keyframe_proposed and (
+                n == len(out) - 1 or not out[n + 1].is_chained):
+            seg = seg.with_changes(keyframe_proposed=False)
+            out[n] = seg.with_changes(planned=fingerprint(seg))
     merged = replace(current, style=_merge_bible(current.style, planned.style),
                      segments=tuple(out))
     return Replan(merged, tuple(diff), _new_cast(current.style, planned.style))
