@@ -205,3 +205,23 @@ def test_the_llm_is_told_the_cast_and_keyframe_rules() -> None:
     assert "only when the next segment is \"chain\"" in veo
     sora = system_prompt(default_catalog()[SORA], "1280x720", 30, None)
     assert "keyframe_out: always false (sora-2 cannot end on a still)" in sora
+
+
+
+def test_a_pronoun_stands_for_the_last_named_character_it_fits() -> None:
+    from soraboard.planner.beats import BeatKind, StoryBeat
+    from soraboard.planner.cast import Referents
+
+    mara = Character("Mara", "a courier in a red jacket")
+    story = ["Mara waits at the door of the old house.", "She knocks twice and steps back.",
+             "A man in a grey cardigan opens the door.", "He takes the parcel from Mara.",
+             "He closes the door.", "She walks back to her van in the rain."]
+    beats = [StoryBeat(t, BeatKind.ACTION, 0, n, 3.0) for n, t in enumerate(story)]
+    refs = Referents((mara,), beats)
+    shows = [refs.see(b) for b in beats]
+    # "she" is Mara; "he" is the man, who is not in the cast: his shot lists nobody
+    assert shows == [["Mara"], ["Mara"], [], ["Mara"], [], ["Mara"]]
+    # the story's own words: "He shrugs and offers her half" shows Priya, not as "he"
+    sb = plan_story_file(DATA / "the-last-bus.txt", 30, VEO, planner="offline").storyboard
+    offered = next(s for s in sb.segments if s.title.startswith("Shrugs"))
+    assert offered.cast == ("Priya",)
