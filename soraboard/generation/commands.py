@@ -59,8 +59,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "no provider the stills are free offline placeholders.")
     p.add_argument("project", help="a project folder (Name.soraboard)")
     p.add_argument("--boundaries", metavar="POSITIONS",
-                   help="the boundaries after these segments: 1,3 (default: every boundary "
-                        "not held yet whose first shot's model can end on a still)")
+                   help="the boundaries after these segments: 1,3 (default: those the plan "
+                        "proposed, else every boundary not held yet whose first shot's model "
+                        "can end on a still)")
     p.add_argument("--provider", help="provider profile for the images (default: the one in "
                                       "settings; 'animatic' for offline placeholders)")
     p.add_argument("--model", help="image model (default gpt-image-1, as your gateway names it)")
@@ -385,7 +386,11 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     from soraboard.generation.factory import make_still_backend
     from soraboard.generation.journal import BundleLock, LockHeld
     from soraboard.generation.providers import ProviderError
-    from soraboard.generation.stills import DEFAULT_STILL_MODEL, keyframe_still
+    from soraboard.generation.stills import (
+        DEFAULT_STILL_MODEL,
+        boundaries_to_hold,
+        keyframe_still,
+    )
     from soraboard.model.edits import hold_boundary
     from soraboard.settings import load_settings
     from soraboard.storage.bundle import load_project
@@ -408,9 +413,10 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     if args.boundaries:
         wanted = _parse_positions(args.boundaries, len(sb.segments) - 1)
     else:
-        wanted = [i for i in range(len(sb.segments) - 1) if not sb.held_by_keyframe(i)
-                  and (spec := catalog.get(sb.segments[i].model)) is not None
-                  and spec.last_frame]
+        wanted, proposed = boundaries_to_hold(sb, catalog)
+        if proposed:
+            print(f"the plan proposed boundaries {', '.join(f'{i + 1}→{i + 2}' for i in wanted)}"
+                  " (inside a continuous scene); --boundaries chooses others", file=sys.stderr)
     if not wanted:
         print("Nothing to do: every boundary whose shot can end on a still is held already.")
         return 0

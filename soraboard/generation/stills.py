@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from soraboard.catalog.catalog import ImageModelSpec, parse_size
+from soraboard.catalog.catalog import Catalog, ImageModelSpec, parse_size
 from soraboard.generation.errors import DownloadFailed, GenerationError, Rejected, Transient
 
 if TYPE_CHECKING:
@@ -187,6 +187,22 @@ class OfflineStills:
 
 #: the image model a still is asked of when none is named (a gateway maps the name)
 DEFAULT_STILL_MODEL = "gpt-image-1"
+
+
+def boundaries_to_hold(sb: Storyboard, catalog: Catalog) -> tuple[list[int], bool]:
+    """What "make keyframes" makes when not told which boundaries, and whether that is a
+    plan's proposal: the boundaries a planner proposed (``Segment.keyframe_proposed``), not
+    held yet, whose shot can end on a still; when there are none, every boundary not held
+    yet whose shot can end on a still."""
+    def can(i: int) -> bool:
+        spec = catalog.get(sb.segments[i].model)
+        return spec is not None and spec.last_frame
+
+    proposed = [i for i in sb.proposed_keyframes() if can(i)]
+    if proposed:
+        return proposed, True
+    return [i for i in range(len(sb.segments) - 1) if not sb.held_by_keyframe(i) and can(i)], \
+        False
 
 
 def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBackend,

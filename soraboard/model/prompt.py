@@ -41,10 +41,26 @@ def _mentions(segment: Segment, name: str) -> bool:
 def characters_in(segment: Segment, characters: tuple[Character, ...]) -> list[Character]:
     """The style bible's characters this segment mentions by name, in bible order.
 
-    Only those are described, verbatim, so a model is not invited to add people who are not
-    in the shot.
+    With the entries the segment lists (:func:`prompt_cast`), only those are described,
+    verbatim, so a model is not invited to add people who are not in the shot.
     """
     return [c for c in characters if c.name.strip() and _mentions(segment, c.name.strip())]
+
+
+def prompt_cast(segment: Segment, characters: tuple[Character, ...]) -> list[Character]:
+    """The cast entries a segment's prompt describes, each once: the entries it lists
+    (``Segment.cast``, in that order), then those its text names without listing them (in
+    bible order, as before segments had a cast). A listed entry is in the shot whether or not
+    the prompt's words name it, so the model is told what it looks like either way; a listed
+    name the bible does not have is skipped (validation warns about it)."""
+    by_name = {c.name.strip().lower(): c for c in characters if c.name.strip()}
+    out: list[Character] = []
+    for name in segment.cast:
+        entry = by_name.get(name.strip().lower())
+        if entry is not None and entry not in out:
+            out.append(entry)
+    out += [c for c in characters_in(segment, characters) if c not in out]
+    return out
 
 
 def suggest_cast(segment: Segment, characters: tuple[Character, ...]) -> tuple[str, ...]:
@@ -113,7 +129,7 @@ def compose_prompt(
         parts.append(f"Style: {bible.style.strip()}")
     if bible.palette.strip():
         parts.append(f"Palette: {bible.palette.strip()}")
-    chars = characters_in(seg, bible.characters)
+    chars = prompt_cast(seg, bible.characters)
     if chars:
         described = [f"- {c.name.strip()}: {c.description.strip()}" for c in chars]
         parts.append("Characters:\n" + "\n".join(described))

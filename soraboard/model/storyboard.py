@@ -192,6 +192,10 @@ class Segment:
     references: tuple[str, ...] = ()
     #: names of the style bible's cast entries who appear (their images go as references)
     cast: tuple[str, ...] = ()
+    #: a planner proposes holding the boundary after this segment with a keyframe still (a
+    #: continuous scene, a model that can end on a still). Only an intent: nothing is made
+    #: or sent until ``soraboard keyframes`` or "Make keyframes" acts on it.
+    keyframe_proposed: bool = False
     chosen_take: str | None = None
     transition_out: Transition = CUT
     #: fingerprint of what a planner wrote here; a re-plan replaces the segment only while its
@@ -280,6 +284,12 @@ class Storyboard:
             return False
         last = self.segments[index].last_keyframe
         return last is not None and last == self.segments[index + 1].first_keyframe
+
+    def proposed_keyframes(self) -> list[int]:
+        """Boundaries (index of the segment before) a planner proposed to hold with a
+        keyframe still and that are not held yet."""
+        return [i for i, s in enumerate(self.segments[:-1])
+                if s.keyframe_proposed and not self.held_by_keyframe(i)]
 
     def cast_images(self, index: int) -> tuple[str, ...]:
         """The images of the cast entries ``segments[index]`` lists, each once."""

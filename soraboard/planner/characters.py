@@ -132,6 +132,33 @@ def _appositive(name: str, sentences: list[str]) -> str:
     return "; ".join(found[:3])
 
 
+_VAGUE_LOOK = "looks exactly the same in every shot"
+_EPITHETS = ("old", "young", "little", "tall", "short", "elderly", "grey-haired",
+             "white-haired", "red-haired", "bearded", "blind", "lame", "tiny", "giant", "fat",
+             "thin", "aged", "ancient", "teenage", "kind", "grumpy", "lonely")
+
+
+def _epithet(name: str, sentences: list[str], title: str) -> str:
+    """A look from the words around a name when the story gives no appositive: "old Elias"
+    → "old", and the title's role for the lead ("The Lighthouse Keeper" → "an old
+    lighthouse keeper")."""
+    adjectives: list[str] = []
+    rx = re.compile(r"\b((?:[a-z-]+\s+){1,2})" + re.escape(name) + r"\b")
+    for sentence in sentences:
+        for m in rx.finditer(sentence):
+            for word in m.group(1).split():
+                if word in _EPITHETS and word not in adjectives:
+                    adjectives.append(word)
+    role = ""
+    words = re.sub(r"^(?:the|a|an)\s+", "", title.strip(), flags=re.IGNORECASE).split()
+    if words and words[-1].lower() in ROLES and len(words) <= 4:
+        role = " ".join(w.lower() for w in words)
+    if role:
+        phrase = " ".join([*adjectives, role])
+        return ("an " if phrase[:1] in "aeiou" else "a ") + phrase
+    return ", ".join(adjectives) + ", " + _VAGUE_LOOK if adjectives else ""
+
+
 def _role_characters(sentences: list[str]) -> list[FoundCharacter]:
     text = " ".join(sentences)
     out: list[FoundCharacter] = []
@@ -188,15 +215,15 @@ def find_characters(story: Story, max_characters: int = 8) -> list[FoundCharacte
             continue
         merged.append(name)
     found: list[FoundCharacter] = []
+    lead = max(merged, key=lambda n: total[n] + speakers[n], default="")
     for name in merged:
         mentions = total[name] + speakers[name]
-        description = _appositive(name, sentences)
-        if description:
+        description = _appositive(name, sentences) or _epithet(
+            name, sentences, story.title if name == lead else "")
+        if description and not description.endswith(_VAGUE_LOOK):
             found.append(FoundCharacter(name, description, mentions, True))
         else:
-            found.append(FoundCharacter(
-                name, "looks exactly the same in every shot", mentions,
-                False))
+            found.append(FoundCharacter(name, description or _VAGUE_LOOK, mentions, False))
     if not found:
         found = _role_characters(sentences)
 

@@ -74,7 +74,7 @@ def _replan(args: argparse.Namespace, planned: Storyboard, notes: Sequence[str])
             for note in notes:
                 print("note: " + one_line(note))
             print(result.describe())
-            if not result.changes:
+            if not result.changes_anything:
                 print("The plan changes nothing: every segment is kept or the same.")
                 return 0
             if not args.yes:
@@ -139,6 +139,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
               f"({result.planner} planner); nothing written (use -o PROJECT to create it)")
     for note in result.notes:
         print("note: " + one_line(note))
+    if args.output and result.keyframes:
+        print(f"next: soraboard keyframes {bundle.path} makes the proposed keyframe stills "
+              "(priced first), then 'soraboard generate' runs those shots in parallel")
     print()
     if args.prompts:
         for i, seg in enumerate(sb.segments):

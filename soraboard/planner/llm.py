@@ -20,6 +20,7 @@ from typing import Any
 from soraboard.catalog.catalog import ModelSpec
 from soraboard.model.storyboard import (
     Beat,
+    CastKind,
     Character,
     Continuity,
     Segment,
@@ -74,8 +75,9 @@ PLAN_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["name", "description"],
+                "required": ["name", "kind", "description"],
                 "properties": {"name": {"type": "string", "minLength": 1},
+                               "kind": {"type": "string", "enum": [k.value for k in CastKind]},
                                "description": {"type": "string", "minLength": 1}},
             },
         },
@@ -86,7 +88,8 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["title", "duration", "scene", "cinematography", "actions",
-                             "dialogue", "audio", "continuity", "transition_out"],
+                             "dialogue", "audio", "continuity", "transition_out", "cast",
+                             "keyframe_out"],
                 "properties": {
                     "title": _STR,
                     "duration": {"type": "number", "exclusiveMinimum": 0},
@@ -124,6 +127,8 @@ PLAN_SCHEMA: dict[str, Any] = {
                             "duration": {"type": "number", "minimum": 0},
                         },
                     },
+                    "cast": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                    "keyframe_out": {"type": "boolean"},
                 },
             },
         },
@@ -221,8 +226,16 @@ def system_prompt(spec: ModelSpec, size: str, length: float, style: str | None) 
         "- transition_out: \"cut\" with duration 0 inside a scene; at a scene change suggest "
         "\"crossfade\" or \"fade_black\" of 0.5 to 1 s, never more than half of the shorter "
         "neighbouring segment.",
-        "- characters: every recurring character once, with a concrete visual description "
-        "(age, build, hair, clothes); use exactly the same name in every segment.",
+        "- characters: the cast — every recurring character once (kind \"character\"), with a "
+        "concrete visual description (age, build, hair, clothes), and recurring named or "
+        "distinctive props and places (kind \"prop\" or \"location\"); use exactly the same "
+        "name in every segment.",
+        "- cast: the names, from characters, of everyone and everything that appears in the "
+        "segment (also when its text only says \"he\" or \"the boat\"); nothing else.",
+        ("- keyframe_out: true to hold the cut into the next segment with a shared keyframe "
+         "still, only when the next segment is \"chain\" (the same continuous scene); "
+         "false for the last segment." if spec.last_frame else
+         f"- keyframe_out: always false ({spec.id} cannot end on a still)."),
         "- scene and cinematography: describe the place, time and light and the camera "
         "concretely in every segment (never empty); repeat the same environment wording in "
         "chained segments; chain only inside one continuous scene.",
@@ -299,6 +312,32 @@ def story_problems(data: Mapping[str, Any], facts: StoryFacts) -> list[str]:
     return out
 
 
+def cast_problems(data: Mapping[str, Any], spec: ModelSpec) -> list[str]:
+    """Where a schema-valid answer's cast lists and keyframe proposals break the rules: every
+    name a segment lists is in ``characters``; a keyframe only where the model can end on a
+    still and the next segment continues the scene."""
+    out: list[str] = []
+    names = {c["name"].strip().lower() for c in data["characters"]}
+    segments: Sequence[Mapping[str, Any]] = data["segments"]
+    for i, seg in enumerate(segments):
+        unknown = [n for n in seg["cast"] if n.strip().lower() not in names]
+        if unknown:
+            out.append(f"segments[{i}].cast names {', '.join(map(repr, unknown))}, not in "
+                       "characters: list only names from characters (or add them there)")
+        if not seg["keyframe_out"]:
+            continue
+        if not spec.last_frame:
+            out.append(f"segments[{i}].keyframe_out: {spec.id} cannot end on a still (no "
+                       "last-frame input); set it to false")
+        elif i == len(segments) - 1:
+            out.append(f"segments[{i}].keyframe_out: the last segment has no next shot to "
+                       "hold; set it to false")
+        elif segments[i + 1]["continuity"] != "chain":
+            out.append(f"segments[{i}].keyframe_out: segments[{i + 1}] is a new shot "
+                       "(independent), not the same continuous scene; set it to false")
+    return out
+
+
 def _check_answer(content: str | None, spec: ModelSpec,
                   facts: StoryFacts | None = None) -> tuple[Any, list[str]]:
     """The parsed answer and what is wrong with it (empty when usable)."""
@@ -320,6 +359,7 @@ def _check_answer(content: str | None, spec: ModelSpec,
                 f"durations ({durations_text(spec.durations)}) and not close to one")
     if facts is not None:
         problems.extend(story_problems(data, facts))
+    problems.extend(cast_problems(data, spec))
     return data, problems
 
 
@@ -451,12 +491,16 @@ def _build(data: Mapping[str, Any], spec: ModelSpec, size: str, length: float,
             durations = fitted
 
     characters = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  #: lower-case name → the bible's spelling
     for c in data["characters"]:
         name = c["name"].strip()
         if name and name.lower() not in seen:
-            seen.add(name.lower())
-            characters.append(Character(name, c["description"].strip()))
+            seen[name.lower()] = name
+            characters.append(Character(name, c["description"].strip(), CastKind(c["kind"])))
+    if characters:
+        notes.append("cast proposed in the style bible: " + ", ".join(
+            f"{c.name} ({c.kind.value})" for c in characters) + " — each segment lists "
+            "the cast that appears in it, so their descriptions go into its prompt")
     bible_in = data["style"]
     bible = StyleBible(
         style=(style.strip() if style and style.strip()
@@ -483,11 +527,14 @@ def _build(data: Mapping[str, Any], spec: ModelSpec, size: str, length: float,
         continuity = Continuity(raw["continuity"]) if i > 0 else Continuity.INDEPENDENT
         tr_raw = raw["transition_out"]
         transition = Transition(TransitionType(tr_raw["type"]), float(tr_raw["duration"]))
+        cast = tuple(dict.fromkeys(seen[n.strip().lower()] for n in raw["cast"]
+                                   if n.strip().lower() in seen))
         segments.append(Segment(
             id=new_segment_id(), model=spec.id, size=size, duration=duration,
             title=raw["title"].strip()[:60], scene=raw["scene"].strip(),
             cinematography=raw["cinematography"].strip(), actions=beats, dialogue=dialogue,
             audio=raw["audio"].strip(), continuity=continuity, transition_out=transition,
+            cast=cast, keyframe_proposed=bool(raw["keyframe_out"]),
         ))
     # transitions are only checked once both neighbours' durations are final
     for i in range(len(segments) - 1):

@@ -27,7 +27,6 @@ import numpy as np
 
 from soraboard.catalog.catalog import ModelSpec
 from soraboard.model.storyboard import (
-    Character,
     Continuity,
     Segment,
     Storyboard,
@@ -44,6 +43,7 @@ from soraboard.planner.beats import (
     split_beats,
     split_clauses,
 )
+from soraboard.planner.cast import FoundThing, Referents, as_entries, find_things, in_order
 from soraboard.planner.characters import FoundCharacter, find_characters
 from soraboard.planner.scenes import (
     framing,
@@ -368,6 +368,8 @@ def plan_offline(
     notes: list[str] = []
     story = split_prose_scenes(story)  # a change of time in prose is a new scene
     found = find_characters(story)
+    things = find_things(story, found)
+    entries = as_entries(found, things)
     names = frozenset(c.name for c in found)
     beats = split_beats(story, names)
     if not beats:
@@ -395,6 +397,13 @@ def plan_offline(
     m_min = max(1, math.ceil(total / durations[-1] - 1e-9))
     units, how = _units(beats, m_est, m_min)
     packing = _pack(units, durations, total)
+    # who each beat shows, read in story order (a pronoun stands for the one last named)
+    shows: dict[int, list[str]] = {}
+    referents = Referents(entries, beats)
+    for u in units:
+        for b in u.beats:
+            if id(b) not in shows:
+                shows[id(b)] = referents.see(b)
     # the story's first and last moments are in every plan, whatever the length
     story_first, story_last = units[0].beats[0], units[-1].beats[-1]
     left_out: list[str] = []
@@ -524,10 +533,13 @@ def plan_offline(
             prev = segments[-1]
             segments[-1] = prev.with_changes(
                 transition_out=scene_transition(entry, prev.duration, duration))
+        shown = [b for b in seg_beats if not any(b is d for d in dropped_here)]
+        cast = in_order([n for b in shown for n in shows.get(id(b), ())], entries)
         segments.append(Segment(
             id=new_segment_id(), model=spec.id, size=size, duration=duration,
             title=seg_title, scene=scene_text, cinematography=camera, actions=timed,
             dialogue=dialogue, audio=audio, continuity=continuity, transition_out=Transition(),
+            cast=cast,
         ))
         seg_scene.append(scene_idx)
 
@@ -545,13 +557,13 @@ def plan_offline(
     bible = StyleBible(
         style=style.strip() if style and style.strip() else DEFAULT_STYLE,
         palette=_palette(story),
-        characters=tuple(Character(c.name, c.description) for c in found),
+        characters=entries,
         negative=DEFAULT_NEGATIVE,
     )
     if not (style and style.strip()):
         notes.append("no style given: a neutral cinematic style is in the style bible; "
                      "change it there and every prompt follows")
-    _note_characters(found, notes)
+    _note_characters(found, things, notes)
     sb = Storyboard(title=title or story.title or "Untitled", default_model=spec.id,
                     default_size=size, style=bible, segments=tuple(segments))
     overlap = sum(t.duration for t in sb.transitions if not t.is_cut)
@@ -562,11 +574,18 @@ def plan_offline(
     return OfflinePlan(sb, notes, shortest if total < shortest - 1e-9 else None, seg_scene, story)
 
 
-def _note_characters(found: Sequence[FoundCharacter], notes: list[str]) -> None:
-    if not found:
+def _note_characters(found: Sequence[FoundCharacter], things: Sequence[FoundThing],
+                     notes: list[str]) -> None:
+    if not found and not things:
         return
-    listed = ", ".join(c.name for c in found)
-    notes.append(f"characters in the style bible: {listed}")
+    bits = []
+    if found:
+        bits.append("characters in the style bible: " + ", ".join(c.name for c in found))
+    if things:
+        bits.append(("props and places" if found else "props and places in the style bible")
+                    + ": " + ", ".join(f"{t.name} ({t.kind.value})" for t in things))
+    notes.append("; ".join(bits) + " — each segment lists the cast that appears in it, so "
+                 "their descriptions go into its prompt")
     vague = [c.name for c in found if not c.described]
     if vague:
         notes.append(f"the story does not say what {', '.join(vague)} look"

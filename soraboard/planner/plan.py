@@ -17,7 +17,7 @@ from soraboard.model.prompt import suggest_cast
 from soraboard.model.storyboard import Storyboard
 from soraboard.planner.config import PlannerConfig, load_planner_config
 from soraboard.planner.offline import plan_offline
-from soraboard.planner.replan import mark_planned
+from soraboard.planner.replan import describe_boundaries, mark_planned
 from soraboard.planner.shaping import durations_text
 from soraboard.planner.story import StoryFormat, parse_story, read_story_file
 
@@ -40,6 +40,12 @@ class PlanResult:
     problems: tuple[Problem, ...] = field(default_factory=tuple)
     #: set when the length asked for is too short for the story: the shortest honest length
     shortest_length: float | None = None
+
+    @property
+    def keyframes(self) -> list[int]:
+        """Boundaries (index of the segment before) the plan proposes to hold with a keyframe
+        still. A proposal only: the plan makes no still and spends nothing."""
+        return self.storyboard.proposed_keyframes()
 
 
 def resolve_model(model: str | None, size: str | None, catalog: Catalog
@@ -110,7 +116,8 @@ def plan_story(
                 raise PlanError(str(e)) from None
             notes.append(f"the LLM planner failed ({e}); this plan is the offline planner's")
         else:
-            return _checked(result.storyboard, notes + result.notes, "llm", catalog)
+            return _checked(result.storyboard, notes + result.notes, "llm", catalog,
+                            propose=False)
     try:
         plan = plan_offline(story, length_s, spec, size, style, title)
     except ValueError as e:
@@ -127,9 +134,60 @@ def propose_cast(sb: Storyboard) -> Storyboard:
         s if s.cast else s.with_changes(cast=suggest_cast(s, chars)) for s in sb.segments))
 
 
+def can_hold(sb: Storyboard, index: int, catalog: Catalog) -> str:
+    """"" when the boundary after ``segments[index]`` may be held by a keyframe still in a
+    plan, else why not: the next shot must continue the scene (chained), the shot before
+    must be able to end on a still and the next to start on one."""
+    if not 0 <= index < len(sb.segments) - 1:
+        return "there is no boundary after the last segment"
+    seg, nxt = sb.segments[index], sb.segments[index + 1]
+    if not nxt.is_chained:
+        return "the next segment is a new shot (a cut), not a continuous scene"
+    spec, after = catalog.get(seg.model), catalog.get(nxt.model)
+    if spec is None or not spec.last_frame:
+        return f"{seg.model} cannot end on a still (no last-frame input)"
+    if after is None or not after.first_frame:
+        return f"{nxt.model} cannot start on a still"
+    return ""
+
+
+def propose_keyframes(sb: Storyboard, catalog: Catalog) -> Storyboard:
+    """Every boundary inside a continuous scene whose models can meet on a still is proposed
+    for a keyframe: both shots then hold the same frame and run at once, instead of the
+    second waiting for the first's clip."""
+    return replace(sb, segments=tuple(
+        s.with_changes(keyframe_proposed=not can_hold(sb, i, catalog))
+        for i, s in enumerate(sb.segments)))
+
+
+def _proposal_notes(sb: Storyboard, catalog: Catalog) -> tuple[Storyboard, list[str]]:
+    """Proposals a plan may not make are withdrawn (with a word); what it proposes, said."""
+    notes: list[str] = []
+    wrong = [(i, why) for i, s in enumerate(sb.segments)
+             if s.keyframe_proposed and (why := can_hold(sb, i, catalog))]
+    if wrong:
+        sb = replace(sb, segments=tuple(
+            s.with_changes(keyframe_proposed=False) if any(i == j for j, _w in wrong) else s
+            for i, s in enumerate(sb.segments)))
+        notes.append("keyframe proposals withdrawn: " + "; ".join(
+            f"{i + 1}→{i + 2} ({why})" for i, why in wrong))
+    held = sb.proposed_keyframes()
+    if held:
+        notes.append(
+            f"proposed: keyframe stills for boundar{'ies' if len(held) > 1 else 'y'} "
+            f"{describe_boundaries(held)} (inside a continuous scene, and the model can end "
+            "on a still) — nothing is made or spent by the plan; 'soraboard keyframes' or "
+            "Make keyframes makes them, and then those shots generate in parallel")
+    return sb, notes
+
+
 def _checked(sb: Storyboard, notes: list[str], planner: str, catalog: Catalog,
-             shortest: float | None = None) -> PlanResult:
+             shortest: float | None = None, *, propose: bool = True) -> PlanResult:
     sb = propose_cast(sb)
+    if propose:  # the LLM planner proposes its own (checked in its validation)
+        sb = propose_keyframes(sb, catalog)
+    sb, proposals = _proposal_notes(sb, catalog)
+    notes = notes + proposals
     sb = mark_planned(sb)  # so a later re-plan knows which segments are still untouched
     problems = validate(sb, catalog)
     bad = errors(problems)

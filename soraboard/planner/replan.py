@@ -22,7 +22,8 @@ from soraboard.model.timing import format_beat
 
 #: what a planner writes into a segment (trim, reference frame and takes are the user's)
 PLANNED_FIELDS = ("title", "model", "size", "duration", "scene", "cinematography", "actions",
-                  "dialogue", "audio", "continuity", "transition_out", "cast")
+                  "dialogue", "audio", "continuity", "transition_out", "cast",
+                  "keyframe_proposed")
 
 
 def fingerprint(seg: Segment) -> str:
@@ -42,6 +43,8 @@ def fingerprint(seg: Segment) -> str:
             if not seg.cast:
                 continue  # as before the planner proposed a cast: older marks stay valid
             value = list(seg.cast)
+        elif name == "keyframe_proposed" and not seg.keyframe_proposed:
+            continue  # likewise for marks made before plans proposed keyframes
         data[name] = value
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
@@ -104,27 +107,57 @@ class DiffLine:
 class Replan:
     storyboard: Storyboard
     diff: tuple[DiffLine, ...]
+    #: cast entries the plan adds to the style bible (the bible's own are never rewritten)
+    cast_added: tuple[Character, ...] = ()
 
     @property
     def changes(self) -> int:
+        """Segments replaced, added or removed."""
         return sum(d.change not in (Change.KEEP, Change.SAME) for d in self.diff)
 
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.changes or self.cast_added)
+
+    @property
+    def keyframes(self) -> list[int]:
+        """Boundaries of the merged storyboard proposed for a keyframe still, not held yet."""
+        return self.storyboard.proposed_keyframes()
+
     def describe(self) -> str:
-        return "\n".join(d.describe() for d in self.diff)
+        lines = [d.describe() for d in self.diff]
+        if self.cast_added:
+            lines.append("+ cast     " + ", ".join(f"{c.name} ({c.kind.value})"
+                                                   for c in self.cast_added))
+        if self.keyframes:
+            lines.append("  proposed keyframe stills at boundaries "
+                         + describe_boundaries(self.keyframes)
+                         + " (nothing is made or spent until you make keyframes)")
+        return "\n".join(lines)
+
+
+def describe_boundaries(boundaries: Iterable[int]) -> str:
+    """"1→2, 3→4" for the boundaries after segments 0 and 2."""
+    return ", ".join(f"{i + 1}→{i + 2}" for i in boundaries)
 
 
 def _changed_fields(old: Segment, new: Segment) -> list[str]:
     return [f.replace("_", " ") for f in PLANNED_FIELDS if getattr(old, f) != getattr(new, f)]
 
 
+def _new_cast(current: StyleBible, planned: StyleBible) -> tuple[Character, ...]:
+    """The plan's cast entries the bible does not have yet (names compared case-blind)."""
+    known = {c.name.strip().lower() for c in current.characters}
+    return tuple(c for c in planned.characters if c.name.strip().lower() not in known)
+
+
 def _merge_bible(current: StyleBible, planned: StyleBible) -> StyleBible:
-    """The user's bible wins field by field; characters it does not have yet are added."""
-    known = {c.name.lower() for c in current.characters}
-    extra: tuple[Character, ...] = tuple(c for c in planned.characters
-                                         if c.name.lower() not in known)
+    """The user's bible wins field by field; its cast entries stay exactly as they are (an
+    entry the user edited or added is never rewritten); entries it does not have yet are
+    added."""
     return StyleBible(style=current.style or planned.style,
                       palette=current.palette or planned.palette,
-                      characters=current.characters + extra,
+                      characters=current.characters + _new_cast(current, planned),
                       negative=current.negative or planned.negative)
 
 
@@ -156,6 +189,13 @@ def replan(current: Storyboard, planned: Storyboard,
                                      ", ".join(_changed_fields(cur, seg))))
         elif cur is not None:
             diff.append(DiffLine(Change.REMOVE, i + 1, cur.title))
+    kept = {d.position - 1 for d in diff if d.change is Change.KEEP}
+    for n, seg in enumerate(out):
+        # a proposal to hold the cut into a shot the user kept as a new shot no longer holds
+        if n not in kept and seg.keyframe_proposed and (
+                n == len(out) - 1 or not out[n + 1].is_chained):
+            seg = seg.with_changes(keyframe_proposed=False)
+            out[n] = seg.with_changes(planned=fingerprint(seg))
     merged = replace(current, style=_merge_bible(current.style, planned.style),
                      segments=tuple(out))
-    return Replan(merged, tuple(diff))
+    return Replan(merged, tuple(diff), _new_cast(current.style, planned.style))

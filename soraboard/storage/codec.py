@@ -237,6 +237,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "transition_out": transition_to_dict(s.transition_out),
         **({"planned": s.planned} if s.planned else {}),
         **({"cast": list(s.cast)} if s.cast else {}),
+        **({"keyframe_proposed": True} if s.keyframe_proposed else {}),
     }
 
 
@@ -338,6 +339,7 @@ def segment_from(v: Any, where: str) -> Segment:
         transition_out=Transition() if tr is None else transition_from(tr.d, tr.where),
         planned=o.opt_text("planned"),
         cast=tuple(o.items("cast", _name)),
+        keyframe_proposed=o.flag("keyframe_proposed", False),
     )
 
 

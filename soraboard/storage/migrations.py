@@ -8,7 +8,10 @@
   on) and ``images`` (reference images), a segment may list its ``cast``, and a style
   bible's character may have a ``kind`` and reference ``images``. Nothing changes in a
   version-2 file; the new number makes an older soraboard refuse such a file instead of
-  silently dropping its keyframes and cast images when it saves.
+  silently dropping its keyframes and cast images when it saves. A segment's
+  ``keyframe_proposed`` (a planner's proposal to hold the boundary after it with a still)
+  came later without a new number: an older soraboard that drops it loses a proposal, never
+  work.
 
 Migrations work on plain dicts and never touch the disk: the file is rewritten (atomically,
 with the old one in history) only when the user saves.

@@ -24,7 +24,7 @@ def apply_plan(doc: Document, planned: Storyboard,
     from soraboard.model.edits import Macro, delete_segments, insert_segments, set_storyboard_field
 
     result = plan_diff(doc, planned)
-    if not result.changes:
+    if not result.changes_anything:
         return False
     sb = doc.storyboard
     kept = sum(d.change is Change.KEEP for d in result.diff)

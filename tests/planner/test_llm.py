@@ -38,6 +38,7 @@ def segment(title: str, duration: float, continuity: str = "chain",
         "dialogue": dialogue or [], "audio": "crowd roar",
         "continuity": continuity,
         "transition_out": {"type": transition[0], "duration": transition[1]},
+        "cast": [], "keyframe_out": False,
     }
 
 
@@ -57,7 +58,7 @@ def plan(durations: list[float]) -> dict[str, Any]:
         "title": "Goal!",
         "style": {"style": "Broadcast sports footage", "palette": "grass green, jersey red",
                   "negative": "no real players"},
-        "characters": [{"name": "Striker",
+        "characters": [{"name": "Striker", "kind": "character",
                         "description": "a footballer in a red jersey with the number 9"}],
         "segments": segs,
     }
@@ -102,7 +103,10 @@ def test_a_valid_plan_becomes_the_storyboard(server_factory: Any) -> None:
         'Striker: "Did you see that?"\nStriker: "Top corner!"'
     assert errors(validate(sb)) == []
     assert "- Striker: a footballer in a red jersey with the number 9" in compose_prompt(sb, 0).text
-    assert result.notes == ()
+    # the only note says what it proposed (a valid answer needs no correction)
+    assert result.notes == ("cast proposed in the style bible: Striker (character) — each "
+                            "segment lists the cast that appears in it, so their descriptions "
+                            "go into its prompt",)
     # what went over the wire: the model, the key, the schema and the rules
     assert len(server.requests) == 1
     req = server.requests[0]
@@ -277,7 +281,8 @@ def _lighthouse_plan(*, title_shot: bool = False, drop_ending: bool = False,
         segs[1]["scene"] = ""
     return {"title": "The Lighthouse Keeper",
             "style": {"style": "", "palette": "", "negative": ""},
-            "characters": [{"name": "Elias", "description": "an old man in a navy jumper"}],
+            "characters": [{"name": "Elias", "kind": "character",
+                            "description": "an old man in a navy jumper"}],
             "segments": segs}
 
 

@@ -99,15 +99,16 @@ def test_a_plan_lists_each_segment_s_cast_and_a_replan_leaves_an_edited_cast_alo
     """Issue 17.8: the planner proposes the cast entries it finds (in the style bible) and
     lists in each segment the ones its prompt names; an edited segment keeps its cast."""
     sb = plan_story_file(DATA / "lighthouse-keeper.txt", 24, MODEL, planner="offline").storyboard
-    assert [c.name for c in sb.style.characters] == ["Elias"]
-    assert [s.cast for s in sb.segments] == [("Elias",), ("Elias",), ()]
+    assert [c.name for c in sb.style.characters] == ["Elias", "Boat"]
+    # "At dawn, he finds the boat": "he" is Elias, the last named
+    assert [s.cast for s in sb.segments] == [("Elias",), ("Elias", "Boat"), ("Elias", "Boat")]
     assert all(untouched(s) == "" for s in sb.segments)
     # The user takes Elias out of shot 2: the segment is theirs now, and a re-plan keeps it.
     sb = edits.set_segment_field(sb, sb.segments[1].id, "cast", ()).apply(sb)
     assert untouched(sb.segments[1]) == "you edited it"
     merged = replan(sb, plan_story_file(DATA / "lighthouse-keeper.txt", 24, MODEL,
                                         planner="offline").storyboard).storyboard
-    assert [s.cast for s in merged.segments] == [("Elias",), (), ()]
+    assert [s.cast for s in merged.segments] == [("Elias",), (), ("Elias", "Boat")]
     # A segment marked before plans had a cast is still the planner's own: with no cast its
     # fingerprint is what it was (the value below is the one before cast was a planned field).
     from soraboard.model.storyboard import Segment

@@ -159,3 +159,29 @@ def test_file_new_and_the_planner_start_on_a_current_model(qtbot: QtBot, window,
     assert len(opened) == 1
     sb = load_project(target).storyboard
     assert sb.default_model == DEFAULT_MODEL and sb.segments[0].model == DEFAULT_MODEL
+
+
+def test_the_replan_diff_shows_the_plans_proposals_and_make_keyframes_follows_them(
+        qtbot: QtBot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17.8: the re-plan question names the cast entries and keyframe stills a plan
+    proposes; "Make keyframes for all boundaries" then makes the proposed ones."""
+    from soraboard.planner import plan_story_file
+    from tests.ui.scripted_ask import ScriptedAsk
+
+    story = Path(__file__).parents[1] / "planner" / "data" / "lighthouse-keeper.txt"
+    veo = "vertex_ai/veo-3.1-fast-generate-001"
+    win = _fresh_window(qtbot, tmp_path)
+    win.doc.set_field(win.doc.storyboard.segments[0].id, "scene", "My own opening shot.")
+    win.imports.ask = ScriptedAsk([True])
+    planned = plan_story_file(story, 30, veo, planner="offline").storyboard
+    win.imports.apply_plan(planned)
+    asked = win.imports.ask.asked
+    assert len(asked) == 1
+    assert "+ cast     Elias (character), Boat (prop)" in asked[0]
+    assert "proposed keyframe stills at boundaries 2→3 (nothing is made or spent" in asked[0]
+    sb = win.doc.storyboard
+    assert sb.segments[0].scene == "My own opening shot."  # kept as it is
+    assert sb.proposed_keyframes() == [1]
+    # the proposal, not every boundary the model could hold (1→2 and 3→4 are cuts)
+    assert win.keyframes.boundaries_to_hold() == [1]
+    win.doc.undo_stack.setClean()

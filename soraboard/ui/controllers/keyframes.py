@@ -76,11 +76,12 @@ class KeyframeController(QObject):
         return True, ""
 
     def boundaries_to_hold(self) -> list[int]:
-        """What "Make keyframes for all boundaries" makes: as the CLI, every boundary not
-        held yet whose first shot's model can end on a still."""
-        sb = self.doc.storyboard
-        return [i for i in range(len(sb.segments) - 1) if not sb.held_by_keyframe(i)
-                and self.last_frame_support(sb.segments[i])[0]]
+        """What "Make keyframes for all boundaries" makes: as the CLI, the boundaries a plan
+        proposed, else every boundary not held yet whose first shot's model can end on a
+        still (see :func:`soraboard.generation.stills.boundaries_to_hold`)."""
+        from soraboard.generation.stills import boundaries_to_hold
+
+        return boundaries_to_hold(self.doc.storyboard, self.doc.catalog)[0]
 
     # ------------------------------------------------------------------ boundaries
 
