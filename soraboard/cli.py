@@ -201,7 +201,12 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     sb, takes, warnings = _open(args.project)
     _warn(warnings)
-    problems = validate(sb, _catalog(), takes)
+    from soraboard.generation.providers import dialect_of
+    from soraboard.settings import load_settings
+
+    # against what the default provider's request dialect can carry (as generate would send)
+    problems = validate(sb, _catalog().for_dialect(dialect_of(load_settings()[0].provider)),
+                        takes)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     for p in problems:
         print(one_line(str(p)))

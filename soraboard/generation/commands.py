@@ -189,7 +189,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
             ids = plan_segments(board, takes, Mode.MISSING_OR_STALE,
                                 hashes=bundle.input_hashes(input_paths(board)))
         ids = [s.id for s in sb.segments if s.id in set(ids) | send_again]
-        _refuse_invalid(board, catalog, takes, ids, args.model)
+        # checked against what the profile's request dialect can carry to each model
+        _refuse_invalid(board, catalog.for_dialect(getattr(backend, "dialect", None)), takes,
+                        ids, args.model)
         active = [t for t in takes.values() if t.status.is_resumable]
         checks = [sid for sid in doubtful if sid not in send_again]
         if not ids and not active and not checks:
@@ -434,7 +436,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             total = price * len(wanted)
             report = estimate(sb, catalog, project.takes, stills=project.stills)
             over = report.budget is not None and report.committed + total > report.budget
-            print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}"
+            cited = "" if image_spec is None else f" ({image_spec.price_wording()})"
+            print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}{cited}"
                   + (f" — over the budget {fmt_usd(report.budget)}" if over and
                      report.budget is not None else ""), file=sys.stderr)
             if over and not args.yes:
