@@ -9,6 +9,7 @@ so ``{"id": "sora-2", "prices": [...]}`` changes only the prices). A price that 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -194,6 +195,17 @@ def _positive(value: Any, key: str, where: str) -> float | None:
     return float(value)
 
 
+def _short_source(source: str) -> str:
+    """A source as a line of UI text: who says it (the text before its first parenthesis or
+    colon) and, when it cites one, the vendor page (its last URL)."""
+    who = re.split(r"[(:]", source, maxsplit=1)[0].strip().rstrip(",")
+    urls = re.findall(r"https?://\S+", source)
+    page = urls[-1].rstrip(".,;)") if urls else ""
+    if page and page not in who:
+        return f"{who}, citing {page}" if who else page
+    return who or source
+
+
 @dataclass(frozen=True)
 class ImageModelSpec:
     """An image model for keyframe stills: its list price per image (None = unknown).
@@ -219,9 +231,9 @@ class ImageModelSpec:
         if self.usd_per_image is None:
             return "no known price"
         if self.price_estimate or not self.price_source:
-            why = f": {self.price_source}" if self.price_source else ""
-            return f"an estimate, not a published price{why}"
-        return f"list price, {self.price_source}, {self.price_date}".rstrip(", ")
+            when = f", {self.price_date}" if self.price_date else ""
+            return f"an estimate, no published price found{when}"
+        return f"list price from {_short_source(self.price_source)}, as of {self.price_date}"
 
     def nearest_size(self, width: int, height: int) -> str | None:
         """The allowed size whose shape is nearest ``width``×``height`` (the still is then

@@ -386,7 +386,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     from soraboard.generation.errors import GenerationError
     from soraboard.generation.factory import make_still_backend
     from soraboard.generation.journal import BundleLock, LockHeld
-    from soraboard.generation.providers import ProviderError
+    from soraboard.generation.providers import ProviderError, dialect_of
     from soraboard.generation.stills import DEFAULT_STILL_MODEL, keyframe_still
     from soraboard.model.edits import hold_boundary
     from soraboard.settings import load_settings
@@ -407,6 +407,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
         backend = make_still_backend(provider)
     except ProviderError as e:
         raise CliError(str(e)) from None
+    # a still to end on is only worth making where the provider's videos can carry it
+    catalog = catalog.for_dialect(dialect_of(provider))
     if args.boundaries:
         wanted = _parse_positions(args.boundaries, len(sb.segments) - 1)
     else:
@@ -436,10 +438,11 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             total = price * len(wanted)
             report = estimate(sb, catalog, project.takes, stills=project.stills)
             over = report.budget is not None and report.committed + total > report.budget
-            cited = "" if image_spec is None else f" ({image_spec.price_wording()})"
-            print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}{cited}"
+            print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}"
                   + (f" — over the budget {fmt_usd(report.budget)}" if over and
                      report.budget is not None else ""), file=sys.stderr)
+            if image_spec is not None:
+                print(f"  price: {image_spec.price_wording()}", file=sys.stderr)
             if over and not args.yes:
                 raise CliError("the stills would pass the budget; add --yes to make them", 2)
     bundle = project.bundle

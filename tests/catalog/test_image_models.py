@@ -49,7 +49,7 @@ def test_every_image_price_has_a_dated_source_or_says_it_is_an_estimate() -> Non
             assert m.price_wording().startswith("an estimate"), m.id
         else:  # a source a reader can open: a URL, or a file of a named release
             assert "http" in m.price_source or "litellm" in m.price_source.lower(), m.id
-            assert m.price_wording().startswith("list price, "), m.id
+            assert m.price_wording().startswith("list price from "), m.id
             assert m.price_date in m.price_wording()
     # Imagen 4's $0.04 is only quoted second-hand: an estimate, and it says so
     imagen = cat.images["vertex_ai/imagen-4.0-generate-001"]
@@ -80,7 +80,7 @@ def test_an_unknown_or_estimated_price_is_worded_as_such(tmp_path: Path) -> None
         {"id": "guess", "usd_per_image": "0.05", "price_estimate": True},
         {"id": "none"}]}), "utf-8")
     cat = Catalog.load(f)
-    assert cat.images["guess"].price_wording() == "an estimate, not a published price"
+    assert cat.images["guess"].price_wording() == "an estimate, no published price found"
     assert cat.images["none"].price_wording() == "no known price"
 
 
