@@ -94,8 +94,10 @@ def cmd_bridge(args: argparse.Namespace) -> int:
                                catalog=catalog)
     except ProviderError as e:
         raise CliError(str(e)) from None
-    # the OpenAI Videos request shape carries a first frame only (see openai_backend)
+    # the OpenAI Videos request shape carries a first frame only (see openai_backend); other
+    # dialects carry a last frame to the models whose route takes one (catalog.dialects)
     carries = getattr(backend, "dialect", None) != "openai"
+    catalog = catalog.for_dialect(getattr(backend, "dialect", None))
     bundle = project.bundle
     lock = BundleLock(bundle, "soraboard bridge")
     try:

@@ -58,14 +58,6 @@ def _catalog() -> Catalog:
         raise CliError(f"model catalog: {e}") from None
 
 
-def _open(path: str) -> tuple[Storyboard, dict[str, Take], list[str]]:
-    try:
-        project = load_project(path)
-    except ProjectError as e:
-        raise CliError(str(e)) from None
-    return project.storyboard, project.takes, project.warnings
-
-
 def _warn(warnings: Sequence[str]) -> None:
     for w in warnings:
         print("warning: " + one_line(w), file=sys.stderr)
@@ -205,7 +197,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     sb, takes = project.storyboard, project.takes
     _warn(project.warnings)
-    problems = validate(sb, _catalog(), takes, project.stills)
+    from soraboard.generation.providers import dialect_of
+    from soraboard.settings import load_settings
+
+    # against what the default provider's request dialect can carry (as generate would send)
+    problems = validate(sb, _catalog().for_dialect(dialect_of(load_settings()[0].provider)),
+                        takes, project.stills)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     for p in problems:
         print(one_line(str(p)))

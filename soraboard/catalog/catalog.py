@@ -9,6 +9,7 @@ so ``{"id": "sora-2", "prices": [...]}`` changes only the prices). A price that 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -52,6 +53,21 @@ class ModelSpec:
     note: str = ""
     #: seconds a job usually takes from create to finished (paces the polls; None = unknown)
     typical_latency: float | None = None
+    #: where ``typical_latency`` comes from (a measurement, a vendor page)
+    latency_source: str = ""
+    #: ``typical_latency`` is a guess (the catalog says so: ``typical_latency_estimate``)
+    latency_estimate: bool = False
+    #: the upstream provider a LiteLLM proxy routes this model to, as LiteLLM names it
+    #: ("vertex_ai", "fal_ai" …); empty: read from the id's prefix (``vertex_ai/veo-…``)
+    litellm_route: str = ""
+    #: the upstream's own field names LiteLLM passes through as they are (fal.ai models
+    #: differ): ("last_frame", "end_image_url"), ("references", "image_urls")
+    litellm_fields: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def latency_is_estimate(self) -> bool:
+        """True when no measurement or published figure backs ``typical_latency``."""
+        return self.latency_estimate or not self.latency_source
 
     def allows_duration(self, seconds: float) -> bool:
         return any(abs(seconds - d) < 1e-9 for d in self.durations)
@@ -143,7 +159,20 @@ def _spec_from_dict(d: Mapping[str, Any], where: str) -> ModelSpec:
         note=opt("note", str, ""),
         typical_latency=_positive(opt("typical_latency", (int, float), None),
                                   "typical_latency", where),
+        latency_source=opt("latency_source", str, ""),
+        latency_estimate=opt("typical_latency_estimate", bool, False),
+        litellm_route=opt("litellm_route", str, ""),
+        litellm_fields=_fields(opt("litellm_fields", dict, {}), where),
     )
+
+
+def _fields(value: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    known = ("last_frame", "references")
+    for key, name in value.items():
+        if key not in known or not isinstance(name, str) or not name:
+            raise CatalogError(f"{where}: litellm_fields takes {' and '.join(known)}, each "
+                               f"the upstream's field name (got {key!r}: {name!r})")
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
 def _count(value: int, key: str, where: str) -> int:
@@ -166,9 +195,24 @@ def _positive(value: Any, key: str, where: str) -> float | None:
     return float(value)
 
 
+def _short_source(source: str) -> str:
+    """A source as a line of UI text: who says it (the text before its first parenthesis or
+    colon) and, when it cites one, the vendor page (its last URL)."""
+    who = re.split(r"[(:]", source, maxsplit=1)[0].strip().rstrip(",")
+    urls = re.findall(r"https?://\S+", source)
+    page = urls[-1].rstrip(".,;)") if urls else ""
+    if page and page not in who:
+        return f"{who}, citing {page}" if who else page
+    return who or source
+
+
 @dataclass(frozen=True)
 class ImageModelSpec:
-    """An image model for keyframe stills: its list price per image (None = unknown)."""
+    """An image model for keyframe stills: its list price per image (None = unknown).
+
+    ``price_source`` names where the price was read (a URL or a file of a repository at a
+    commit) and ``price_date`` when; ``price_estimate`` says no such source was found, so the
+    figure is a guess and is shown as one ("about", "estimate")."""
 
     id: str
     name: str
@@ -177,6 +221,19 @@ class ImageModelSpec:
     reference_images: int = 0  #: images an edit may take with the prompt
     price_source: str = ""
     price_date: str = ""
+    price_estimate: bool = False
+    #: seconds one image usually takes (None = unknown); ``latency_source`` says from where
+    typical_latency: float | None = None
+    latency_source: str = ""
+
+    def price_wording(self) -> str:
+        """How the UI cites the price: the source and its date, or that it is an estimate."""
+        if self.usd_per_image is None:
+            return "no known price"
+        if self.price_estimate or not self.price_source:
+            when = f", {self.price_date}" if self.price_date else ""
+            return f"an estimate, no published price found{when}"
+        return f"list price from {_short_source(self.price_source)}, as of {self.price_date}"
 
     def nearest_size(self, width: int, height: int) -> str | None:
         """The allowed size whose shape is nearest ``width``×``height`` (the still is then
@@ -214,8 +271,14 @@ def _image_spec_from_dict(d: Mapping[str, Any], where: str) -> ImageModelSpec:
     refs = d.get("reference_images", 0)
     if isinstance(refs, bool) or not isinstance(refs, int) or refs < 0:
         raise CatalogError(f"{where}: 'reference_images' must be 0 or more")
+    estimate = d.get("price_estimate", False)
+    if not isinstance(estimate, bool):
+        raise CatalogError(f"{where}: 'price_estimate' must be true or false")
     return ImageModelSpec(model_id, str(d.get("name") or model_id), price, tuple(sizes), refs,
-                          str(d.get("price_source") or ""), str(d.get("price_date") or ""))
+                          str(d.get("price_source") or ""), str(d.get("price_date") or ""),
+                          estimate,
+                          _positive(d.get("typical_latency"), "typical_latency", where),
+                          str(d.get("latency_source") or ""))
 
 
 def _read_entries(text: str, source: str) -> list[dict[str, Any]]:
@@ -248,6 +311,26 @@ class Catalog(Mapping[str, ModelSpec]):
         self._specs = {s.id: s for s in specs}
         #: image models (for keyframe stills), by id
         self.images: dict[str, ImageModelSpec] = {i.id: i for i in images or []}
+        #: model id → why the provider's request dialect carries less than the model takes
+        #: (set by :meth:`for_dialect`)
+        self.limits: dict[str, str] = {}
+        self.dialect: str | None = None
+
+    def for_dialect(self, dialect: str | None) -> Catalog:
+        """This catalog as a provider speaking ``dialect`` can use it: each model's first
+        frame, last frame and reference images narrowed to what the request can carry
+        (:mod:`soraboard.catalog.dialects`). ``None`` (the animatic) changes nothing."""
+        from soraboard.catalog.dialects import carriage, narrowed
+
+        if dialect is None:
+            return self
+        specs = [narrowed(s, dialect) for s in self._specs.values()]
+        out = Catalog(specs, list(self.images.values()))
+        out.dialect = dialect
+        for old, new in zip(self._specs.values(), specs, strict=True):
+            if new is not old:
+                out.limits[old.id] = carriage(dialect, old).why
+        return out
 
     def __getitem__(self, key: str) -> ModelSpec:
         return self._specs[key]

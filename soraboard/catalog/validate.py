@@ -182,12 +182,20 @@ def _keyframe_problems(catalog: Catalog, seg: Segment, n: int, spec: ModelSpec,
     if seg.first_keyframe and not spec.first_frame:
         add(f"{spec.id} cannot start on a still: remove the first keyframe or pick a model "
             f"with first-frame input{able(lambda m: m.first_frame)}", "reference_image")
+    why = catalog.limits.get(spec.id)
     if seg.last_keyframe and not spec.last_frame:
-        add(f"{spec.id} cannot end on a still: remove the last keyframe or pick a model with "
-            f"last-frame input{able(lambda m: m.last_frame)}", "last_keyframe")
+        if why:  # the model can; the provider's request shape cannot carry it there
+            add(f"{spec.id} cannot end on a still through this provider: {why}. Remove the "
+                f"last keyframe or pick a model it can send one to"
+                f"{able(lambda m: m.last_frame)}", "last_keyframe")
+        else:
+            add(f"{spec.id} cannot end on a still: remove the last keyframe or pick a model "
+                f"with last-frame input{able(lambda m: m.last_frame)}", "last_keyframe")
     if n > spec.reference_images:
         takes = f"takes at most {spec.reference_images}" if spec.reference_images else \
             "takes no reference images"
+        if why:
+            takes += f" through this provider ({why})"
         add(f"{n} reference image{'s' if n != 1 else ''} (its own and its cast's), but "
             f"{spec.id} {takes}: remove "
             f"{n - spec.reference_images} or pick a model that takes "

@@ -190,7 +190,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
             ids = plan_segments(board, takes, Mode.MISSING_OR_STALE,
                                 hashes=bundle.input_hashes(input_paths(board)))
         ids = [s.id for s in sb.segments if s.id in set(ids) | send_again]
-        _refuse_invalid(board, catalog, takes, ids, args.model)
+        # checked against what the profile's request dialect can carry to each model
+        _refuse_invalid(board, catalog.for_dialect(getattr(backend, "dialect", None)), takes,
+                        ids, args.model)
         active = [t for t in takes.values() if t.status.is_resumable]
         checks = [sid for sid in doubtful if sid not in send_again]
         if not ids and not active and not checks:
@@ -385,7 +387,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     from soraboard.generation.errors import GenerationError
     from soraboard.generation.factory import make_still_backend
     from soraboard.generation.journal import BundleLock, LockHeld
-    from soraboard.generation.providers import ProviderError
+    from soraboard.generation.providers import ProviderError, dialect_of
     from soraboard.generation.stills import (
         DEFAULT_STILL_MODEL,
         boundaries_to_hold,
@@ -410,6 +412,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
         backend = make_still_backend(provider)
     except ProviderError as e:
         raise CliError(str(e)) from None
+    # a still to end on is only worth making where the provider's videos can carry it
+    catalog = catalog.for_dialect(dialect_of(provider))
     if args.boundaries:
         wanted = _parse_positions(args.boundaries, len(sb.segments) - 1)
     else:
@@ -443,6 +447,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             print(f"{len(wanted)} still(s) of {model}: {fmt_usd(total)}"
                   + (f" — over the budget {fmt_usd(report.budget)}" if over and
                      report.budget is not None else ""), file=sys.stderr)
+            if image_spec is not None:
+                print(f"  price: {image_spec.price_wording()}", file=sys.stderr)
             if over and not args.yes:
                 raise CliError("the stills would pass the budget; add --yes to make them", 2)
     bundle = project.bundle

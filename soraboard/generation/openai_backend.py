@@ -369,6 +369,13 @@ class OpenAIBackend:
         body: dict[str, Any] | None = None
         if self.dialect == "openrouter":
             body = openrouter_body(request)
+        elif self.dialect == "litellm":
+            from soraboard.generation.litellm_dialect import NotCarried, litellm_body
+
+            try:  # refused here, before anything is sent, when the route cannot take it
+                body = litellm_body(request, self.capabilities(request.model))
+            except NotCarried as e:
+                raise Rejected(f"not sent: {e}") from None
         elif request.last_frame is not None or request.references:
             # Refused here, before anything is sent: the multipart shape has no such field.
             raise Rejected(f"provider {self.name!r} speaks the OpenAI Videos shape, which "

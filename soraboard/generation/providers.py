@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from soraboard import paths
+from soraboard.catalog.dialects import DIALECTS
 from soraboard.redact import register_secret
 from soraboard.storage.atomic import atomic_write_json
 
 KEYRING_SERVICE = "soraboard"
 ANIMATIC = "animatic"
-#: the shapes of a create request a provider may speak (see OpenAIBackend.submit)
-DIALECTS = ("openai", "openrouter")
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,9 @@ class ProviderProfile:
     needs_key: bool = True  #: False: works without a key (a LiteLLM proxy with none)
     preset: str = "custom"
     label: str = ""
-    #: how a create is written: "openai" (multipart, ``input_reference``: a first frame only)
-    #: or "openrouter" (JSON: ``frame_images`` first/last, ``input_references``)
+    #: how a create is written: "openai" (multipart, ``input_reference``: a first frame only),
+    #: "openrouter" (JSON: ``frame_images`` first/last, ``input_references``) or "litellm"
+    #: (JSON in the fields LiteLLM forwards to the model's upstream: docs/litellm-keyframes.md)
     dialect: str = "openai"
 
     def describe(self) -> str:
@@ -52,7 +52,7 @@ class ProviderProfile:
 PRESETS: dict[str, ProviderProfile] = {
     "litellm": ProviderProfile(
         "litellm", "http://localhost:4000", key_env="LITELLM_API_KEY", needs_key=False,
-        preset="litellm", label="LiteLLM proxy"),
+        preset="litellm", label="LiteLLM proxy", dialect="litellm"),
     "vllm-omni": ProviderProfile(
         "vllm-omni", "http://localhost:8091/v1", needs_key=False, preset="vllm-omni",
         label="vLLM-Omni"),
@@ -232,3 +232,15 @@ def key_source(profile: ProviderProfile) -> str:
 def with_overrides(profile: ProviderProfile, **changes: Any) -> ProviderProfile:
     """The profile with the non-None ``changes`` applied."""
     return replace(profile, **{k: v for k, v in changes.items() if v is not None})
+
+
+def dialect_of(provider: str | None) -> str | None:
+    """The request dialect of the named profile; ``None`` for the animatic (no provider) or
+    a profile that cannot be read (then only what the models take is checked)."""
+    if provider in (None, "", ANIMATIC):
+        return None
+    assert provider is not None
+    try:
+        return get_profile(provider).dialect
+    except ProviderError:
+        return None

@@ -184,7 +184,9 @@ def test_keyframes_on_a_provider_price_the_stills_and_use_its_images_api(
 
     test_catalog.write_text(json.dumps({"models": [KEYFRAME_MODEL]}), "utf-8")
     reset_default_catalog()
-    save_profile(ProviderProfile("fake", server.base_url, needs_key=False))
+    # a dialect that carries last frames (the OpenAI shape cannot: keyframes would refuse)
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False,
+                                 dialect="openrouter"))
     sb = replace(keyframed(3, set(), model="test-keyframes"), budget="0.05")
     bundle = Bundle.create(tmp_path / "Film", sb)
     # An image model the catalog has no price for: asks first.

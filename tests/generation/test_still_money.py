@@ -134,7 +134,9 @@ def test_stills_made_on_a_provider_are_spent_and_stop_generate_over_budget(
     from soraboard.cli import main
     from soraboard.generation.providers import ProviderProfile, save_profile
 
-    save_profile(ProviderProfile("fake", server.base_url, needs_key=False))
+    # a dialect that carries last frames (the OpenAI shape cannot: keyframes would refuse)
+    save_profile(ProviderProfile("fake", server.base_url, needs_key=False,
+                                 dialect="openrouter"))
     # Three 2 s clips at $0.10/s ($0.60) fit the budget; the two stills ($0.084) do too.
     sb = replace(keyframed(3, set(), model="test-keyframes"), budget="0.65")
     bundle = Bundle.create(tmp_path / "Film", sb)

@@ -163,6 +163,10 @@ def _describe(value: Any) -> Any:
 
     if isinstance(value, dict) and "bytes" in value and "filename" in value:
         return _image_of(value["bytes"], value["mime"])
+    if isinstance(value, dict) and set(value) == {"bytesBase64Encoded", "mimeType"}:
+        # Veo's image object (LiteLLM's vertex_ai and gemini routes)
+        return {"veo": _image_of(base64.b64decode(value["bytesBase64Encoded"]),
+                                 str(value["mimeType"]))}
     if isinstance(value, str) and value.startswith("data:image/"):
         head, _, data = value.partition(",")
         return _image_of(base64.b64decode(data), head[5:].split(";")[0])
@@ -325,6 +329,10 @@ class _Handler(BaseHTTPRequestHandler):
             data = ref["bytes"]
         elif isinstance(ref, dict) and str(ref.get("image_url", "")).startswith("data:"):
             data = base64.b64decode(ref["image_url"].split(",", 1)[1])
+        elif isinstance(ref, str) and ref.startswith("data:image/"):  # LiteLLM fal/runway
+            data = base64.b64decode(ref.split(",", 1)[1])
+        elif isinstance(ref, dict) and "bytesBase64Encoded" in ref:  # LiteLLM gemini (Veo)
+            data = base64.b64decode(ref["bytesBase64Encoded"])
         else:
             return "input_reference must be an image file or a data URL"
         img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

@@ -127,8 +127,8 @@ class CastController(QObject):
             price = (f"The catalog has no price for {model}; {provider} bills what it bills "
                      "for each image.")
         else:
-            price = (f"{fmt_usd(total)} ({fmt_usd(each or Decimal(0))} each, list price of "
-                     f"{spec.name}, {spec.price_date}).")
+            price = (f"{fmt_usd(total)} ({fmt_usd(each or Decimal(0))} each for "
+                     f"{spec.name}: {spec.price_wording()}).")
             remaining = self.doc.cost().remaining
             if remaining is not None and total > remaining:
                 self.ask.warn("Over budget", f"The sheet costs {fmt_usd(total)}, more than "

@@ -182,7 +182,11 @@ class GenerationController(QObject):
         if not ids:
             self.message.emit("Nothing to generate", 4000)
             return False
-        errors = blocking_problems(sb, self.doc.catalog, self.doc.takes, ids)
+        from soraboard.generation.providers import dialect_of
+
+        # what the provider's request shape cannot carry stops here too, before any money
+        catalog = self.doc.catalog.for_dialect(dialect_of(self.settings().provider))
+        errors = blocking_problems(sb, catalog, self.doc.takes, ids)
         if errors:
             self.ask.warn("Fix these first", "\n".join(str(p) for p in errors[:8]))
             return False
@@ -265,8 +269,9 @@ class GenerationController(QObject):
             return False
         # the OpenAI Videos request shape carries a first frame only (see openai_backend)
         carries = getattr(jobs.backend, "dialect", None) != "openai"
+        catalog = self.doc.catalog.for_dialect(getattr(jobs.backend, "dialect", None))
         try:
-            plan = plan_bridge(self.doc.bundle, sb, self.doc.takes, self.doc.catalog,
+            plan = plan_bridge(self.doc.bundle, sb, self.doc.takes, catalog,
                                sb.index_of(segment_id), carries_last_frame=carries)
         except BridgeError as e:
             self.ask.warn("Cannot bridge", str(e))

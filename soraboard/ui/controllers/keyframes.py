@@ -142,7 +142,9 @@ class KeyframeController(QObject):
                 total = price * len(wanted)
                 rep = self.doc.cost()
                 over = rep.budget is not None and rep.committed + total > rep.budget
-                text = (f"{n} of {model} on provider {backend.name!r}: {fmt_usd(total)}."
+                cited = "" if spec is None else f" ({spec.price_wording()})"
+                text = (f"{n} of {model} on provider {backend.name!r}: {fmt_usd(total)}"
+                        f"{cited}."
                         + (f"\n\nThis goes over the budget {fmt_usd(rep.budget)}."
                            if over and rep.budget is not None else "")
                         + "\n\nEach shot before a boundary then ends on its still and the "
