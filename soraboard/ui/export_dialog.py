@@ -246,7 +246,18 @@ class ExportDialog(QDialog):
     # ------------------------------------------------------------------ voice-over
 
     def refresh_voiceover(self) -> None:
-        """Re-read which dialogue lines are rendered (after a render, or on opening)."""
+        """Re-read which dialogue lines are rendered (after a render, or on opening); the
+        presets are planned again when that changes what the film would carry."""
+        before = self.spoken_lines()
+        blocked = self.voiceover.blockSignals(True)  # one re-plan below, not one per toggle
+        try:
+            self._read_voice()
+        finally:
+            self.voiceover.blockSignals(blocked)
+        if self.spoken_lines() != before:
+            self._summarise()
+
+    def _read_voice(self) -> None:
         try:
             self.voice = rendered_voice(self.project)
         except ValueError as e:

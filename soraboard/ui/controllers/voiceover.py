@@ -185,7 +185,7 @@ class VoiceoverController(QObject):
                timeout: float) -> bool:
         from soraboard.workers.voiceover import VoiceoverJob
 
-        if not self.doc.holds_lock():  # the editor's session holds it: never a second take
+        if not self.doc.holds_lock:  # the editor's session holds it: never a second take
             lock = BundleLock(self.doc.bundle, LOCK_COMMAND)
             try:
                 lock.acquire()
