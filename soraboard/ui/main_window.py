@@ -956,7 +956,7 @@ class MainWindow(QMainWindow):
         if dlg.exec() == VoicesDialog.DialogCode.Accepted:
             try:
                 self.voiceover.save_voices(dlg.model(), dlg.voices())
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, RuntimeError) as e:  # RuntimeError: LockHeld
                 self.ask.warn("Voice-over", f"The voices were not saved: {e}")
 
     def _on_bridge_requested(self, segment_id: str) -> None:

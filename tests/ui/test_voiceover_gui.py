@@ -235,3 +235,40 @@ def test_the_cost_strip_prices_the_voice_over_beside_the_estimate(
     doc.set_fields(seg.id, dialogue=(DialogueLine("Mara", "Hello again.", 0.5, 1.3),))
     assert "1 of 2 line(s) to render, 12 characters: $0.0002" in panel.voiceover.text()
     assert panel.estimate.text() == estimate  # beside the clips' estimate, never added to it
+
+
+def test_the_window_wires_the_menu_the_cost_strip_and_the_export_dialog(
+        qtbot: QtBot, doc: Document, speech: FakeSpeechServer) -> None:
+    from soraboard.ui.main_window import MainWindow
+
+    ask = ScriptedAsk([True])
+    win = MainWindow(doc, _settings(), ask=ask)
+    qtbot.addWidget(win)
+    win.show()
+    acts = win.actions_by_id
+    assert not acts["generate.voiceover_cancel"].isEnabled()
+    acts["generate.voiceover"].trigger()
+    assert ask.asked[0].startswith("confirm: Render the voice-over for $")
+    assert acts["generate.voiceover_cancel"].isEnabled()
+    assert not acts["generate.voiceover"].isEnabled()
+    qtbot.waitUntil(lambda: acts["generate.voiceover"].isEnabled(), timeout=60_000)
+    assert len(speech.requests) == 2
+    assert "0 of 2 line(s) to render" in win.cost_panel.voiceover.text()
+    win.export_film()
+    dlg = win.export_dialog
+    assert dlg.voiceover.isEnabled()
+    dlg.close()
+    win.thumbnails.wait()
+    doc.undo_stack.setClean()
+
+
+def test_a_new_voice_for_a_speaker_renders_only_their_lines_again(
+        qtbot: QtBot, doc: Document, speech: FakeSpeechServer) -> None:
+    ask = ScriptedAsk([True, True])
+    vo = VoiceoverController(doc, _settings, ask)
+    _render(qtbot, vo)
+    vo.save_voices("tts-1", {"Tom": "verse"})
+    assert vo.state().configured and "Mara → alloy, Tom → verse" in vo.state().voices_text()
+    _render(qtbot, vo)
+    assert "default voices" not in ask.asked[-1] and "1 to render" in ask.asked[-1]
+    assert [(r["voice"], r["input"]) for r in speech.requests[2:]] == [("verse", "Gone.")]

@@ -105,11 +105,17 @@ class VoiceoverController(QObject):
 
     def save_voices(self, model: str, voices: dict[str, str]) -> None:
         """Keep the model and the speakers' voices in ``voiceover.json`` (a changed voice
-        makes that speaker's lines new lines: rendered, and paid, again)."""
+        makes that speaker's lines new lines: rendered, and paid, again). Raises ValueError
+        (a bad file), OSError, or LockHeld (another soraboard writes the project)."""
         current = load_settings(self.doc.bundle)
-        save_settings(self.doc.bundle, replace(
-            current, model=model.strip() or current.model,
-            voices={k.strip(): v.strip() for k, v in voices.items() if k.strip() and v.strip()}))
+        new = replace(current, model=model.strip() or current.model,
+                      voices={k.strip(): v.strip() for k, v in voices.items()
+                              if k.strip() and v.strip()})
+        if self.doc.holds_lock:  # the editor's session: its lock covers this write
+            save_settings(self.doc.bundle, new)
+        else:
+            with BundleLock(self.doc.bundle, LOCK_COMMAND):
+                save_settings(self.doc.bundle, new)
         self.changed.emit()
 
     # ------------------------------------------------------------------ render
