@@ -320,6 +320,14 @@ class ExportDialog(QDialog):
                         text += f"\n• … and {len(encoded) - 6} more"
                 detail.setText(text)
                 notes += [w for w in p.warnings if w not in notes]
+        spoken = self.spoken_lines()
+        chosen = prepared.get(self.selected_preset())
+        if spoken and chosen is not None and len(chosen.plan.voice) < len(spoken):
+            # a line that starts where its take is trimmed away is left out, not begun mid-word
+            left = len(spoken) - len(chosen.plan.voice)
+            notes.append(f"Voice-over: {plural(left, 'line')} of {len(spoken)} "
+                         f"{'starts' if left == 1 else 'start'} in a trimmed-away part of "
+                         f"the take and {'stays' if left == 1 else 'stay'} out of the film.")
         self.notes.setText("\n".join(notes))
         self.export_btn.setEnabled(True)
         self._show_nle_losses()

@@ -200,6 +200,7 @@ def test_export_dialog_offers_the_voice_only_when_every_line_is_rendered_and_put
     qtbot.waitUntil(lambda: dlg.export_btn.isEnabled() and len(dlg.prepared) == 3,
                     timeout=60_000)
     assert all(p.plan.voice for p in dlg.prepared.values())
+    assert "Voice-over: 1 line of 2 starts in a trimmed-away part" in dlg.notes.text()
     film = tmp_path / "film.mp4"
     dlg.dest.setText(str(film))
     dlg.start_export()
