@@ -71,15 +71,20 @@ class SpeechClient:
 
 def render_lines(lines: list[VoiceLine], client: SpeechClient,
                  on_line: Callable[[VoiceLine, str | None], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None,
                  ) -> tuple[int, int, list[str]]:
     """Render every line not cached yet: (rendered, already cached, errors). One failed line
-    does not stop the others (each is its own request and its own file)."""
+    does not stop the others (each is its own request and its own file). ``cancelled`` is
+    asked before each request: once it says yes no further line is sent (the one being
+    spoken finishes, so what was paid for is kept)."""
     done = cached = 0
     errors: list[str] = []
     for line in lines:
         if line.cached:
             cached += 1
             continue
+        if cancelled is not None and cancelled():
+            break
         try:
             client.render(line)
         except GenerationError as e:

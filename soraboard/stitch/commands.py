@@ -44,21 +44,19 @@ def _project(path: str) -> Project:
 
 def _voiceover(project: Project) -> list[SpokenLine]:
     """The rendered voice-over lines of the dialogue as it is now; every line must be."""
-    from soraboard.stitch.voiceover import SpokenLine
-    from soraboard.storage.voiceover import load_settings, voice_lines
+    from soraboard.stitch.voiceover import rendered_voice
 
     try:
-        lines = voice_lines(project.bundle, project.storyboard, load_settings(project.bundle))
+        voice = rendered_voice(project)
     except ValueError as e:
         raise CliError(one_line(str(e))) from None
-    if not lines:
+    if not voice.total:
         raise CliError("--voiceover: no segment has dialogue", 2)
-    missing = [v for v in lines if not v.cached]
-    if missing:
-        raise CliError(f"--voiceover: {len(missing)} of {len(lines)} line(s) are not rendered "
-                       f"(new or changed since); run 'soraboard voiceover {project.bundle.path}'"
-                       " first", 2)
-    return [SpokenLine(v.segment_id, v.start, v.path) for v in lines]
+    if voice.missing:
+        raise CliError(f"--voiceover: {voice.missing} of {voice.total} line(s) are not "
+                       f"rendered (new or changed since); run 'soraboard voiceover "
+                       f"{project.bundle.path}' first", 2)
+    return list(voice.lines)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from soraboard.stitch.plan import ExportPlan, OutputFormat
+    from soraboard.storage.bundle import Project
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,30 @@ class SpokenLine:
     segment_id: str
     start: float
     path: Path
+
+
+@dataclass(frozen=True)
+class RenderedVoice:
+    """The project's voice-over as the export sees it: every spoken line, and how many of
+    them have no audio yet (new or changed since the last render)."""
+
+    lines: tuple[SpokenLine, ...]  #: the rendered ones, in film order
+    total: int  #: lines of dialogue
+    missing: int  #: lines not rendered
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.missing == 0
+
+
+def rendered_voice(project: Project) -> RenderedVoice:
+    """The voice-over lines of the dialogue as it is now (the CLI's ``export --voiceover``
+    and the export dialog both export from this); ValueError when ``voiceover.json`` is bad."""
+    from soraboard.storage.voiceover import load_settings, voice_lines
+
+    lines = voice_lines(project.bundle, project.storyboard, load_settings(project.bundle))
+    spoken = tuple(SpokenLine(v.segment_id, v.start, v.path) for v in lines if v.cached)
+    return RenderedVoice(spoken, len(lines), len(lines) - len(spoken))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The voice-over's data in a bundle: ``voiceover.json`` and the cache of rendered lines.
 
 ``voiceover.json`` holds the TTS model and the speaker → voice map (a speaker not in the map
-gets a voice of their own by cast position); it is written only by ``soraboard voiceover``.
+gets a voice of their own by cast position); it is written only by ``soraboard voiceover`` and
+the editor's voice-over controller, each holding the bundle lock.
 A line's audio is ``media/voice/<hash>.mp3``, the hash of (model, voice, words), so a line
 that did not change is never rendered (nor paid for) twice, and the export finds the audio
 of the dialogue as it is now. Rendering is :mod:`soraboard.generation.voiceover`'s job.

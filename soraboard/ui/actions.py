@@ -2,8 +2,8 @@
 
 The main window builds menus, the toolbar and shortcuts from this table and connects each
 action to the method named in ``slot``: ``"owner.method"``, where the owner is one of the
-window's controllers (``files``, ``edit``, ``generation``, ``preview``, ``imports``) or the
-``window`` itself. Undo and redo come from the QUndoStack itself; the toolbar's order is
+window's controllers (``files``, ``edit``, ``generation``, ``preview``, ``imports``,
+``keyframes``, ``voiceover``) or the ``window`` itself. Undo and redo come from the QUndoStack itself; the toolbar's order is
 ``TOOLBAR``.
 """
 
@@ -98,6 +98,15 @@ ACTIONS: list[ActionSpec] = [
                "it, so they generate in parallel", separator_before=True),
     ActionSpec("generate.cancel_all", "&Cancel All Jobs", "&Generate", "generation.cancel_all", "stop", "",
                "Stop every running job"),
+    ActionSpec("generate.voiceover", "Render &Voice-over…", "&Generate", "voiceover.render",
+               "play", "", "Speak the dialogue with the provider's voices (one per speaker) for "
+               "the export's voice-over track — priced and asked first; rendered lines are "
+               "kept and never paid again", separator_before=True),
+    ActionSpec("generate.voices", "Voice-over V&oices…", "&Generate", "window.edit_voices",
+               "settings", "", "Choose the text-to-speech model and each speaker's voice"),
+    ActionSpec("generate.voiceover_cancel", "&Stop the Voice-over", "&Generate",
+               "voiceover.cancel", "stop", "", "Stop after the line being spoken (the "
+               "rendered lines are kept)"),
     ActionSpec("export.export", "&Export Film…", "E&xport", "window.export_film", "export", "Ctrl+E",
                "Export the storyboard as one MP4"),
     ActionSpec("view.play", "&Play / Pause", "&View", "preview.toggle_play", "play", "Space",

@@ -4,6 +4,7 @@ bar; the what-if totals in one line. A pure function of the document, refreshed 
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QPainter, QPaintEvent
@@ -78,6 +79,13 @@ class CostPanel(QWidget):
         self.what_if = QLabel()
         self.what_if.setWordWrap(True)
         v.addWidget(self.what_if)
+        # the voice-over is billed per character, apart from the clips: its own line, as in
+        # `soraboard cost`, never added to the estimate above
+        self.voiceover = QLabel()
+        self.voiceover.setObjectName("voiceover_cost")
+        self.voiceover.setWordWrap(True)
+        self.voiceover.hide()
+        v.addWidget(self.voiceover)
         doc.storyboard_changed.connect(self.refresh)
         doc.takes_changed.connect(self.refresh)
         theme.notifier().changed.connect(self.refresh)
@@ -105,8 +113,17 @@ class CostPanel(QWidget):
         self.what_if.setText(
             f"<span style='color:{sec}'>What if: all cheapest {rep.what_if_cheapest.describe()}"
             f" · all best {rep.what_if_best.describe()}</span>")
+        self._refresh_voiceover(sec)
         self.bar.report = rep
         self.bar.update()
         tip = "\n".join(f"{m.model}: {m.amount.describe()} for {m.seconds:g} s"
                         for m in rep.by_model)
         self.setToolTip(tip)
+
+    def _refresh_voiceover(self, sec: str) -> None:
+        from soraboard.generation.voiceover import cost_line
+
+        line = cost_line(self.doc.bundle, self.doc.storyboard)
+        self.voiceover.setVisible(line is not None)
+        self.voiceover.setText(f"<span style='color:{sec}'>{escape(line)}</span>"
+                               if line is not None else "")

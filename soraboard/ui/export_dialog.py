@@ -43,6 +43,7 @@ from soraboard.stitch.plan import Soundtrack
 from soraboard.stitch.presets import PresetName
 from soraboard.stitch.runner import Progress
 from soraboard.stitch.seams import Seam
+from soraboard.stitch.voiceover import RenderedVoice, SpokenLine, rendered_voice
 from soraboard.storage.bundle import Project
 from soraboard.storage.lock import BundleLock, LockHeld
 from soraboard.ui import theme
@@ -66,6 +67,8 @@ class ExportDialog(QDialog):
     ended = Signal(str, str, bool)
     #: id of the segment before a seam whose Bridge… button was clicked (issue 17.6)
     bridge_requested = Signal(str)
+    #: the Render Voice-over… button: lines are missing (the window's voice-over controller)
+    voiceover_requested = Signal()
 
     def __init__(self, project: Project, thumbnails: ThumbnailService,
                  parent: QWidget | None = None) -> None:
@@ -130,6 +133,25 @@ class ExportDialog(QDialog):
         left.addWidget(self.loudnorm)
         left.addWidget(self.otio)
         left.addWidget(self.burn_subtitles)
+        # the voice-over track (issue 18.5): offered once every line is rendered
+        self.voiceover = QCheckBox("Voice-over — the dialogue spoken, the music ducked under it")
+        self.voiceover.setObjectName("voiceover")
+        left.addWidget(self.voiceover)
+        row = QHBoxLayout()
+        self.voiceover_note = QLabel()
+        self.voiceover_note.setWordWrap(True)
+        self.voiceover_note.setIndent(22)
+        self.voiceover_note.setStyleSheet(theme.secondary_style())
+        self.render_voice_btn = QPushButton("Render Voice-over…")
+        self.render_voice_btn.setObjectName("render_voiceover")
+        self.render_voice_btn.setToolTip("Speak the missing lines with the provider's voices "
+                                         "(priced and asked first)")
+        self.render_voice_btn.clicked.connect(self._on_render_voice_clicked)
+        row.addWidget(self.voiceover_note, 1)
+        row.addWidget(self.render_voice_btn, 0, Qt.AlignmentFlag.AlignTop)
+        left.addLayout(row)
+        self.voice: RenderedVoice | None = None
+        self.refresh_voiceover()
         # the timeline in an editor's own format, and beforehand what it cannot express
         self.nle = QComboBox()
         self.nle.addItem("No file for an editor", "")
@@ -191,6 +213,7 @@ class ExportDialog(QDialog):
         self.export_btn.clicked.connect(self.start_export)
         self.cancel_btn.clicked.connect(self._cancel_or_close)
         self.loudnorm.toggled.connect(lambda _on: self._summarise())
+        self.voiceover.toggled.connect(self._on_voiceover_toggled)
         self.music.editingFinished.connect(self._summarise)
         self._summarise()
         seams = SeamsJob(project)
@@ -205,12 +228,83 @@ class ExportDialog(QDialog):
         return Soundtrack(Path(text)) if text else None
 
     def _summarise(self) -> None:
-        job = SummariesJob(self.project, self._soundtrack(), self.loudnorm.isChecked())
+        job = SummariesJob(self.project, self._soundtrack(), self.loudnorm.isChecked(),
+                           self.spoken_lines())
         job.signals.done.connect(self._on_summaries)
         job.signals.failed.connect(self._on_summaries_failed)
+        # what is exported is what the latest summary planned (with the voice or without)
+        self._summary_job = job
+        self.export_btn.setEnabled(False)
         self.runner.start(job)
 
+    _summary_job: SummariesJob | None = None
+
+    def _latest_summary(self) -> bool:
+        job = self._summary_job
+        return job is not None and self.sender() is job.signals
+
+    # ------------------------------------------------------------------ voice-over
+
+    def refresh_voiceover(self) -> None:
+        """Re-read which dialogue lines are rendered (after a render, or on opening); the
+        presets are planned again when that changes what the film would carry."""
+        before = self.spoken_lines()
+        blocked = self.voiceover.blockSignals(True)  # one re-plan below, not one per toggle
+        try:
+            self._read_voice()
+        finally:
+            self.voiceover.blockSignals(blocked)
+        if self.spoken_lines() != before:
+            self._summarise()
+
+    def _read_voice(self) -> None:
+        try:
+            self.voice = rendered_voice(self.project)
+        except ValueError as e:
+            self.voice = None
+            self._voice_state(False, str(e), render=False)
+            return
+        v = self.voice
+        if not v.total:
+            self._voice_state(False, "No segment has dialogue.", render=False)
+        elif v.missing:
+            self._voice_state(False, f"{v.missing} of {plural(v.total, 'line')} not "
+                              "rendered yet (new or changed since).", render=True)
+        else:
+            self._voice_state(True, f"{plural(v.total, 'line')} rendered, placed at their "
+                              "times on the film.", render=False)
+            if self._tick_when_ready:
+                self._tick_when_ready = False
+                self.voiceover.setChecked(True)
+
+    def _voice_state(self, ready: bool, note: str, *, render: bool) -> None:
+        self.voiceover.setEnabled(ready)
+        if not ready:
+            self.voiceover.setChecked(False)
+        self.voiceover.setToolTip(note)
+        self.voiceover_note.setText(note)
+        self.voiceover_note.setStyleSheet(
+            theme.secondary_style() if ready or not render else f"color: {theme.STALE.name()};")
+        self.render_voice_btn.setVisible(render)
+
+    _tick_when_ready = False  #: Render Voice-over… was clicked here: tick the box once done
+
+    def _on_render_voice_clicked(self) -> None:
+        self._tick_when_ready = True
+        self.voiceover_requested.emit()
+
+    def spoken_lines(self) -> list[SpokenLine]:
+        """The voice-over's lines for the export: all of them when the box is ticked."""
+        if self.voice is None or not self.voice.complete or not self.voiceover.isChecked():
+            return []
+        return list(self.voice.lines)
+
+    def _on_voiceover_toggled(self, _on: bool) -> None:
+        self._summarise()
+
     def _on_summaries(self, prepared: object) -> None:
+        if not self._latest_summary():
+            return
         assert isinstance(prepared, dict)
         self.prepared = prepared
         notes: list[str] = []
@@ -226,6 +320,14 @@ class ExportDialog(QDialog):
                         text += f"\n• … and {len(encoded) - 6} more"
                 detail.setText(text)
                 notes += [w for w in p.warnings if w not in notes]
+        spoken = self.spoken_lines()
+        chosen = prepared.get(self.selected_preset())
+        if spoken and chosen is not None and len(chosen.plan.voice) < len(spoken):
+            # a line that starts where its take is trimmed away is left out, not begun mid-word
+            left = len(spoken) - len(chosen.plan.voice)
+            notes.append(f"Voice-over: {plural(left, 'line')} of {len(spoken)} "
+                         f"{'starts' if left == 1 else 'start'} in a trimmed-away part of "
+                         f"the take and {'stays' if left == 1 else 'stay'} out of the film.")
         self.notes.setText("\n".join(notes))
         self.export_btn.setEnabled(True)
         self._show_nle_losses()
@@ -242,6 +344,8 @@ class ExportDialog(QDialog):
                                 f"{target.editor} gets every transition as it is.")
 
     def _on_summaries_failed(self, message: str) -> None:
+        if not self._latest_summary():
+            return
         for _radio, detail in self.preset_rows.values():
             detail.setText("")
         self.notes.setText(message)
@@ -392,6 +496,7 @@ class ExportDialog(QDialog):
                 self.stage.setStyleSheet(f"color: {theme.FAILED.name()};")
                 return
             self._dest_lock = lock
+        self._exported_voice = len(prepared.plan.voice)
         self.job = ExportJob(prepared, target)
         self.job.signals.progress.connect(self._on_progress)
         self.job.signals.done.connect(self._on_done)
@@ -424,6 +529,7 @@ class ExportDialog(QDialog):
         self.stage.setText(p.text)
 
     _dest_lock: BundleLock | None = None
+    _exported_voice = 0  #: voice-over lines in the running or last export's film
 
     def _release_destination(self) -> None:
         if self._dest_lock is not None:
@@ -437,8 +543,11 @@ class ExportDialog(QDialog):
         self.result_path = result.path
         self.progress.setValue(1000)
         note = f" ({'; '.join(result.notes)})" if result.notes else ""
+        voice = self._exported_voice
+        spoken = (f" · voice-over track: {plural(voice, 'line')} spoken, music ducked under it"
+                  if voice else "")
         self.stage.setText(f"Exported {result.path.name} · {fmt_seconds(result.duration)} s in "
-                           f"{result.elapsed:.1f} s{note}")
+                           f"{result.elapsed:.1f} s{spoken}{note}")
         if self.otio.isChecked():
             self._write_otio(result.path.with_suffix(".otio"))
         if self.nle.currentData():

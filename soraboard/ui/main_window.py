@@ -67,6 +67,7 @@ from soraboard.ui.controllers.generation import LONG_TASK_SECONDS, GenerationCon
 from soraboard.ui.controllers.imports import ImportController
 from soraboard.ui.controllers.keyframes import KeyframeController
 from soraboard.ui.controllers.preview import PreviewController
+from soraboard.ui.controllers.voiceover import VoiceoverController
 from soraboard.ui.cost_panel import CostPanel
 from soraboard.ui.frame_picker import FramePickerDialog
 from soraboard.ui.icons import icon
@@ -351,8 +352,13 @@ class MainWindow(QMainWindow):
         self.keyframes.busy_changed.connect(panel.set_busy)
         canvas.boundary_clicked.connect(self._boundary_menu_at)
 
+        self.voiceover = VoiceoverController(doc, get, ask, self)
+        self.voiceover.settings_requested.connect(self.open_settings)
+        self.voiceover.changed.connect(self.cost_panel.refresh)
+        self.voiceover.changed.connect(self._on_voiceover_changed)
+
         for c in (self.files, self.edit, self.generation, self.preview, self.imports,
-                  self.keyframes):
+                  self.keyframes, self.voiceover):
             c.message.connect(status.showMessage)
 
     @property
@@ -360,7 +366,8 @@ class MainWindow(QMainWindow):
         """Who owns an action's slot: ``ActionSpec.slot`` is ``"owner.method"``."""
         return {"window": self, "undo": self.doc.undo_stack, "files": self.files, "edit": self.edit,
                 "generation": self.generation, "preview": self.preview,
-                "imports": self.imports, "keyframes": self.keyframes}
+                "imports": self.imports, "keyframes": self.keyframes,
+                "voiceover": self.voiceover}
 
     def _build_actions(self) -> None:
         menus: dict[str, QMenu] = {name: self.menuBar().addMenu(name) for name in MENUS}
@@ -379,6 +386,13 @@ class MainWindow(QMainWindow):
             menus["&View"].addSeparator()
             menus["&View"].addAction(dock_act)
         self._build_theme_menu(menus["&View"])
+        self._on_voiceover_running(False)
+        self.voiceover.running_changed.connect(self._on_voiceover_running)
+
+    def _on_voiceover_running(self, running: bool) -> None:
+        self.actions_by_id["generate.voiceover"].setEnabled(not running)
+        self.actions_by_id["generate.voices"].setEnabled(not running)
+        self.actions_by_id["generate.voiceover_cancel"].setEnabled(running)
 
     def _build_theme_menu(self, view: QMenu) -> None:
         self.theme_menu = view.addMenu("&Theme")
@@ -926,6 +940,7 @@ class MainWindow(QMainWindow):
         self.cast.close()
         self.generation.close(detach=True, msecs=10000)
         self.keyframes.close()
+        self.voiceover.close()
         self.preview.close(10000)
         StitchRunner.wait_for_shut_down(10000)
         self.thumbnails.wait(5000)
@@ -950,9 +965,31 @@ class MainWindow(QMainWindow):
         self.export_dialog = ExportDialog(self.doc.snapshot(), self.thumbnails, self)
         self.export_dialog.ended.connect(self._on_export_ended)
         self.export_dialog.bridge_requested.connect(self._on_bridge_requested)
+        self.export_dialog.voiceover_requested.connect(self.voiceover.render)
         self.export_dialog.show()
 
     export_dialog: Any = None
+
+    def _on_voiceover_changed(self) -> None:
+        """Rendered lines (or new voices): an open export dialog offers the track again."""
+        if self.export_dialog is not None and self.export_dialog.isVisible():
+            self.export_dialog.refresh_voiceover()
+
+    def edit_voices(self) -> None:
+        """Generate ▸ Voice-over Voices…: the TTS model and each speaker's voice."""
+        from soraboard.ui.voice_dialog import VoicesDialog
+
+        try:
+            state = self.voiceover.state()
+        except ValueError as e:
+            self.ask.warn("Voice-over", str(e))
+            return
+        dlg = VoicesDialog(state, self)
+        if dlg.exec() == VoicesDialog.DialogCode.Accepted:
+            try:
+                self.voiceover.save_voices(dlg.model(), dlg.voices())
+            except (OSError, ValueError, RuntimeError) as e:  # RuntimeError: LockHeld
+                self.ask.warn("Voice-over", f"The voices were not saved: {e}")
 
     def _on_bridge_requested(self, segment_id: str) -> None:
         """A Bridge… button of the seam report: the dialog's report is about to be out of

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from soraboard.stitch.presets import preset as preset_named
 from soraboard.stitch.preview import SequencePreview
 from soraboard.stitch.runner import CancelToken, ExportCancelled, Progress
 from soraboard.stitch.seams import seam_report
+from soraboard.stitch.voiceover import SpokenLine
 from soraboard.storage.bundle import Project
 
 log = logging.getLogger(__name__)
@@ -75,12 +77,15 @@ class ExportJob(_Job):
 class SummariesJob(_Job):
     """Every preset prepared for this film (probing the takes), for the export dialog."""
 
-    def __init__(self, project: Project, music: Soundtrack | None, loudnorm: bool) -> None:
+    def __init__(self, project: Project, music: Soundtrack | None, loudnorm: bool,
+                 voice: Sequence[SpokenLine] = ()) -> None:
         super().__init__()
         self.project, self.music, self.loudnorm = project, music, loudnorm
+        self.voice = tuple(voice)
 
     def work(self) -> Any:
-        return preset_summaries(self.project, music=self.music, loudnorm=self.loudnorm)
+        return preset_summaries(self.project, music=self.music, loudnorm=self.loudnorm,
+                                voice=self.voice)
 
 
 class SeamsJob(_Job):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,10 +17,12 @@ from typing import Any
 
 
 class FakeSpeechServer:
-    def __init__(self, audio: bytes, *, status: int = 200, error: str = "") -> None:
+    def __init__(self, audio: bytes, *, status: int = 200, error: str = "",
+                 delay: float = 0.0) -> None:
         self.audio = audio
         self.status = status
         self.error = error
+        self.delay = delay  #: seconds each answer takes (a slow voice, for cancelling)
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
@@ -37,6 +40,8 @@ class FakeSpeechServer:
                     server.requests.append(body)
                     server.paths.append(self.path)
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                if server.delay:
+                    time.sleep(server.delay)
                 if self.path.rstrip("/") != "/v1/audio/speech":
                     self._send(404, "application/json",
                                json.dumps({"error": {"message": f"no route {self.path}"}}).encode())
