@@ -225,6 +225,9 @@ class ImageModelSpec:
     #: seconds one image usually takes (None = unknown); ``latency_source`` says from where
     typical_latency: float | None = None
     latency_source: str = ""
+    #: the ``quality`` every request asks for ("" = none sent): the price is that quality's,
+    #: and a model's default ("auto") may bill a dearer one
+    quality: str = ""
 
     def price_wording(self) -> str:
         """How the UI cites the price: the source and its date, or that it is an estimate."""
@@ -278,7 +281,7 @@ def _image_spec_from_dict(d: Mapping[str, Any], where: str) -> ImageModelSpec:
                           str(d.get("price_source") or ""), str(d.get("price_date") or ""),
                           estimate,
                           _positive(d.get("typical_latency"), "typical_latency", where),
-                          str(d.get("latency_source") or ""))
+                          str(d.get("latency_source") or ""), str(d.get("quality") or ""))
 
 
 def _read_entries(text: str, source: str) -> list[dict[str, Any]]:

@@ -96,15 +96,21 @@ class OpenAIStills:
 
         from soraboard.generation.openai_backend import _mime, map_error
 
+        from soraboard.catalog.catalog import default_catalog
+
         size = request.api_size or request.size
+        spec = default_catalog().images.get(request.model)
+        # the quality the catalog's price is for: a model's default ("auto") may bill dearer
+        extra: dict[str, Any] = {"quality": spec.quality} if spec and spec.quality else {}
         try:
             if request.references:
                 files = [(p.name, p.read_bytes(), _mime(p)) for p in request.references]
                 result = self._client.images.edit(model=request.model, prompt=request.prompt,
-                                                  image=files, size=size, n=1)
+                                                  image=files, size=size, n=1, **extra)
             else:
                 result = self._client.images.generate(model=request.model,
-                                                      prompt=request.prompt, size=size, n=1)
+                                                      prompt=request.prompt, size=size, n=1,
+                                                      **extra)
             data = self._image_bytes(result)
         except OSError as e:
             raise GenerationError(f"cannot read a reference image: {e}") from None

@@ -14,7 +14,10 @@ from soraboard.catalog.catalog import Catalog, CatalogError
 def test_builtin_image_models_have_a_price_and_its_source() -> None:
     cat = Catalog.load(use_user_file=False)
     gpt = cat.images["gpt-image-1"]
-    assert gpt.usd_per_image == Decimal("0.042")
+    # priced at the dearest medium size soraboard asks for (1536x1024 or 1024x1536: $0.063,
+    # a square still $0.042), and every request asks for that quality: the default ("auto")
+    # may bill a high-quality image at $0.167-0.25, more than the estimate said
+    assert gpt.usd_per_image == Decimal("0.063") and gpt.quality == "medium"
     assert all(m.price_source and m.price_date for m in cat.images.values())
     # A 16:9 clip asks for the model's widest size; a portrait one for its tallest.
     assert gpt.nearest_size(1280, 720) == "1536x1024"

@@ -193,15 +193,17 @@ def test_keyframes_on_a_provider_price_the_stills_and_use_its_images_api(
     assert main(["keyframes", str(bundle.path), "--provider", "fake",
                  "--model", "imagen-x"]) == 2
     assert "unknown amount" in capsys.readouterr().err
-    # Two stills of gpt-image-1 ($0.042 each) pass the $0.05 budget: asks first.
+    # Two stills of gpt-image-1 ($0.063 each at medium quality) pass the $0.05 budget.
     assert main(["keyframes", str(bundle.path), "--provider", "fake"]) == 2
     err = capsys.readouterr().err
-    assert "2 still(s) of gpt-image-1: $0.08 — over the budget $0.05" in err
+    assert "2 still(s) of gpt-image-1: $0.13 — over the budget $0.05" in err
     assert server.state.image_requests == []
     assert main(["keyframes", str(bundle.path), "--provider", "fake", "--yes"]) == 0
     reqs = server.state.image_requests
     assert [(r["_endpoint"], r["model"], r["size"]) for r in reqs] == [
         ("generations", "gpt-image-1", "1536x1024")] * 2  # the nearest shape it makes
+    # the quality the price is for, never the model's default ("auto" may bill high)
+    assert [r.get("quality") for r in reqs] == ["medium"] * 2
     assert reqs[0]["prompt"].startswith("A single still frame")
     after = load_project(bundle.path).storyboard
     still_file = bundle.resolve(after.segments[0].last_keyframe or "")

@@ -54,7 +54,7 @@ def test_the_ledger_counts_stills_made_as_spent_and_unanswered_ones_as_possibly_
     # A still the creator imported (no record) is in the film at $0.
     assert film_stills(sb, {})[0].exact == 0
     # Priced before it is made: the catalog's per-image price, or unknown (never $0).
-    assert stills_cost(default_catalog(), "gpt-image-1", 5).exact == Decimal("0.210")
+    assert stills_cost(default_catalog(), "gpt-image-1", 5).exact == Decimal("0.315")
     assert stills_cost(default_catalog(), "no-such-image-model", 2).unknown == 2
 
 
@@ -137,31 +137,31 @@ def test_stills_made_on_a_provider_are_spent_and_stop_generate_over_budget(
     # a dialect that carries last frames (the OpenAI shape cannot: keyframes would refuse)
     save_profile(ProviderProfile("fake", server.base_url, needs_key=False,
                                  dialect="openrouter"))
-    # Three 2 s clips at $0.10/s ($0.60) fit the budget; the two stills ($0.084) do too.
+    # Three 2 s clips at $0.10/s ($0.60) fit the budget; the two stills ($0.126) do too.
     sb = replace(keyframed(3, set(), model="test-keyframes"), budget="0.65")
     bundle = Bundle.create(tmp_path / "Film", sb)
     assert main(["keyframes", str(bundle.path), "--provider", "fake"]) == 0
     assert len(server.state.image_requests) == 2
     stills = load_project(bundle.path).stills
-    assert sorted((r.status, r.cost) for r in stills.values()) == [("done", "0.042")] * 2
+    assert sorted((r.status, r.cost) for r in stills.values()) == [("done", "0.063")] * 2
     capsys.readouterr()
     assert main(["cost", str(bundle.path)]) == 0
     out = capsys.readouterr().out
-    assert "Estimate   $0.68" in out  # $0.60 of clips + $0.084 of stills
-    assert "Spent      $0.08" in out
-    assert "Stills     $0.08 for the 2 keyframe still(s) the film uses" in out
+    assert "Estimate   $0.73" in out  # $0.60 of clips + $0.126 of stills
+    assert "Spent      $0.13" in out
+    assert "Stills     $0.13 for the 2 keyframe still(s) the film uses" in out
     assert "OVER BUDGET" in out
     # Together they pass it: generate stops before anything is sent.
     assert main(["generate", str(bundle.path), "--provider", "fake"]) == 2
     err = capsys.readouterr().err
-    assert "over the budget" in err and "keyframe stills took $0.08" in err
+    assert "over the budget" in err and "keyframe stills took $0.13" in err
     assert server.state.create_attempts == 0
-    # The keyframes command counts what stills already spent, too: on a $0.12 budget two more
-    # ($0.084) would fit alone, not after the $0.084 spent.
-    bundle.save(replace(load_project(bundle.path).storyboard, budget="0.12"))
+    # The keyframes command counts what stills already spent, too: on a $0.20 budget two more
+    # ($0.126) would fit alone, not after the $0.126 spent.
+    bundle.save(replace(load_project(bundle.path).storyboard, budget="0.20"))
     assert main(["keyframes", str(bundle.path), "--provider", "fake",
                  "--boundaries", "1,2"]) == 2
-    assert "over the budget $0.12" in capsys.readouterr().err
+    assert "over the budget $0.20" in capsys.readouterr().err
     assert len(server.state.image_requests) == 2 and len(load_project(bundle.path).stills) == 2
 
 

@@ -202,7 +202,7 @@ def test_a_paid_sheet_is_priced_first_and_declining_sends_nothing(
     before = doc.storyboard
     assert not cast.make_sheet(index)
     assert len(ask.asked) == 1
-    assert "3 images" in ask.asked[0] and "$0.13" in ask.asked[0], ask.asked
+    assert "3 images" in ask.asked[0] and "$0.19" in ask.asked[0], ask.asked
     assert not cast.running and doc.storyboard == before
     assert doc.bundle.load_stills()[0] == {}
 
@@ -230,7 +230,7 @@ def test_a_paid_sheet_confirmed_goes_to_the_image_model_and_the_ledger(
     assert "profile view" in requests[1]["prompt"] and "a courier in a red coat" in \
         requests[1]["prompt"]
     assert len(doc.storyboard.style.characters[index].images) == 3
-    assert doc.cost().stills_spent == Decimal("0.126")
+    assert doc.cost().stills_spent == Decimal("0.189")
 
 
 def test_a_paid_sheet_over_the_budget_stops_before_anything_is_sent(

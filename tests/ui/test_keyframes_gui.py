@@ -255,7 +255,7 @@ def test_a_paid_still_backend_is_priced_first_and_a_no_sends_nothing(
     assert not win.keyframes.make_keyframes_for_all()
     question = win.keyframes.ask.asked[0]
     assert question.startswith("confirm: Make keyframe stills: 2 stills of gpt-image-1")
-    assert "$0.08" in question  # 2 × $0.042
+    assert "$0.13" in question  # 2 × $0.063
     assert not win.keyframes.busy() and not made
     assert not any(doc.storyboard.held_by_keyframe(i) for i in range(2))
 
@@ -264,10 +264,10 @@ def test_a_paid_still_backend_is_priced_first_and_a_no_sends_nothing(
     qtbot.waitUntil(lambda: not win.keyframes.busy(), timeout=30_000)
     assert len(made) == 2 and all(doc.storyboard.held_by_keyframe(i) for i in range(2))
     # the stills are in the ledger the cost strip reads, at their price
-    assert doc.cost().stills_spent == Decimal("0.084")
+    assert doc.cost().stills_spent == Decimal("0.126")
     doc.undo_stack.undo()  # one step for the whole batch
     assert not any(doc.storyboard.held_by_keyframe(i) for i in range(2))
-    assert doc.cost().stills_spent == Decimal("0.084")  # paid stills stay paid
+    assert doc.cost().stills_spent == Decimal("0.126")  # paid stills stay paid
 
 
 def test_first_frame_modes_from_the_list(qtbot: QtBot, kwin) -> None:  # type: ignore[no-untyped-def]

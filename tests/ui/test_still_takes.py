@@ -179,7 +179,7 @@ def test_regenerate_on_a_paid_backend_is_priced_first_and_a_no_sends_nothing(
     assert not win.keyframes.regenerate_still(s2, "first")
     [question] = win.keyframes.ask.asked
     assert question.startswith("confirm: Regenerate the still: A new still of gpt-image-1 on "
-                               "provider 'paid', 1280x720, with the same prompt: $0.04")
+                               "provider 'paid', 1280x720, with the same prompt: $0.06")
     assert not sent and not win.keyframes.busy() and len(doc.project.stills) == 1
 
     win.keyframes.ask = ScriptedAsk([True])
@@ -188,10 +188,10 @@ def test_regenerate_on_a_paid_backend_is_priced_first_and_a_no_sends_nothing(
     assert len(sent) == 1
     new = doc.storyboard.segment(s1).last_keyframe
     assert new != k1 and doc.storyboard.segment(s2).first_keyframe == new
-    assert doc.cost().stills_spent == Decimal("0.042")
+    assert doc.cost().stills_spent == Decimal("0.063")
     doc.undo_stack.undo()
     assert doc.storyboard.segment(s2).first_keyframe == k1
-    assert doc.cost().stills_spent == Decimal("0.042")  # a paid still stays paid
+    assert doc.cost().stills_spent == Decimal("0.063")  # a paid still stays paid
     assert doc.bundle.resolve(new).is_file()
 
 
