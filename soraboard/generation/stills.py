@@ -94,9 +94,8 @@ class OpenAIStills:
         import cv2
         import numpy as np
 
-        from soraboard.generation.openai_backend import _mime, map_error
-
         from soraboard.catalog.catalog import default_catalog
+        from soraboard.generation.openai_backend import _mime, map_error
 
         size = request.api_size or request.size
         spec = default_catalog().images.get(request.model)
