@@ -16,6 +16,7 @@ part skips, saying which is missing, where they are not installed.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -131,9 +132,10 @@ def check_render(f: Film, rendered: Path) -> list[list[float]]:
     for j, r in zip([j for j in f.plan.joins if not j.is_cut], overlaps(f.plan)):
         a, b = files[j.index], files[j.index + 1]
 
-        def weight(k: int, frames: np.ndarray, a: np.ndarray = a, b: np.ndarray = b) -> float:
-            return mix_weight(frames[k], a[source_frame(f.plan, j.index, k)],
-                              b[source_frame(f.plan, j.index + 1, k)])
+        def weight(k: int, frames: np.ndarray, a: np.ndarray = a, b: np.ndarray = b,
+                   i: int = j.index) -> float:
+            return mix_weight(frames[k], a[source_frame(f.plan, i, k)],
+                              b[source_frame(f.plan, i + 1, k)])
 
         # the frames either side of the overlap are outside it, so checked above: the
         # outgoing shot alone before, the incoming one alone after (a mix a frame early or
@@ -143,7 +145,7 @@ def check_render(f: Film, rendered: Path) -> list[list[float]]:
         inner = [weight(k, theirs) for k in r[1:]]
         weights.append(inner)
         assert 0.0 < inner[0] < 0.5 < inner[-1] < 1.1, f"not mixing in the overlap: {inner}"
-        assert all(b >= a - 0.01 for a, b in zip(inner, inner[1:])), (
+        assert all(b >= a - 0.01 for a, b in itertools.pairwise(inner)), (
             f"the mix goes back and forth: {inner}")
         assert weight(r.start, ours) == pytest.approx(0.0, abs=0.02)  # ours: linear from 0
     return weights

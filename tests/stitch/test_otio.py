@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import opentimelineio as otio
@@ -145,6 +146,60 @@ def test_resolve_and_premiere_get_fcp7_xml_with_the_editors_effects(
             assert track.duration().to_frames() == plan.total_frames
             for clip in track.find_clips():
                 _inside(clip)
+
+
+@pytest.mark.parametrize("name", ["resolve", "premiere"])
+def test_fcp7_effects_are_named_as_the_editors_write_them(tmp_path: Path, name: str) -> None:
+    """Read back through OTIO's adapter: each transition's effect as Premiere's own FCP 7 XML
+    names it (see the sources cited in soraboard/stitch/otio.py), the dip's colour included."""
+    project = make_project(tmp_path, [ClipSpec(f"{k}.mp4", 1.0, "red") for k in range(5)],
+                           [(T.CROSSFADE, 0.4), (T.FADE_BLACK, 0.4), (T.FADE_WHITE, 0.4),
+                            (T.SLIDE_LEFT, 0.4)])
+    plan = prepare_export(project, "final").plan
+    out = write_nle(project, tmp_path / f"{name}.xml", name, plan)
+    slide = "Edge Wipe" if name == "resolve" else "Push Slide"  # Resolve imports no slide
+    # the names, as OpenTimelineIO's adapter reads them back
+    video, audio = otio.adapters.read_from_file(str(out), "fcp_xml").tracks
+    assert [t.name for t in video if isinstance(t, otio.schema.Transition)] == [
+        "Cross Dissolve", "Dip to Color Dissolve", "Dip to Color Dissolve", slide]
+    assert [t.name for t in audio if isinstance(t, otio.schema.Transition)] == [
+        "Cross Fade (+3dB)", "Cross Fade ( 0dB)", "Cross Fade ( 0dB)", "Cross Fade (+3dB)"]
+    # the ids, categories and the dip's colour (the adapter keeps no effect metadata)
+    root = ET.parse(out).getroot()
+    effects = [e for m in root.iter("video") for e in m.iter("effect")]
+    assert [(e.findtext("name"), e.findtext("effectid"), e.findtext("effectcategory"),
+             e.findtext("mediatype")) for e in effects] == [
+        ("Cross Dissolve", "Cross Dissolve", "Dissolve", "video"),
+        ("Dip to Color Dissolve", "Dip to Color Dissolve", "Dissolve", "video"),
+        ("Dip to Color Dissolve", "Dip to Color Dissolve", "Dissolve", "video"),
+        (slide, slide, "Wipe" if name == "resolve" else "Slide", "video")]
+    for effect, channel in zip(effects[1:3], ["0", "255"]):  # black, then white
+        param = effect.find("parameter")
+        assert param is not None
+        assert [c.tag for c in param] == ["parameterid", "name", "value"]
+        assert (param.findtext("parameterid"), param.findtext("name")) == ("dipcolor", "Color")
+        value = param.find("value")
+        assert value is not None
+        assert [(c.tag, c.text) for c in value] == [
+            ("alpha", "255"), ("red", channel), ("green", channel), ("blue", channel)]
+    sounds = [e for m in root.iter("audio") for e in m.iter("effect")]
+    assert [(e.findtext("name"), e.findtext("effectid"), e.findtext("mediatype"),
+             e.find("effectcategory")) for e in sounds] == [
+        ("Cross Fade (+3dB)", "KGAudioTransCrossFade3dB", "audio", None),
+        ("Cross Fade ( 0dB)", "KGAudioTransCrossFade0dB", "audio", None),
+        ("Cross Fade ( 0dB)", "KGAudioTransCrossFade0dB", "audio", None),
+        ("Cross Fade (+3dB)", "KGAudioTransCrossFade3dB", "audio", None)]
+    # each transition in the DTD's order: timing first, then the effect
+    for item in root.iter("transitionitem"):
+        assert [c.tag for c in item][:3] == ["start", "end", "alignment"]
+        assert [c.tag for c in item][-1] == "effect"
+        effect = item.find("effect")
+        assert effect is not None and [c.tag for c in effect][:2] == ["name", "effectid"]
+    # a fade through white keeps its colour now: only the slide's direction is lost
+    assert [line.split(": ", 1)[1] for line in nle_losses(plan, nle_target(name))] == [
+        f"the slide left becomes {slide} in {nle_target(name).editor} ("
+        + ("Resolve imports no slide from FCP 7 XML: an edge wipe in the effect's default "
+           "direction)" if name == "resolve" else "its direction is the effect's default)")]
 
 
 def test_fcpx_gets_cuts_and_says_so_before_writing(tmp_path: Path,
