@@ -17,8 +17,10 @@ references carry the picture's bounds (its displayed aspect ratio) too.
 :func:`write_nle` writes the file an editor imports (``resolve`` and ``premiere``: FCP 7 XML;
 ``fcpx``: FCPXML; ``edl``: CMX 3600; ``kdenlive``: the ``.otio`` itself, which Kdenlive reads
 since 25.04 — its OTIO adapter is deprecated) through OpenTimelineIO's adapter for it, each
-transition renamed to the editor's nearest effect; :func:`nle_losses` says beforehand which
-boundaries the target cannot express as they are and what they become.
+transition renamed to the editor's nearest effect (named as the editors' own files name them;
+the FCPXML adapter writes no transitions, so Final Cut Pro's are added to its spine);
+:func:`nle_losses` says beforehand which boundaries the target cannot express as they are and
+what they become.
 """
 
 from __future__ import annotations
@@ -274,6 +276,31 @@ def _fcp7_video(target: NleTarget, kind: TransitionType) -> tuple[str, str, str]
     return _FCP7[kind]
 
 
+#: Final Cut Pro's own transitions (FxPlug effects, by the uid FCPXML refers to them with):
+#: OpenTimelineIO's FCPXML adapter writes none, so :func:`fcpx_transitions` adds them to the
+#: spine. The uids as Final Cut Pro writes them: Cross Dissolve ``4731E73A-…`` — its default
+#: video transition (``FFDefaultVideoTransition``), the same uid in the FCPXML of every public
+#: exporter checked (five); Fade To Color ``F779C565-…`` — from a Resolve-exported FCPXML and
+#: a list taken from Final Cut Pro's Filters.bundle. Their parameters (a colour, a direction)
+#: are not written: the effects' defaults apply. The sound crossfades with the picture: a
+#: spine transition fades the audio of the clips it joins.
+_FCPX_DISSOLVE = ("Cross Dissolve", "FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265")
+_FCPX_FADE = ("Fade To Color", "FxPlug:F779C565-486D-4633-8035-0374B4DB8F5C")
+_FCPX_NOT_WRITTEN = "its own wipes and slides are not written: a cross dissolve"
+_FCPX: dict[TransitionType, tuple[str, tuple[str, str], str]] = {
+    TransitionType.CROSSFADE: ("Cross Dissolve", _FCPX_DISSOLVE, ""),
+    TransitionType.FADE_BLACK: ("Fade To Color", _FCPX_FADE, ""),
+    TransitionType.FADE_WHITE: ("Fade To Color", _FCPX_FADE,
+                                "its colour is the effect's default, black, not white"),
+    TransitionType.WIPE_LEFT: ("Cross Dissolve", _FCPX_DISSOLVE, _FCPX_NOT_WRITTEN),
+    TransitionType.WIPE_RIGHT: ("Cross Dissolve", _FCPX_DISSOLVE, _FCPX_NOT_WRITTEN),
+    TransitionType.SLIDE_LEFT: ("Cross Dissolve", _FCPX_DISSOLVE, _FCPX_NOT_WRITTEN),
+    TransitionType.SLIDE_RIGHT: ("Cross Dissolve", _FCPX_DISSOLVE, _FCPX_NOT_WRITTEN),
+    TransitionType.CIRCLE_OPEN: ("Cross Dissolve", _FCPX_DISSOLVE,
+                                 "its own irises are not written: a cross dissolve"),
+}
+
+
 class UnknownNle(ValueError):
     """``--nle`` named no editor soraboard writes for."""
 
@@ -301,6 +328,9 @@ def nle_mapping(target: NleTarget, kind: TransitionType) -> tuple[str, str]:
             return "an SMPTE dissolve", ""
         return (f"OTIO's custom transition “{kind.label}”",
                 "an editor that does not know it may make it a dissolve")
+    if target.adapter == "fcpx_xml":
+        name, _, lost = _FCPX[kind]
+        return name, lost
     return ("a cut at the middle of the overlap",
             f"the {target.adapter} adapter of OpenTimelineIO writes no transitions")
 
@@ -401,6 +431,8 @@ def write_nle(project: Project, path: Path, target: NleTarget | str,
         text: str = otio.adapters.write_to_string(nle_timeline(plan, t), t.adapter)
     if t.adapter == "fcp_xml":
         text = fcp7_element_order(text)
+    elif t.adapter == "fcpx_xml":
+        text = fcpx_transitions(text, plan)
     atomic_write_text(Path(path), text)
     return Path(path)
 
@@ -441,4 +473,61 @@ def fcp7_element_order(text: str) -> str:
                                  if k in argb)
     ET.indent(root, space="    ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + ET.tostring(
+        root, encoding="unicode") + "\n"
+
+
+def _fcpx_time(text: str | None) -> Fraction:
+    """An FCPXML time (``0s``, ``2s``, ``1001/30000s``) in seconds."""
+    value = (text or "0s").rstrip("s")
+    return Fraction(value) if value else Fraction(0)
+
+
+def _fcpx_text(seconds: Fraction) -> str:
+    return f"{seconds.numerator}s" if seconds.denominator == 1 else (
+        f"{seconds.numerator}/{seconds.denominator}s")
+
+
+def fcpx_transitions(text: str, plan: ExportPlan) -> str:
+    """The adapter's FCPXML with a Final Cut Pro transition at every join that is not a cut:
+    centred as the film's overlap is (its incoming share before the edit point), each
+    referring to an ``effect`` resource by the uid Final Cut Pro uses (see ``_FCPX``).
+
+    The adapter writes one spine item per segment at the edit points the overlaps' middles
+    make; a spine that does not line up with the plan is left as it is (cuts)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(text)
+    resources, spine = root.find("resources"), root.find(".//spine")
+    if resources is None or spine is None:
+        return text
+    items = [e for e in spine if e.tag in ("clip", "asset-clip", "gap", "ref-clip")]
+    if len(items) != len(plan.sources) or len(list(spine)) != len(items):
+        return text
+    frame = 1 / plan.format.fps
+    ids: dict[str, str] = {}
+    used = {e.get("id") for e in resources}
+    for j in reversed(plan.joins):
+        if j.is_cut or j.frames <= 0:
+            continue
+        name, (effect_name, uid), _ = _FCPX[j.type]
+        if uid not in ids:
+            n = len(used) + 1
+            while f"r{n}" in used:
+                n += 1
+            ids[uid] = f"r{n}"
+            used.add(ids[uid])
+            ET.SubElement(resources, "effect", {"id": ids[uid], "name": effect_name,
+                                                "uid": uid})
+        edit = _fcpx_time(items[j.index + 1].get("offset"))
+        inside, _ = _shares(j.frames)
+        # on the sequence's frame grid (a take at another rate has whole frames of its own:
+        # the adapter's edit point can fall between two of the film's)
+        start = round((edit - inside * frame) / frame) * frame
+        transition = ET.Element("transition", {
+            "name": name, "offset": _fcpx_text(start),
+            "duration": _fcpx_text(j.frames * frame)})
+        ET.SubElement(transition, "filter-video", {"ref": ids[uid], "name": effect_name})
+        spine.insert(list(spine).index(items[j.index + 1]), transition)
+    ET.indent(root, space="    ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n' + ET.tostring(
         root, encoding="unicode") + "\n"
