@@ -8,6 +8,9 @@ the outgoing shot alone, the frame after it the incoming shot alone, and in betw
 moves from one to the other. The engines blend with their own curves and colour pipelines, so
 the pictures inside an overlap are not compared pixel for pixel.
 
+The sound is checked too, with flash-and-beep clips: every beep within 1 ms of its flash in
+melt's render; GES's is off by up to 13 ms on some takes (an expected failure, see there).
+
 Needs Debian's ``ges1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 gstreamer1.0-libav melt`` and the PyPI adapters ``otio-xges-adapter otio-mlt-adapter``; each
 part skips, saying which is missing, where they are not installed.
@@ -190,3 +193,98 @@ def test_melt_renders_the_otio_like_the_film(film: Film) -> None:
          f"avformat:{out}", "vcodec=ffv1", "acodec=pcm_s16le"],
         capture_output=True, text=True, timeout=300), "melt")
     check_render(film, out)
+
+
+# ---------------------------------------------------------------- sound: flashes and beeps
+
+
+@dataclass
+class FlashFilm:
+    root: Path
+    plan: ExportPlan
+    film: Path
+    timeline: otio.schema.Timeline
+
+
+@pytest.fixture(scope="module")
+def flash_film(tmp_path_factory: pytest.TempPathFactory) -> FlashFilm:
+    """Flash-and-beep clips (a white frame and a beep on its first sample every 15 frames),
+    the middle one trimmed in by 0.5 s, joined by crossfades of 15 and 12 frames."""
+    from soraboard.model.storyboard import Transition
+    from tests.stitch.flashbeep import make_flash_clip
+    from tests.stitch.helpers import project_of_files
+
+    root = tmp_path_factory.mktemp("external-sync")
+    clips = [make_flash_clip(root / f"c{i}.mp4", seconds=2.0, phase=phase, tone=2000 + 700 * i)
+             for i, phase in enumerate((3, 7, 11))]
+    project = project_of_files(root, clips, [Transition(T.CROSSFADE, 0.5),
+                                             Transition(T.CROSSFADE, 0.4)],
+                               trims=[(0.0, None), (0.5, None), (0.0, None)])
+    prepared = prepare_export(project, "final")
+    out = root / "film.mp4"
+    run_export(prepared, out)
+    timeline = otio.adapters.read_from_file(
+        str(write_otio(project, root / "film.otio", plan=prepared.plan)))
+    return FlashFilm(root, prepared.plan, out, timeline)
+
+
+def check_sound(f: FlashFilm, rendered: Path) -> list[float]:
+    """Every flash outside the overlaps where the film has it, its beep within 1 ms of it;
+    returns the A − V offsets (ms)."""
+    from tests.stitch.flashbeep import measure
+
+    spans = [(r.start / f.plan.format.fps, r.stop / f.plan.format.fps) for r in overlaps(f.plan)]
+
+    def outside(times: list[float]) -> list[float]:
+        return [t for t in times if not any(a - 1e-3 <= t < b + 1e-3 for a, b in spans)]
+
+    ours, theirs = measure(f.film), measure(rendered)
+    assert [round(t, 3) for t in outside(theirs.flashes)] == [
+        round(t, 3) for t in outside(ours.flashes)]
+    offsets = [min(theirs.beeps, key=lambda b, t=t: abs(b - t)) - t
+               for t in outside(theirs.flashes)]
+    assert all(abs(o) <= 0.001 for o in offsets), [round(o * 1000, 2) for o in offsets]
+    return offsets
+
+
+def test_melt_plays_the_otio_sound_in_sync(flash_film: FlashFilm) -> None:
+    melt = _needs("melt", "otio_mlt_adapter", "melt", "otio-mlt-adapter")
+    f = flash_film
+    mlt = f.root / "film.mlt"
+    otio.adapters.write_to_file(f.timeline, str(mlt), adapter_name="mlt_xml")
+    fmt = f.plan.format
+    profile = f.root / "profile.txt"
+    profile.write_text(
+        f"description=soraboard\nframe_rate_num={fmt.fps.numerator}\n"
+        f"frame_rate_den={fmt.fps.denominator}\nwidth={W}\nheight={H}\nprogressive=1\n"
+        "sample_aspect_num=1\nsample_aspect_den=1\ndisplay_aspect_num=16\n"
+        "display_aspect_den=9\n", "utf-8")
+    out = f.root / "melt.mkv"
+    _render(lambda: subprocess.run(
+        [melt, "-quiet", "-profile", str(profile), str(mlt), "-consumer",
+         f"avformat:{out}", "vcodec=ffv1", "acodec=pcm_s16le", "frequency=48000"],
+        capture_output=True, text=True, timeout=300), "melt")
+    check_sound(f, out)  # measured: +0.02, +0.35 and −0.33 ms in the three shots
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "GES 1.22 (Debian 12) puts the sound of some takes off its picture: here the trimmed "
+    "middle take +1.8 ms and the last one 13.4 ms early (a film of cuts: the trimmed take "
+    "15.6 ms early); melt plays the same .otio within 0.35 ms and GES's pictures are on their "
+    "frames, so the ranges are right. Strict: a GES that gets it right fails this test, and "
+    "the mark goes"))
+def test_ges_plays_the_otio_sound_in_sync(flash_film: FlashFilm) -> None:
+    ges = _needs("ges-launch-1.0", "otio_xges_adapter",
+                 "ges1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad "
+                 "gstreamer1.0-libav", "otio-xges-adapter")
+    f = flash_film
+    xges = f.root / "film.xges"
+    otio.adapters.write_to_file(f.timeline, str(xges), adapter_name="xges")
+    out = f.root / "ges.mkv"
+    # 48 kHz asked for: GES mixes at 44.1 kHz otherwise
+    _render(lambda: subprocess.run(
+        [ges, "--load", str(xges), "-o", out.as_uri(), "--format",
+         f"video/x-matroska:video/x-raw,format=I420,width={W},height={H}"
+         ":audio/x-raw,rate=48000,channels=2,format=S16LE"],
+        capture_output=True, text=True, timeout=300), "ges-launch-1.0")
+    check_sound(f, out)
