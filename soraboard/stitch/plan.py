@@ -395,7 +395,9 @@ def _audio_chain(k: int, part: Part, fmt: OutputFormat, skip: float) -> str:
                 f"[a{k}]")
     steps = []
     if skip > 0:
-        steps.append(f"atrim=start={_num(skip)}")
+        # from the first sample the seek gave: with -copyts (Smart's one-run cut-only export)
+        # the timestamps still count from the file's start, without it they start at 0
+        steps += ["asetpts=PTS-STARTPTS", f"atrim=start={_num(skip)}"]
     steps += ["asetpts=PTS-STARTPTS", f"aresample={fmt.sample_rate}",
               f"aformat=sample_fmts=fltp:channel_layouts={layout}", "apad",
               f"atrim=end_sample={samples}"]

@@ -18,9 +18,10 @@ How (measured facts in the team's smart-render notes):
   every film (cuts only too): AAC packets last 1024 samples, so copied takes' sound could
   only start on a 21.3 ms grid, never on the first frame of each take; the one-pass encode
   starts with its priming packet and puts every join on its sample (tests/stitch/test_sync);
-* the picture of a film of cuts between whole GOPs is joined in one ffmpeg run straight from
-  the takes (concat demuxer with ``inpoint``/``duration``, the unused packets dropped by
-  number), ``-copyts`` so that the takes' audio priming does not delay it.
+* a film of cuts between whole GOPs is one ffmpeg run: the picture copied straight from the
+  takes (concat demuxer with ``inpoint``/``duration``, the unused packets dropped by number,
+  ``-copyts`` so that the takes' audio priming does not delay it) while the same process
+  decodes, joins and encodes the sound on its own threads — no audio file, no second pass.
 
 Per segment: a take in another format than the film (codec, size, pixel shape, frame rate,
 pixel format, H.264 profile — the reference is the film's size and rate and the profile of
@@ -867,6 +868,16 @@ def _concat_path(path: Path, work: Path, k: int) -> str | None:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+def _count_inputs(args: Sequence[str]) -> int:
+    """How many ``-i`` inputs an argument list opens (a value is never taken for an option)."""
+    n, k = 0, 0
+    while k < len(args):
+        if args[k] == "-i":
+            n += 1
+        k += 2 if args[k].startswith("-") else 1
+    return n
+
+
 @dataclass(frozen=True)
 class _OnePass:
     """A cut-only film's picture joined straight from the takes: ffconcat listing, drops."""
@@ -936,8 +947,8 @@ def _one_pass(plan: SmartPlan, work: Path) -> _OnePass | None:
 def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
                 state: SmartState | None = None) -> list[Step]:
     """The runner's steps: the sound (parallel), pieces (concurrently), checks, concat into
-    the output; or, for a film of whole-GOP copies only, one concat run straight from the
-    takes for the picture.
+    the output; or, for a film of whole-GOP copies only, one ffmpeg run that copies the
+    picture straight from the takes and encodes the sound beside it.
 
     The sound is always encoded in one pass over the whole film: the takes' AAC packets last
     1024 samples each, so copied, a take's sound could only start on a 21.3 ms grid, not on
@@ -957,29 +968,37 @@ def smart_steps(plan: SmartPlan, work: Path, ffmpeg: FFmpeg,
     agraph = timeline_graph([Part(s, s.t_in, s.frames) for s in p.sources],
                             [(j.type, j.frames) for j in p.joins], fmt, video=False,
                             music=p.music, loudnorm=p.loudnorm, voice=p.voice)
-    steps.append(Step("Mixing the sound", [
-        *agraph.inputs, "-filter_complex", agraph.filter_complex, "-map", agraph.audio or "",
-        *p.preset.audio_args, "-ar", str(fmt.sample_rate), "-ac", str(fmt.channels),
-        "-f", "mp4", str(audio)], p.duration, weight=total * 0.15, parallel=True,
-        what="the sound"))
+    audio_out = [*p.preset.audio_args, "-ar", str(fmt.sample_rate), "-ac", str(fmt.channels)]
     if one_pass is not None:
+        # one ffmpeg run does it all: the sound is decoded, joined and encoded on its threads
+        # while the picture is copied straight from the takes (no audio file written first,
+        # no second process); the listing comes after the sound's inputs, whose numbers the
+        # graph already uses
         _choose_tag(one_pass.parameter_sets, state)
         listing = work / "takes.ffconcat"
         listing.write_text("\n".join(one_pass.video) + "\n", "utf-8")
+        video_input = _count_inputs(agraph.inputs)
         # -copyts: the takes' AAC priming makes the listing start 21.3 ms early (its first
-        # packet's pts), and ffmpeg would shift the picture by that much
-        args = ["-copyts", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
-                "-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]
+        # packet's pts), and ffmpeg would shift the picture by that much; the sound's graph
+        # starts at 0 on its own (asetpts)
+        args = ["-copyts", *agraph.inputs, "-f", "concat", "-safe", "0", "-i", str(listing),
+                "-filter_complex", agraph.filter_complex,
+                "-map", f"{video_input}:v:0", "-map", agraph.audio or "",
+                "-c:v", "copy", *audio_out]
         bsf = [COLOUR_BSF, strip_added_units(state.tag)]
         if any(b > a for a, b in one_pass.video_drop):
             bsf.insert(0, f"noise=drop={_drop_packets(one_pass.video_drop)}")
         args += ["-bsf:v", ",".join(bsf), *COLOUR_ARGS, "-tag:v", state.tag,
                  "-movflags", "+faststart",
                  "-f", "mp4", OUTPUT]
-        steps.append(Step(f"Copying {p.duration:.1f} s of the takes", args, p.duration,
-                          weight=max(total * 0.03, 0.01), after_parallel=True,
-                          what="joining the takes"))
+        steps.append(Step(f"Copying {p.duration:.1f} s of the takes, encoding the sound", args,
+                          p.duration, weight=max(total * 0.15, 0.01),
+                          what="joining the takes and encoding the sound"))
         return steps
+    steps.append(Step("Mixing the sound", [
+        *agraph.inputs, "-filter_complex", agraph.filter_complex, "-map", agraph.audio or "",
+        *audio_out, "-f", "mp4", str(audio)], p.duration, weight=total * 0.15, parallel=True,
+        what="the sound"))
     files: list[tuple[Piece, Path]] = []
     lines = ["ffconcat version 1.0"]
     copies: list[tuple[CopyPiece, Path]] = []

@@ -6,7 +6,10 @@ Prints three ratios, every figure measured in this run:
    (the Final preset: CRF 18, medium) — target ≤ 0.2;
 2. cut-only smart export ÷ ``ffmpeg -f concat -c copy`` — target ≤ 1.5, which sync at every
    cut (issue 16) rules out: the sound is encoded in one pass (AAC packets of 1024 samples
-   can only be copied onto a 21.3 ms grid), about 2 s for 60 s here, against 0.1 s;
+   can only be copied onto a 21.3 ms grid), about 2 s for 60 s here, against 0.1 s. The
+   export is one ffmpeg run (picture copied while the sound is encoded); its floor — the AAC
+   encode of the film's sound alone, from PCM, with the same settings — is measured and
+   printed too, so what is left above it (decode, join, copy, faststart) is visible;
 3. preview re-render after changing one transition ÷ full preview render — target ≤ 0.25.
 
 Run: ``/work/venv/bin/python tests/benchmarks/export.py [--keep DIR]``
@@ -144,10 +147,28 @@ def part_two(project, out, specs, ffmpeg):  # type: ignore[no-untyped-def]
     where_the_time_goes(res)
     concat, cut = statistics.median(concats), statistics.median(cuts_t)
     print(f"  medians: concat {concat:.3f} s, cut-only smart {cut:.3f} s")
+    floor = aac_floor(out / "cut.mp4", out, ffmpeg, cut_prep.plan.preset.audio_args)
+    print(f"  floor: AAC encode of the film's sound alone {floor:.3f} s "
+          f"(÷ concat {floor / concat:.1f}; the export is {cut - floor:+.3f} s above it)")
     _prep, _ = timed("(preparing the cut-only export: probes, not in the ratio)",
                     lambda: prepare_export(cut_project, "smart"))
     project.bundle.save(project.storyboard)
     return concat, cut
+
+
+def aac_floor(film: Path, out: Path, ffmpeg: str, audio_args: tuple[str, ...]) -> float:
+    """Median of three AAC encodes of ``film``'s sound from a PCM file (decoded first, not
+    timed), with the export's audio settings: what exact sync costs at the least."""
+    wav = out / "floor.wav"
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(film), "-map", "0:a:0",
+                    "-c:a", "pcm_f32le", str(wav)], check=True)
+    took = []
+    for _ in range(3):
+        start = time.monotonic()
+        subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(wav), *audio_args,
+                        "-f", "mp4", str(out / "floor.m4a")], check=True)
+        took.append(time.monotonic() - start)
+    return statistics.median(took)
 
 
 def part_three(project, out, root):  # type: ignore[no-untyped-def]

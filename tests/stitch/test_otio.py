@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
@@ -147,17 +149,93 @@ def test_resolve_and_premiere_get_fcp7_xml_with_the_editors_effects(
                 _inside(clip)
 
 
-def test_fcpx_gets_cuts_and_says_so_before_writing(tmp_path: Path,
-                                                   mixed: tuple[Project, ExportPlan]) -> None:
+@pytest.mark.parametrize("name", ["resolve", "premiere"])
+def test_fcp7_effects_are_named_as_the_editors_write_them(tmp_path: Path, name: str) -> None:
+    """Read back through OTIO's adapter: each transition's effect as Premiere's own FCP 7 XML
+    names it (see the sources cited in soraboard/stitch/otio.py), the dip's colour included."""
+    project = make_project(tmp_path, [ClipSpec(f"{k}.mp4", 1.0, "red") for k in range(5)],
+                           [(T.CROSSFADE, 0.4), (T.FADE_BLACK, 0.4), (T.FADE_WHITE, 0.4),
+                            (T.SLIDE_LEFT, 0.4)])
+    plan = prepare_export(project, "final").plan
+    out = write_nle(project, tmp_path / f"{name}.xml", name, plan)
+    slide = "Edge Wipe" if name == "resolve" else "Push Slide"  # Resolve imports no slide
+    # the names, as OpenTimelineIO's adapter reads them back
+    video, audio = otio.adapters.read_from_file(str(out), "fcp_xml").tracks
+    assert [t.name for t in video if isinstance(t, otio.schema.Transition)] == [
+        "Cross Dissolve", "Dip to Color Dissolve", "Dip to Color Dissolve", slide]
+    assert [t.name for t in audio if isinstance(t, otio.schema.Transition)] == [
+        "Cross Fade (+3dB)", "Cross Fade ( 0dB)", "Cross Fade ( 0dB)", "Cross Fade (+3dB)"]
+    # the ids, categories and the dip's colour (the adapter keeps no effect metadata)
+    root = ET.parse(out).getroot()
+    effects = [e for m in root.iter("video") for e in m.iter("effect")]
+    assert [(e.findtext("name"), e.findtext("effectid"), e.findtext("effectcategory"),
+             e.findtext("mediatype")) for e in effects] == [
+        ("Cross Dissolve", "Cross Dissolve", "Dissolve", "video"),
+        ("Dip to Color Dissolve", "Dip to Color Dissolve", "Dissolve", "video"),
+        ("Dip to Color Dissolve", "Dip to Color Dissolve", "Dissolve", "video"),
+        (slide, slide, "Wipe" if name == "resolve" else "Slide", "video")]
+    for effect, channel in zip(effects[1:3], ["0", "255"]):  # black, then white
+        param = effect.find("parameter")
+        assert param is not None
+        assert [c.tag for c in param] == ["parameterid", "name", "value"]
+        assert (param.findtext("parameterid"), param.findtext("name")) == ("dipcolor", "Color")
+        value = param.find("value")
+        assert value is not None
+        assert [(c.tag, c.text) for c in value] == [
+            ("alpha", "255"), ("red", channel), ("green", channel), ("blue", channel)]
+    sounds = [e for m in root.iter("audio") for e in m.iter("effect")]
+    assert [(e.findtext("name"), e.findtext("effectid"), e.findtext("mediatype"),
+             e.find("effectcategory")) for e in sounds] == [
+        ("Cross Fade (+3dB)", "KGAudioTransCrossFade3dB", "audio", None),
+        ("Cross Fade ( 0dB)", "KGAudioTransCrossFade0dB", "audio", None),
+        ("Cross Fade ( 0dB)", "KGAudioTransCrossFade0dB", "audio", None),
+        ("Cross Fade (+3dB)", "KGAudioTransCrossFade3dB", "audio", None)]
+    # each transition in the DTD's order: timing first, then the effect
+    for item in root.iter("transitionitem"):
+        assert [c.tag for c in item][:3] == ["start", "end", "alignment"]
+        assert [c.tag for c in item][-1] == "effect"
+        effect = item.find("effect")
+        assert effect is not None and [c.tag for c in effect][:2] == ["name", "effectid"]
+    # a fade through white keeps its colour now: only the slide's direction is lost
+    assert [line.split(": ", 1)[1] for line in nle_losses(plan, nle_target(name))] == [
+        f"the slide left becomes {slide} in {nle_target(name).editor} ("
+        + ("Resolve imports no slide from FCP 7 XML: an edge wipe in the effect's default "
+           "direction)" if name == "resolve" else "its direction is the effect's default)")]
+
+
+def test_fcpx_gets_final_cut_pros_own_transitions(tmp_path: Path,
+                                                 mixed: tuple[Project, ExportPlan]) -> None:
     project, plan = mixed
     target = nle_target("fcpx")
-    losses = nle_losses(plan, target)
-    assert [line.split(":")[0] for line in losses] == [
-        "segment 1 “Shot 1” → segment 2 “Shot 2”", "segment 2 “Shot 2” → segment 3 “Shot 3”"]
-    assert all("becomes a cut at the middle of the overlap in Final Cut Pro" in line
-               for line in losses)
+    assert nle_losses(plan, target) == [
+        "segment 2 “Shot 2” → segment 3 “Shot 3”: the wipe left becomes Cross Dissolve in "
+        "Final Cut Pro (its own wipes and slides are not written: a cross dissolve)"]
     out = write_nle(project, tmp_path / "film.fcpxml", target, plan)
-    assert 'hasAudio="1"' in out.read_text("utf-8")  # the takes' sound goes along
+    text = out.read_text("utf-8")
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>')
+    assert 'hasAudio="1"' in text  # the takes' sound goes along
+    root = ET.fromstring(text)
+    effects = {e.get("id"): (e.get("name"), e.get("uid")) for e in root.iter("effect")}
+    assert set(effects.values()) == {
+        ("Cross Dissolve", "FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265")}
+    spine = root.find(".//spine")
+    assert spine is not None
+    assert [e.tag for e in spine] == ["clip", "transition", "clip", "transition", "clip"]
+    fps = plan.format.fps
+    for k, join in enumerate(plan.joins):
+        transition, after = spine[2 * k + 1], spine[2 * k + 2]
+        filt = transition.find("filter-video")
+        assert filt is not None and effects[filt.get("ref")][0] == "Cross Dissolve"
+        # the overlap's frames of the film: from the incoming clip's share before its edit
+        edit = Fraction((after.get("offset") or "0s").rstrip("s"))
+        start = Fraction((transition.get("offset") or "").rstrip("s"))
+        length = Fraction((transition.get("duration") or "").rstrip("s"))
+        assert length * fps == join.frames
+        # on a frame of the film, where its overlap starts; the edit point inside it, within
+        # a frame of the incoming share (the 24 fps take's whole frames move it)
+        assert start * fps == plan.start_frame(join.index + 1)
+        assert abs((edit - start) * fps - (join.frames - join.frames // 2)) < 1
+    # OpenTimelineIO's adapter still reads the file (it skips transitions)
     tl = otio.adapters.read_from_file(str(out), "fcpx_xml")
     for track in tl.tracks:
         assert [type(i).__name__ for i in track] == ["Clip", "Clip", "Clip"]
@@ -232,3 +310,17 @@ def test_the_music_bed_repeats_in_its_track_as_in_the_film(tmp_path: Path) -> No
     assert [round(c.source_range.duration.to_seconds(), 3) for c in bed] == [1.5, 1.5, 0.5]
     assert all(c.available_range().duration.to_seconds() == pytest.approx(1.5, abs=0.03)
                for c in bed)
+
+
+def test_fcpx_fades_through_a_colour_are_final_cut_pros_fade_to_color(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [ClipSpec(f"{k}.mp4", 1.0, "red") for k in range(3)],
+                           [(T.FADE_BLACK, 0.4), (T.FADE_WHITE, 0.4)])
+    plan = prepare_export(project, "final").plan
+    target = nle_target("fcpx")
+    assert nle_losses(plan, target) == [
+        "segment 2 “Shot 2” → segment 3 “Shot 3”: the fade through white becomes Fade To "
+        "Color in Final Cut Pro (its colour is the effect's default, black, not white)"]
+    root = ET.parse(write_nle(project, tmp_path / "f.fcpxml", target, plan)).getroot()
+    assert [(e.get("name"), e.get("uid")) for e in root.iter("effect")] == [
+        ("Fade To Color", "FxPlug:F779C565-486D-4633-8035-0374B4DB8F5C")]
+    assert [t.get("name") for t in root.iter("transition")] == ["Fade To Color"] * 2

@@ -58,7 +58,7 @@ def test_crossfade_plan_and_its_golden_argument_list() -> None:
         "-filter_complex",
         "[0:v:0]setpts=PTS-STARTPTS,setsar=1,fps=30,tpad=stop_mode=clone:stop=2,trim=end_frame=53,"
         "setpts=PTS-STARTPTS,format=yuv420p[v0];"
-        "[0:a:0]atrim=start=0.016667,asetpts=PTS-STARTPTS,aresample=48000,"
+        "[0:a:0]asetpts=PTS-STARTPTS,atrim=start=0.016667,asetpts=PTS-STARTPTS,aresample=48000,"
         "aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=84800[a0];"
         "[1:v:0]setpts=PTS-STARTPTS,setsar=1,fps=30,tpad=stop_mode=clone:stop=2,trim=end_frame=60,"
         "setpts=PTS-STARTPTS,format=yuv420p[v1];"

@@ -121,7 +121,7 @@ def test_cut_only_compatible_clips_are_stream_copied(tmp_path: Path) -> None:
     work.mkdir()
     # whole GOPs only: one ffmpeg run joins the takes straight from their files
     assert [s.label for s in prepared.steps(tmp_path / "x.mp4", work)][-1] == (
-        "Copying 4.0 s of the takes")
+        "Copying 4.0 s of the takes, encoding the sound")
     out = tmp_path / "cut.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
@@ -295,9 +295,9 @@ def test_cut_only_copies_the_picture_and_encodes_the_sound_in_sync(tmp_path: Pat
                                 "sound is encoded in one pass, in sync at every cut)")
     work = tmp_path / "work"
     work.mkdir()
-    # the sound encoded beside one ffmpeg run reading the picture straight from the takes
+    # one ffmpeg run: the picture read straight from the takes, the sound encoded beside it
     assert [s.label for s in prepared.steps(tmp_path / "x.mp4", work)] == [
-        "Mixing the sound", "Copying 5.5 s of the takes"]
+        "Copying 5.5 s of the takes, encoding the sound"]
     out = tmp_path / "cuts.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""
@@ -345,10 +345,11 @@ def test_whole_takes_cut_together_are_joined_from_one_listing(tmp_path: Path) ->
     prepared = prepare_export(project, "smart")
     work = tmp_path / "work"
     work.mkdir()
-    sound, step = prepared.steps(tmp_path / "x.mp4", work)
-    assert sound.parallel and step.after_parallel
+    (step,) = prepared.steps(tmp_path / "x.mp4", work)
     assert "inpoint" not in (work / "takes.ffconcat").read_text("utf-8")
-    assert "1:a:0" in step.args and str(work / "audio.m4a") in step.args
+    # the picture from the listing (the input after the three takes' sound), no audio file
+    assert "3:v:0" in step.args and "-c:v" in step.args
+    assert not any("audio.m4a" in a for a in step.args)
     out = tmp_path / "whole.mp4"
     run_export(prepared, out)
     assert decode_errors(out) == ""

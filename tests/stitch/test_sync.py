@@ -194,3 +194,22 @@ def test_final_with_transitions_is_in_sync(film_of: Callable[..., Film], kind: T
     clips = (Clip(75, 3), Clip(90, 7, SHORT, trim_in=0.2), Clip(75, 11))
     film = film_of("25", clips, [Transition(kind, 0.5), Transition(kind, 0.4)], "final")
     check_sync(film, _decoder(decoder))
+
+
+#: trims on IDR frames (an IDR every 15 frames, no B-frames, at 30 fps): a film of cuts still
+#: joined in one ffmpeg run, its picture copied from mid-take with ``inpoint`` and its sound
+#: read from a seek under ``-copyts``
+EVERY_15 = ("-preset", "veryfast", "-bf", "0", "-g", "15", "-sc_threshold", "0")
+ON_IDR = (Clip(50, 3, EVERY_15), Clip(61, 7, EVERY_15, trim_in=0.5),
+          Clip(55, 11, EVERY_15, trim_in=0.5, trim_out=1.5))
+
+
+@pytest.mark.parametrize("decoder", DECODERS)
+def test_smart_cuts_trimmed_on_keyframes_in_one_run_are_in_sync(
+        film_of: Callable[..., Film], decoder: str, tmp_path: Path) -> None:
+    film = film_of("30", ON_IDR)
+    assert film.prepared.mode == "copy"
+    steps = film.prepared.steps(tmp_path / "x.mp4", tmp_path)
+    assert [s.label for s in steps] == ["Copying 4.2 s of the takes, encoding the sound"]
+    assert "inpoint" in (tmp_path / "takes.ffconcat").read_text("utf-8")
+    check_sync(film, _decoder(decoder))
