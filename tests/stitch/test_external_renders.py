@@ -267,12 +267,12 @@ def test_melt_plays_the_otio_sound_in_sync(flash_film: FlashFilm) -> None:
     check_sound(f, out)  # measured: +0.02, +0.35 and −0.33 ms in the three shots
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=False, reason=(
     "GES 1.22 (Debian 12) puts the sound of some takes off its picture: here the trimmed "
     "middle take +1.8 ms and the last one 13.4 ms early (a film of cuts: the trimmed take "
     "15.6 ms early); melt plays the same .otio within 0.35 ms and GES's pictures are on their "
-    "frames, so the ranges are right. Strict: a GES that gets it right fails this test, and "
-    "the mark goes"))
+    "frames, so the ranges are right. Not strict: CI must not depend on how a tool outside "
+    "soraboard behaves (an XPASS in the report says a GES got it right)"))
 def test_ges_plays_the_otio_sound_in_sync(flash_film: FlashFilm) -> None:
     ges = _needs("ges-launch-1.0", "otio_xges_adapter",
                  "ges1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad "
