@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from soraboard.document import Document
+from soraboard.model.still_slots import own_slot
 from soraboard.model.storyboard import RefMode, Segment
 from soraboard.storage.errors import ProjectError
 from soraboard.ui import theme
@@ -253,11 +254,11 @@ class KeyframePanel(QWidget):
         item.setToolTip("The first segment has no previous take" if index == 0 else "")
         row = self.first
         row.set_buttons_enabled(not self._busy)
-        row.generate_btn.setEnabled(not self._busy and index > 0)
         row.generate_btn.setToolTip(
+            "Make a still of this shot's opening from its own prompt and cast; the shot "
+            "starts on it" if own_slot(sb, index, "first") else
             "Make a still of the moment the previous shot ends and this one begins; the "
-            "previous shot ends on it too when its model can" if index > 0 else
-            "The first segment has no boundary before it: import a still instead")
+            "previous shot ends on it too when its model can")
         if mode == "still":
             assert seg.first_keyframe is not None
             shared = index > 0 and sb.held_by_keyframe(index - 1)
@@ -285,9 +286,11 @@ class KeyframePanel(QWidget):
         row.set_buttons_enabled(ok and not self._busy)
         last = index == len(sb.segments) - 1
         if ok:
-            row.generate_btn.setEnabled(not self._busy and not last)
             row.generate_btn.setToolTip(
-                "The last segment has no boundary after it: import a still instead" if last
+                "Make a still of this shot's close from its own prompt and cast; the shot "
+                "ends on it" + ("" if last else f" (segment {index + 2} is a new shot: to "
+                                "hold the cut, generate its first frame)")
+                if own_slot(sb, index, "last")
                 else f"Hold the boundary {index + 1}→{index + 2}: this shot ends on a new "
                      f"still and segment {index + 2} starts on it")
             row.clear_btn.setVisible(seg.last_keyframe is not None)
