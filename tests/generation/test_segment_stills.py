@@ -105,3 +105,38 @@ def test_which_frames_are_a_segment_s_own() -> None:
     held = edits.hold_boundary(sb, 1, "media/stills/k.png").apply(sb)
     assert held.segments[2].continuity is Continuity.INDEPENDENT
     assert not own_slot(held, 1, "last")  # a held cut stays the boundary's
+
+
+def test_the_keyframes_command_makes_a_segment_s_own_first_or_last_frame(
+        tmp_path: Path, test_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from soraboard.catalog.catalog import reset_default_catalog
+    from soraboard.cli import main
+    from tests.generation.test_keyframe_mode import keyframed
+    from tests.generation.test_keyframes import KEYFRAME_MODEL
+
+    test_catalog.write_text(json.dumps({"models": [KEYFRAME_MODEL]}), "utf-8")
+    reset_default_catalog()
+    sb = keyframed(2, set(), model="test-keyframes")
+    sb = replace(sb, segments=(sb.segments[0], sb.segments[1].with_changes(
+        model="test-video")))
+    bundle = Bundle.create(tmp_path / "Film", sb)
+    assert main(["keyframes", str(bundle.path), "--first", "1", "--provider", "animatic"]) == 0
+    assert "segment 1 starts on media/stills/" in capsys.readouterr().out
+    after = load_project(bundle.path)
+    first = after.storyboard.segments[0].first_keyframe
+    assert first is not None and bundle.resolve(first).is_file()
+    assert [(r.role, r.segment_id) for r in after.stills.values()] == [("first", "seg_01")]
+    assert not after.storyboard.held_by_keyframe(0)
+    # the last frame: only where the model has last-frame input
+    assert main(["keyframes", str(bundle.path), "--last", "2", "--provider", "animatic"]) == 2
+    assert "cannot end on a still: 2 (test-video)" in capsys.readouterr().err
+    assert main(["keyframes", str(bundle.path), "--last", "1", "--provider", "animatic"]) == 0
+    after = load_project(bundle.path)
+    last = after.storyboard.segments[0].last_keyframe
+    assert last is not None and last != first
+    assert sorted((r.role, r.segment_id) for r in after.stills.values()) == [
+        ("first", "seg_01"), ("last", "seg_01")]
+    assert main(["keyframes", str(bundle.path), "--first", "3", "--provider", "animatic"]) == 2
+    assert "there is no segment 3" in capsys.readouterr().err
