@@ -1,10 +1,11 @@
 """The inspector's keyframe section: what the selected segment starts on and ends on.
 
 First frame: the previous take's frame (chained — the reference-frame controls above say
-which frame), a keyframe still (imported, generated for the boundary before, or cut from any
-take), or none (a new shot). Last frame: a keyframe still, offered only when the segment's
-model has last-frame input (the catalog says so); otherwise the controls are disabled with
-the reason. A still both neighbours meet holds the boundary: the two shots generate at once.
+which frame), a keyframe still (imported, generated for the boundary before — for the first
+segment, from its own prompt — or cut from any take), or none (a new shot). Last frame: a
+keyframe still (generated for the boundary after, or from the segment's own prompt when it is
+the last or the next shot is a cut), offered only when the segment's model has last-frame
+input (the catalog says so); otherwise the controls are disabled with the reason. A still both neighbours meet holds the boundary: the two shots generate at once.
 
 The panel only shows and asks: it emits intents, and the window hands them to the
 :class:`~soraboard.ui.controllers.keyframes.KeyframeController`.

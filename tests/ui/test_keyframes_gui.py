@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from soraboard.demos import load_demo
 from soraboard.document import Document
 from soraboard.model.status import SegmentState
-from soraboard.model.storyboard import RefMode, Storyboard
+from soraboard.model.storyboard import Continuity, RefMode, Storyboard
 from soraboard.settings import Settings
 from soraboard.storage.bundle import Bundle, load_project
 from tests.ui.scripted_ask import ScriptedAsk
@@ -362,6 +362,18 @@ def test_the_first_segment_s_first_frame_and_the_last_segment_s_last_frame_are_g
     assert not win.keyframes.generate_still(s3, "last")
     assert any("cannot end on a still" in q.lower() for q in win.keyframes.ask.asked)
     assert len(doc.project.stills) == n and not win.keyframes.busy()
+
+    # 5. Mid-film, a shot the next one cuts away from ends on a still of its own; a shot the
+    #    next one continues from holds their boundary, as before.
+    doc.select([s2])
+    assert "Hold the boundary 2→3" in panel.last.generate_btn.toolTip()
+    doc.set_field(s3, "continuity", Continuity.INDEPENDENT)
+    assert "own prompt" in panel.last.generate_btn.toolTip()
+    assert win.keyframes.generate_still(s2, "last")
+    qtbot.waitUntil(lambda: not win.keyframes.busy(), timeout=30_000)
+    mid = doc.storyboard.segment(s2).last_keyframe
+    assert mid is not None and doc.storyboard.segment(s3).first_keyframe is None
+    assert [(r.role, r.segment_id) for r in doc.stills_for(s2, "last")] == [("last", s2)]
 
 
 def test_a_segment_s_own_still_on_a_paid_backend_is_priced_first_and_a_no_sends_nothing(
