@@ -62,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="the boundaries after these segments: 1,3 (default: those the plan "
                         "proposed, else every boundary not held yet whose first shot's model "
                         "can end on a still)")
+    own = p.add_mutually_exclusive_group()
+    own.add_argument("--first", metavar="N", type=int,
+                     help="instead: a still of segment N's own first frame (from its prompt "
+                          "and cast); the segment starts on it")
+    own.add_argument("--last", metavar="N", type=int,
+                     help="instead: a still of segment N's own last frame (its model needs "
+                          "last-frame input); the segment ends on it")
     p.add_argument("--provider", help="provider profile for the images (default: the one in "
                                       "settings; 'animatic' for offline placeholders)")
     p.add_argument("--model", help="image model (default gpt-image-1, as your gateway names it)")
@@ -392,8 +399,10 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
         DEFAULT_STILL_MODEL,
         boundaries_to_hold,
         keyframe_still,
+        segment_still,
     )
-    from soraboard.model.edits import hold_boundary
+    from soraboard.model.edits import hold_boundary, set_segment_fields
+    from soraboard.model.storyboard import RefMode
     from soraboard.settings import load_settings
     from soraboard.storage.bundle import load_project
     from soraboard.storage.errors import ProjectError
@@ -405,7 +414,14 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     except (ProjectError, CatalogError) as e:
         raise CliError(str(e)) from None
     sb = project.storyboard
-    if len(sb.segments) < 2:
+    own_n, role = (args.first, "first") if args.first is not None else (args.last, "last")
+    if own_n is not None:
+        if args.boundaries:
+            raise CliError(f"--{role} makes one segment's own still: no --boundaries with it",
+                           2)
+        if not 1 <= own_n <= len(sb.segments):
+            raise CliError(f"--{role}: there is no segment {own_n} (1–{len(sb.segments)})", 2)
+    elif len(sb.segments) < 2:
         raise CliError("the storyboard has no boundary: it needs two segments or more", 2)
     provider = args.provider if args.provider is not None else settings.provider
     try:
@@ -414,7 +430,9 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     # a still to end on is only worth making where the provider's videos can carry it
     catalog = catalog.for_dialect(dialect_of(provider))
-    if args.boundaries:
+    if own_n is not None:
+        wanted = [own_n - 1]
+    elif args.boundaries:
         wanted = _parse_positions(args.boundaries, len(sb.segments) - 1)
     else:
         wanted, proposed = boundaries_to_hold(sb, catalog)
@@ -424,8 +442,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     if not wanted:
         print("Nothing to do: every boundary whose shot can end on a still is held already.")
         return 0
-    cannot = [i for i in wanted if not getattr(catalog.get(sb.segments[i].model),
-                                               "last_frame", False)]
+    cannot = [i for i in wanted if role != "first" and not getattr(
+        catalog.get(sb.segments[i].model), "last_frame", False)]
     if cannot:
         names = ", ".join(f"{i + 1} ({sb.segments[i].model})" for i in cannot)
         raise CliError(f"these segments' models cannot end on a still: {names}; pick a model "
@@ -462,6 +480,23 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             sb = load_project(bundle.path).storyboard  # read again under the lock
         except ProjectError as e:
             raise CliError(str(e)) from None
+        if own_n is not None:
+            i = own_n - 1
+            if i >= len(sb.segments):
+                raise CliError(f"--{role}: there is no segment {own_n} any more", 2)
+            try:
+                still = segment_still(bundle, sb, i, backend, role, model, image_spec, price)
+            except (GenerationError, OSError, ValueError) as e:
+                print(f"segment {own_n}'s {role} frame: no still: "
+                      f"{redact(one_line(str(e)))}", file=sys.stderr)
+                return 1
+            seg = sb.segments[i]
+            sb = (set_segment_fields(sb, seg.id, reference_image=still,
+                                     ref_mode=RefMode.CUSTOM) if role == "first" else
+                  set_segment_fields(sb, seg.id, last_keyframe=still)).apply(sb)
+            bundle.save(sb)
+            print(f"segment {own_n} {'starts' if role == 'first' else 'ends'} on {still}")
+            return 0
         made: dict[int, str] = {}
         for i in wanted:
             try:

@@ -237,6 +237,30 @@ def keyframe_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBac
     return _make_journaled(bundle, backend, record, _variant(bundle, record)).file or ""
 
 
+def segment_still(bundle: Bundle, sb: Storyboard, index: int, backend: StillBackend,
+                  role: str = "first", model: str = DEFAULT_STILL_MODEL,
+                  spec: ImageModelSpec | None = None, cost: Decimal | None = None) -> str:
+    """Make a still for ``sb.segments[index]``'s own ``role`` (``"first"`` or ``"last"``)
+    frame, from that segment's prompt alone (:func:`~soraboard.model.prompt.frame_prompt`)
+    and its cast's images, where no boundary is there to share: the film's first shot, a
+    shot before a cut. Journaled as :func:`keyframe_still` (the record names the role and the
+    segment, so :func:`regenerate_still` and the still chooser take it as any other);
+    returns its bundle-relative path. Use it with ``reference_image`` (and ``ref_mode``
+    CUSTOM when chained) or ``last_keyframe``."""
+    from soraboard.model.prompt import frame_prompt
+
+    seg = sb.segments[index]
+    prompt = frame_prompt(sb, index, role)  # raises ValueError on another role
+    images = sb.cast_images(index)
+    if spec is not None and spec.reference_images < len(images):
+        images = images[:spec.reference_images]
+    api_size = None if spec is None else spec.nearest_size(*parse_size(seg.size))
+    record = _still_record(backend, model, seg.size, prompt, cost, role=role,
+                           segment_id=seg.id, references=images,
+                           cast=tuple(dict.fromkeys(seg.cast)), api_size=api_size)
+    return _make_journaled(bundle, backend, record, _variant(bundle, record)).file or ""
+
+
 def regenerate_still(bundle: Bundle, source: StillRecord, backend: StillBackend,
                      cost: Decimal | None = None) -> StillRecord:
     """Ask for ``source``'s still again: the same prompt, model, size and references, for the

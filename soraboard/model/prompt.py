@@ -95,6 +95,45 @@ def keyframe_prompt(storyboard: Storyboard, index: int) -> str:
     return " ".join(parts)
 
 
+def frame_prompt(storyboard: Storyboard, index: int, role: str) -> str:
+    """The prompt of a still from ``segments[index]``'s own prompt, for its ``role``
+    (``"first"`` or ``"last"``) frame: for the first, its scene, its cinematography and
+    what it opens on (the beats that start first); for the last, what it closes on (the
+    beats that end last, else :func:`final_action`). In the film's style, with the shot's
+    cast described."""
+    if role not in ("first", "last"):
+        raise ValueError(f"a segment has a first and a last frame, not {role!r}")
+    seg = storyboard.segments[index]
+    bible = storyboard.style
+    beats = [b for b in seg.actions if b.text.strip()]
+    if role == "first":
+        parts = ["A single still frame, the moment this shot begins."]
+        if seg.scene.strip():
+            parts.append(f"Scene: {seg.scene.strip().rstrip('.')}.")
+        if seg.cinematography.strip():
+            parts.append(f"Cinematography: {seg.cinematography.strip().rstrip('.')}.")
+        if beats:
+            start = min(b.start for b in beats)
+            parts += [f"Opening: {b.text.strip().rstrip('.')}." for b in
+                      sorted(beats, key=lambda b: (b.start, b.end)) if b.start == start]
+    else:
+        parts = ["A single still frame, the moment this shot ends."]
+        if beats:
+            end = max(b.end for b in beats)
+            parts += [f"Closing: {b.text.strip().rstrip('.')}." for b in
+                      sorted(beats, key=lambda b: (b.start, b.end)) if b.end == end]
+        elif final_action(seg).strip():
+            parts.append(f"Closing: {final_action(seg).strip().rstrip('.')}.")
+    if bible.style.strip():
+        parts.append(f"Style: {bible.style.strip()}")
+    if bible.palette.strip():
+        parts.append(f"Palette: {bible.palette.strip()}")
+    for c in prompt_cast(seg, bible.characters):
+        parts.append(f"{c.name}: {c.description.strip()}" if c.description.strip()
+                     else c.name)
+    return " ".join(parts)
+
+
 def final_action(segment: Segment) -> str:
     """What the segment ends on: its last beat, else the scene's first sentence."""
     if segment.actions:

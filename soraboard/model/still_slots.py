@@ -27,6 +27,18 @@ def side_boundary(sb: Storyboard, segment_id: str, which: str) -> int | None:
     return b if 0 <= b < len(sb.segments) - 1 else None
 
 
+def own_slot(sb: Storyboard, index: int, which: str) -> bool:
+    """Whether a still for ``segments[index]``'s ``which`` frame is made from that segment's
+    own prompt (:func:`soraboard.generation.stills.segment_still`) rather than for the
+    boundary on that side, which both shots meet on: the first frame of the first segment;
+    the last frame of the last segment, or of one the next shot cuts away from (an
+    independent shot whose boundary is not held: a shared still would tie the cut)."""
+    if which == FIRST:
+        return index == 0
+    return index == len(sb.segments) - 1 or (
+        not sb.segments[index + 1].is_chained and not sb.held_by_keyframe(index))
+
+
 def current_still(sb: Storyboard, segment_id: str, which: str) -> str | None:
     """The still the slot uses now (bundle-relative), if it uses one."""
     seg = sb.segment(segment_id)

@@ -1,10 +1,11 @@
 """The inspector's keyframe section: what the selected segment starts on and ends on.
 
 First frame: the previous take's frame (chained — the reference-frame controls above say
-which frame), a keyframe still (imported, generated for the boundary before, or cut from any
-take), or none (a new shot). Last frame: a keyframe still, offered only when the segment's
-model has last-frame input (the catalog says so); otherwise the controls are disabled with
-the reason. A still both neighbours meet holds the boundary: the two shots generate at once.
+which frame), a keyframe still (imported, generated for the boundary before — for the first
+segment, from its own prompt — or cut from any take), or none (a new shot). Last frame: a
+keyframe still (generated for the boundary after, or from the segment's own prompt when it is
+the last or the next shot is a cut), offered only when the segment's model has last-frame
+input (the catalog says so); otherwise the controls are disabled with the reason. A still both neighbours meet holds the boundary: the two shots generate at once.
 
 The panel only shows and asks: it emits intents, and the window hands them to the
 :class:`~soraboard.ui.controllers.keyframes.KeyframeController`.
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from soraboard.document import Document
+from soraboard.model.still_slots import own_slot
 from soraboard.model.storyboard import RefMode, Segment
 from soraboard.storage.errors import ProjectError
 from soraboard.ui import theme
@@ -253,11 +255,11 @@ class KeyframePanel(QWidget):
         item.setToolTip("The first segment has no previous take" if index == 0 else "")
         row = self.first
         row.set_buttons_enabled(not self._busy)
-        row.generate_btn.setEnabled(not self._busy and index > 0)
         row.generate_btn.setToolTip(
+            "Make a still of this shot's opening from its own prompt and cast; the shot "
+            "starts on it" if own_slot(sb, index, "first") else
             "Make a still of the moment the previous shot ends and this one begins; the "
-            "previous shot ends on it too when its model can" if index > 0 else
-            "The first segment has no boundary before it: import a still instead")
+            "previous shot ends on it too when its model can")
         if mode == "still":
             assert seg.first_keyframe is not None
             shared = index > 0 and sb.held_by_keyframe(index - 1)
@@ -285,9 +287,11 @@ class KeyframePanel(QWidget):
         row.set_buttons_enabled(ok and not self._busy)
         last = index == len(sb.segments) - 1
         if ok:
-            row.generate_btn.setEnabled(not self._busy and not last)
             row.generate_btn.setToolTip(
-                "The last segment has no boundary after it: import a still instead" if last
+                "Make a still of this shot's close from its own prompt and cast; the shot "
+                "ends on it" + ("" if last else f" (segment {index + 2} is a new shot: to "
+                                "hold the cut, generate its first frame)")
+                if own_slot(sb, index, "last")
                 else f"Hold the boundary {index + 1}→{index + 2}: this shot ends on a new "
                      f"still and segment {index + 2} starts on it")
             row.clear_btn.setVisible(seg.last_keyframe is not None)

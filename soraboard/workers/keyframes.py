@@ -17,7 +17,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from soraboard.catalog.catalog import ImageModelSpec, parse_size
-from soraboard.generation.stills import StillBackend, keyframe_still, regenerate_still
+from soraboard.generation.stills import (
+    StillBackend,
+    keyframe_still,
+    regenerate_still,
+    segment_still,
+)
 from soraboard.model.storyboard import Storyboard
 from soraboard.model.take import StillRecord
 from soraboard.redact import redact
@@ -79,6 +84,30 @@ class BoundaryStillsJob(_StillJob):
                 self.signals.failed.emit(i, redact(str(e)))
                 continue
             self.signals.made.emit(i, still)
+
+
+class SegmentStillJob(_StillJob):
+    """One still for ``storyboard.segments[index]``'s own first or last frame."""
+
+    def __init__(self, bundle: Bundle, storyboard: Storyboard, index: int, role: str,
+                 backend: StillBackend, model: str, spec: ImageModelSpec | None,
+                 price: Decimal | None) -> None:
+        super().__init__()
+        self.bundle, self.storyboard, self.index, self.role = bundle, storyboard, index, role
+        self.backend, self.model, self.spec, self.price = backend, model, spec, price
+
+    def work(self) -> None:
+        from soraboard.generation.errors import GenerationError
+
+        if self.cancelled.is_set():
+            return
+        try:
+            still = segment_still(self.bundle, self.storyboard, self.index, self.backend,
+                                  self.role, self.model, self.spec, self.price)
+        except (GenerationError, OSError, ValueError) as e:
+            self.signals.failed.emit(-1, redact(str(e)))
+            return
+        self.signals.made.emit(-1, still)
 
 
 class RegenerateStillJob(_StillJob):

@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from soraboard.demos import load_demo
 from soraboard.document import Document
 from soraboard.model.status import SegmentState
-from soraboard.model.storyboard import RefMode, Storyboard
+from soraboard.model.storyboard import Continuity, RefMode, Storyboard
 from soraboard.settings import Settings
 from soraboard.storage.bundle import Bundle, load_project
 from tests.ui.scripted_ask import ScriptedAsk
@@ -287,3 +287,123 @@ def test_first_frame_modes_from_the_list(qtbot: QtBot, kwin) -> None:  # type: i
     assert doc.storyboard.segment(s2).is_chained
     assert win.timeline.canvas.boundary_mode(0) == "chain"
     assert isinstance(doc.storyboard, Storyboard)
+
+
+def test_the_first_segment_s_first_frame_and_the_last_segment_s_last_frame_are_generated(
+        qtbot: QtBot, kwin) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.model.prompt import frame_prompt
+    from soraboard.ui.still_takes import StillTakesDialog
+
+    win = kwin
+    doc = win.doc
+    s1, s2, s3 = (s.id for s in doc.storyboard.segments)
+    panel = win.inspector.keyframes
+    win.keyframes.ask = ScriptedAsk()  # offline placeholders: $0, nothing to confirm
+
+    # 1. Segment 1's first frame, from its own prompt: it starts on it, one undo step.
+    doc.select([s1])
+    assert panel.first.generate_btn.isEnabled(), panel.first.generate_btn.toolTip()
+    assert "own prompt" in panel.first.generate_btn.toolTip()
+    steps = doc.undo_stack.count()
+    qtbot.mouseClick(panel.first.generate_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: doc.storyboard.segment(s1).first_keyframe is not None
+                    and not win.keyframes.busy(), timeout=30_000)
+    first = doc.storyboard.segment(s1).first_keyframe
+    assert first is not None and doc.bundle.resolve(first).is_file()
+    assert doc.undo_stack.count() == steps + 1
+    assert panel.first_mode.currentData() == "still"
+    [record] = doc.project.stills.values()
+    assert (record.role, record.segment_id, record.file) == ("first", s1, first)
+    assert record.prompt == frame_prompt(doc.storyboard, 0, "first")
+    assert not any(doc.storyboard.held_by_keyframe(i) for i in range(2))  # nothing shared
+    # the chooser lists it for that frame
+    assert [r.file for r in doc.stills_for(s1, "first")] == [first]
+    assert panel.first.stills_btn.text() == "1 still"
+    qtbot.mouseClick(panel.first.stills_btn, Qt.MouseButton.LeftButton)
+    [dlg] = [d for d in win.findChildren(StillTakesDialog) if d.isVisible()]
+    assert (dlg.segment_id, dlg.which) == (s1, "first")
+    assert [r.file for r in dlg.records()] == [first]
+    # … and Regenerate there makes another of the same slot, in use at once
+    qtbot.mouseClick(dlg.regenerate_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(dlg.records()) == 2 and not win.keyframes.busy(),
+                    timeout=30_000)
+    again = doc.storyboard.segment(s1).first_keyframe
+    assert again not in (None, first)
+    assert {(r.role, r.segment_id) for r in doc.project.stills.values()} == {("first", s1)}
+    dlg.close()
+    doc.undo_stack.undo()
+    assert doc.storyboard.segment(s1).first_keyframe == first
+    doc.undo_stack.undo()
+    assert doc.storyboard.segment(s1).first_keyframe is None
+    assert doc.bundle.resolve(first).is_file()  # the stills stay
+
+    # 2. Segment 2's first frame keeps today's Generate: the boundary 1→2's still.
+    doc.select([s2])
+    assert "previous shot ends" in panel.first.generate_btn.toolTip()
+
+    # 3. The last segment's last frame (Veo 3.1: last-frame input), from its own close.
+    doc.select([s3])
+    assert panel.last.generate_btn.isEnabled(), panel.last.generate_btn.toolTip()
+    qtbot.mouseClick(panel.last.generate_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: doc.storyboard.segment(s3).last_keyframe is not None
+                    and not win.keyframes.busy(), timeout=30_000)
+    last = doc.storyboard.segment(s3).last_keyframe
+    assert last is not None and "Ends on" in panel.last.text.text()
+    assert [(r.role, r.segment_id) for r in doc.stills_for(s3, "last")] == [("last", s3)]
+    assert doc.stills_for(s3, "first") == []
+    doc.undo_stack.undo()
+    assert doc.storyboard.segment(s3).last_keyframe is None
+
+    # 4. A model without last-frame input: disabled, with the reason; the controller too.
+    doc.set_field(s3, "model", "sora-2")
+    assert not panel.last.generate_btn.isEnabled()
+    assert "sora-2 has no last-frame input" in panel.last.text.text()
+    n = len(doc.project.stills)
+    assert not win.keyframes.generate_still(s3, "last")
+    assert any("cannot end on a still" in q.lower() for q in win.keyframes.ask.asked)
+    assert len(doc.project.stills) == n and not win.keyframes.busy()
+
+    # 5. Mid-film, a shot the next one cuts away from ends on a still of its own; a shot the
+    #    next one continues from holds their boundary, as before.
+    doc.select([s2])
+    assert "Hold the boundary 2→3" in panel.last.generate_btn.toolTip()
+    doc.set_field(s3, "continuity", Continuity.INDEPENDENT)
+    assert "own prompt" in panel.last.generate_btn.toolTip()
+    assert win.keyframes.generate_still(s2, "last")
+    qtbot.waitUntil(lambda: not win.keyframes.busy(), timeout=30_000)
+    mid = doc.storyboard.segment(s2).last_keyframe
+    assert mid is not None and doc.storyboard.segment(s3).first_keyframe is None
+    assert [(r.role, r.segment_id) for r in doc.stills_for(s2, "last")] == [("last", s2)]
+
+
+def test_a_segment_s_own_still_on_a_paid_backend_is_priced_first_and_a_no_sends_nothing(
+        qtbot: QtBot, kwin, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from soraboard.generation import factory
+    from soraboard.generation.stills import OfflineStills
+
+    made: list[str] = []
+
+    class Paid(OfflineStills):
+        name = "paid"
+
+        def make(self, request, dest):  # type: ignore[no-untyped-def]
+            made.append(request.prompt)
+            return super().make(request, dest)
+
+    monkeypatch.setattr(factory, "make_still_backend", lambda _provider: Paid())
+    win = kwin
+    doc = win.doc
+    s1 = doc.storyboard.segments[0].id
+    win.keyframes.ask = ScriptedAsk([False])
+    assert not win.keyframes.generate_still(s1, "first")
+    [question] = win.keyframes.ask.asked
+    assert question.startswith("confirm: Make a keyframe still: A still of gpt-image-1")
+    assert "segment 1's first frame" in question and ": $0.06 (" in question
+    assert not win.keyframes.busy() and not made and not doc.project.stills
+    assert doc.storyboard.segment(s1).first_keyframe is None
+
+    win.keyframes.ask = ScriptedAsk([True])
+    assert win.keyframes.generate_still(s1, "first")
+    qtbot.waitUntil(lambda: not win.keyframes.busy(), timeout=30_000)
+    assert len(made) == 1 and doc.storyboard.segment(s1).first_keyframe is not None
+    assert doc.cost().stills_spent == Decimal("0.063")

@@ -23,7 +23,7 @@ from soraboard.catalog.cost import fmt_usd
 from soraboard.document import Document
 from soraboard.model import edits
 from soraboard.model.edits import Edit
-from soraboard.model.still_slots import current_still, record_of
+from soraboard.model.still_slots import current_still, own_slot, record_of
 from soraboard.model.storyboard import Continuity, RefMode, Segment
 from soraboard.model.take import StillRecord
 from soraboard.storage.errors import ProjectError
@@ -32,6 +32,7 @@ from soraboard.ui.controllers import SettingsGetter, plural
 from soraboard.workers.keyframes import (
     BoundaryStillsJob,
     RegenerateStillJob,
+    SegmentStillJob,
     StillRunner,
     TakeFrameJob,
 )
@@ -59,6 +60,7 @@ class KeyframeController(QObject):
         #: a take's frame being cut, or a still made again: (segment id, FIRST or LAST)
         self._frame_target: tuple[str, str] | None = None
         self._regen_target: tuple[str, str] | None = None
+        self._own_target: tuple[str, str] | None = None
 
     # ------------------------------------------------------------------ queries
 
@@ -265,9 +267,13 @@ class KeyframeController(QObject):
 
     def generate_still(self, segment_id: str, which: str) -> bool:
         """Generate a still for the segment's first frame (the boundary before it) or its
-        last frame (the boundary after it): both shots of that boundary meet on it."""
+        last frame (the boundary after it): both shots of that boundary meet on it. Where
+        no neighbour shares that frame (:func:`~soraboard.model.still_slots.own_slot`), a
+        still of the segment's own."""
         sb = self.doc.storyboard
         index = sb.index_of(segment_id)
+        if own_slot(sb, index, which):
+            return self.make_segment_still(segment_id, which)
         boundary = index - 1 if which == FIRST else index
         if not 0 <= boundary < len(sb.segments) - 1:
             self.ask.warn("No boundary", "A still is made for the moment one shot ends and "
@@ -275,6 +281,77 @@ class KeyframeController(QObject):
                           "Import an image instead.")
             return False
         return self.make_keyframes([boundary])
+
+    def make_segment_still(self, segment_id: str, which: str) -> bool:
+        """Price, ask, then make a still of the segment's own first or last frame (from its
+        prompt and its cast's images) in a worker, and use it (one undo step). The first
+        frame: the segment starts on it as on an imported one; the last: only where its model
+        has last-frame input. False when nothing started."""
+        from soraboard.generation.factory import make_still_backend
+        from soraboard.generation.stills import DEFAULT_STILL_MODEL
+
+        sb = self.doc.storyboard
+        if not sb.has_segment(segment_id):
+            return False
+        if self.busy():
+            self.message.emit("Keyframe stills are being made; wait for them first.", 6000)
+            return False
+        seg, index = sb.segment(segment_id), sb.index_of(segment_id)
+        if which == LAST:
+            ok, why = self.last_frame_support(seg)
+            if not ok:
+                self.ask.warn("Cannot end on a still", why)
+                return False
+        try:
+            backend = make_still_backend(self.settings().provider)
+        except Exception as e:  # ProviderError: no key, unknown profile
+            self.ask.warn("Cannot make stills", str(e))
+            return False
+        free = backend.name == "animatic"
+        model = DEFAULT_STILL_MODEL
+        spec = self.doc.catalog.images.get(model)
+        price: Decimal | None = Decimal(0) if free else None if spec is None \
+            else spec.usd_per_image
+        frame = "first" if which == FIRST else "last"
+        if not free:
+            what = (f"A still of {model} on provider {backend.name!r} for segment "
+                    f"{index + 1}'s {frame} frame, from its own prompt")
+            if price is None:
+                text = f"{what} costs an unknown amount (the model is not in the catalog)."
+            else:
+                rep = self.doc.cost()
+                over = rep.budget is not None and rep.committed + price > rep.budget
+                cited = "" if spec is None else f" ({spec.price_wording()})"
+                text = f"{what}: {fmt_usd(price)}{cited}." + (
+                    f"\n\nThis goes over the budget {fmt_usd(rep.budget)}."
+                    if over and rep.budget is not None else "")
+            if not self.ask.confirm("Make a keyframe still", text + "\n\nMake it?",
+                                    yes="make the still"):
+                return False
+        self._own_target = (segment_id, which)
+        job = SegmentStillJob(self.doc.bundle, sb, index, which, backend, model, spec, price)
+        job.signals.made.connect(self._on_own_made)
+        job.signals.failed.connect(self._on_regen_failed)
+        job.signals.finished.connect(self._on_own_finished)
+        self.runner.start(job)
+        who = "an offline placeholder, $0" if free else f"provider {backend.name}"
+        self.message.emit(f"Making segment {index + 1}'s {frame} frame ({who})…", 0)
+        self.busy_changed.emit(True)
+        return True
+
+    def _on_own_made(self, _index: int, still: str) -> None:
+        self.doc.reload_stills()
+        if self._own_target is not None:
+            sid, which = self._own_target
+            if self.use_still(sid, which, still):
+                self.message.emit(f"Segment {self.doc.storyboard.index_of(sid) + 1} "
+                                  f"{'starts' if which == FIRST else 'ends'} on the new "
+                                  "still.", 8000)
+
+    def _on_own_finished(self) -> None:
+        self._own_target = None
+        self.doc.reload_stills()  # a failed one counts in the ledger too
+        self.busy_changed.emit(False)
 
     # ------------------------------------------------------------------ a slot's stills
 
