@@ -384,10 +384,10 @@ class GenerationController(QObject):
 
     def _on_take_finished(self, take: object) -> None:
         assert isinstance(take, Take)
-        self._pending_takes.pop(take.id, None)
+        # recorded with whatever progress is waiting: one takes_changed, one round of refreshes
+        # (jobs of the animatic finish together: each round on its own stalled the GUI thread)
+        self._pending_takes[take.id] = take
         self._flush_take_updates()
-        self.doc.record_take(take)
-        self.take_tracked.emit(take)
         if take.usable and self.doc.storyboard.has_segment(take.segment_id):
             # the new take is used at once (undoable); the previous one stays in Takes
             self.doc.choose_take(take.segment_id, take.id)
