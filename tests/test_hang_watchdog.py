@@ -22,9 +22,9 @@ CHILD = textwrap.dedent("""
         # locking a plain mutex twice waits forever, signals or not (as Qt's deadlocks do)
         libc = ctypes.PyDLL(None)
         mutex = ctypes.create_string_buffer(64)  # PTHREAD_MUTEX_INITIALIZER is all zeros
+        print("ready", flush=True)  # from here on, any dump shows this function
         libc.pthread_mutex_lock(mutex)
         libc.pthread_mutex_lock(mutex)
-    print("ready", flush=True)
     stuck_in_c()
 """)
 

@@ -103,15 +103,19 @@ def test_adoptable_picks_finished_takes_the_storyboard_does_not_use(tmp_path: Pa
 
 def test_the_lock_keeps_a_second_process_out(tmp_path: Path) -> None:
     bundle = make_bundle(tmp_path / "Film", [False])
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    other = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); "
+                              "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:
+        # running for real: just after Popen returns, the kernel may not have set the new
+        # program's command line yet (the lock reads it for records without a start time)
+        assert other.stdout is not None and other.stdout.readline().strip() == "up"
         (bundle.path / LOCK_FILE).write_text(json.dumps(
             {"pid": other.pid, "host": socket.gethostname(), "started": 0}))
         with pytest.raises(LockHeld, match=f"pid {other.pid}"):
             BundleLock(bundle).acquire()
     finally:
         other.kill()
-        other.wait()
+        other.communicate()
     # Its process is gone now: the lock is taken over, with a log line.
     with BundleLock(bundle):
         record = json.loads((bundle.path / LOCK_FILE).read_text())
