@@ -19,8 +19,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImageReader
 
+from soraboard.catalog.catalog import ImageModelSpec
 from soraboard.catalog.cost import fmt_usd
 from soraboard.document import Document
+from soraboard.generation.stills import StillBackend
 from soraboard.model import edits
 from soraboard.model.edits import Edit
 from soraboard.model.still_slots import current_still, own_slot, record_of
@@ -63,6 +65,34 @@ class KeyframeController(QObject):
         self._own_target: tuple[str, str] | None = None
 
     # ------------------------------------------------------------------ queries
+
+    def _one_still(self, model: str) -> tuple[StillBackend, ImageModelSpec | None,
+                                              Decimal | None] | None:
+        """The settings' still backend, the catalog's entry for ``model`` and what one still
+        costs ($0 offline, None: unknown); None, after saying why, when there is no backend."""
+        from soraboard.generation.factory import make_still_backend
+
+        try:
+            backend = make_still_backend(self.settings().provider)
+        except Exception as e:  # ProviderError: no key, unknown profile
+            self.ask.warn("Cannot make stills", str(e))
+            return None
+        spec = self.doc.catalog.images.get(model)
+        price: Decimal | None = Decimal(0) if backend.name == "animatic" else \
+            None if spec is None else spec.usd_per_image
+        return backend, spec, price
+
+    def _price_question(self, what: str, price: Decimal | None,
+                        spec: ImageModelSpec | None) -> str:
+        """``what`` with its price, where the price comes from, and the budget it passes."""
+        if price is None:
+            return f"{what} costs an unknown amount (the model is not in the catalog)."
+        rep = self.doc.cost()
+        cited = "" if spec is None else f" ({spec.price_wording()})"
+        over = rep.budget is not None and rep.committed + price > rep.budget
+        return f"{what}: {fmt_usd(price)}{cited}." + (
+            f"\n\nThis goes over the budget {fmt_usd(rep.budget)}."
+            if over and rep.budget is not None else "")
 
     def busy(self) -> bool:
         return self.runner.busy()
@@ -287,7 +317,6 @@ class KeyframeController(QObject):
         prompt and its cast's images) in a worker, and use it (one undo step). The first
         frame: the segment starts on it as on an imported one; the last: only where its model
         has last-frame input. False when nothing started."""
-        from soraboard.generation.factory import make_still_backend
         from soraboard.generation.stills import DEFAULT_STILL_MODEL
 
         sb = self.doc.storyboard
@@ -302,32 +331,19 @@ class KeyframeController(QObject):
             if not ok:
                 self.ask.warn("Cannot end on a still", why)
                 return False
-        try:
-            backend = make_still_backend(self.settings().provider)
-        except Exception as e:  # ProviderError: no key, unknown profile
-            self.ask.warn("Cannot make stills", str(e))
-            return False
-        free = backend.name == "animatic"
         model = DEFAULT_STILL_MODEL
-        spec = self.doc.catalog.images.get(model)
-        price: Decimal | None = Decimal(0) if free else None if spec is None \
-            else spec.usd_per_image
+        priced = self._one_still(model)
+        if priced is None:
+            return False
+        backend, spec, price = priced
+        free = backend.name == "animatic"
         frame = "first" if which == FIRST else "last"
-        if not free:
-            what = (f"A still of {model} on provider {backend.name!r} for segment "
-                    f"{index + 1}'s {frame} frame, from its own prompt")
-            if price is None:
-                text = f"{what} costs an unknown amount (the model is not in the catalog)."
-            else:
-                rep = self.doc.cost()
-                over = rep.budget is not None and rep.committed + price > rep.budget
-                cited = "" if spec is None else f" ({spec.price_wording()})"
-                text = f"{what}: {fmt_usd(price)}{cited}." + (
-                    f"\n\nThis goes over the budget {fmt_usd(rep.budget)}."
-                    if over and rep.budget is not None else "")
-            if not self.ask.confirm("Make a keyframe still", text + "\n\nMake it?",
-                                    yes="make the still"):
-                return False
+        if not free and not self.ask.confirm(
+                "Make a keyframe still", self._price_question(
+                    f"A still of {model} on provider {backend.name!r} for segment "
+                    f"{index + 1}'s {frame} frame, from its own prompt", price, spec)
+                + "\n\nMake it?", yes="make the still"):
+            return False
         self._own_target = (segment_id, which)
         job = SegmentStillJob(self.doc.bundle, sb, index, which, backend, model, spec, price)
         job.signals.made.connect(self._on_own_made)
@@ -384,7 +400,6 @@ class KeyframeController(QObject):
         paid backend), in a worker, then choose it (one undo step). The older stills stay,
         in the bundle and the ledger. With nothing made for the frame yet, a new still for
         its boundary, as "Generate"."""
-        from soraboard.generation.factory import make_still_backend
 
         if self.busy():
             self.message.emit("Keyframe stills are being made; wait for them first.", 6000)
@@ -393,32 +408,20 @@ class KeyframeController(QObject):
         if source is None:
             return self.generate_still(segment_id, which) if \
                 self.doc.storyboard.has_segment(segment_id) else False
-        try:
-            backend = make_still_backend(self.settings().provider)
-        except Exception as e:  # ProviderError: no key, unknown profile
-            self.ask.warn("Cannot make stills", str(e))
+        priced = self._one_still(source.model)
+        if priced is None:
             return False
+        backend, spec, price = priced
         free = backend.name == "animatic"
-        spec = self.doc.catalog.images.get(source.model)
-        price: Decimal | None = Decimal(0) if free else None if spec is None \
-            else spec.usd_per_image
-        if not free:
-            what = (f"A new still of {source.model} on provider {backend.name!r}, "
+        if not free and not self.ask.confirm(
+                "Regenerate the still", self._price_question(
+                    f"A new still of {source.model} on provider {backend.name!r}, "
                     f"{source.size}, with the same prompt"
                     + (f" and {plural(len(source.references), 'reference image')}"
-                       if source.references else ""))
-            if price is None:
-                text = f"{what} costs an unknown amount (the model is not in the catalog)."
-            else:
-                rep = self.doc.cost()
-                over = rep.budget is not None and rep.committed + price > rep.budget
-                text = f"{what}: {fmt_usd(price)}." + (
-                    f"\n\nThis goes over the budget {fmt_usd(rep.budget)}."
-                    if over and rep.budget is not None else "")
-            text += ("\n\nThe stills made before stay in the project; undo chooses the "
-                     "previous one again. Make it?")
-            if not self.ask.confirm("Regenerate the still", text, yes="make the still"):
-                return False
+                       if source.references else ""), price, spec)
+                + "\n\nThe stills made before stay in the project; undo chooses the "
+                "previous one again. Make it?", yes="make the still"):
+            return False
         self._regen_target = (segment_id, which)
         job = RegenerateStillJob(self.doc.bundle, source, backend, price)
         job.signals.made.connect(self._on_regenerated)
