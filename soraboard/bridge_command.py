@@ -52,11 +52,10 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     from soraboard.catalog.catalog import CatalogError, default_catalog
     from soraboard.catalog.validate import blocking_problems
     from soraboard.generation.bridge import BridgeError, plan_bridge, seams_after
-    from soraboard.generation.commands import _save_choices
+    from soraboard.generation.commands import _save_choices, cli_lock
     from soraboard.generation.engine import CancelToken, GenerationEngine, run_generation
     from soraboard.generation.errors import GenerationError
     from soraboard.generation.factory import make_backend
-    from soraboard.generation.journal import BundleLock, LockHeld
     from soraboard.generation.providers import ProviderError
     from soraboard.generation.scheduler import check_budget
     from soraboard.media.ffmpeg import FFmpegNotFound, find_ffmpeg
@@ -99,11 +98,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     carries = getattr(backend, "dialect", None) != "openai"
     catalog = catalog.for_dialect(getattr(backend, "dialect", None))
     bundle = project.bundle
-    lock = BundleLock(bundle, "soraboard bridge")
-    try:
-        lock.acquire()
-    except LockHeld as e:
-        raise CliError(str(e)) from None
+    lock = cli_lock(bundle, "soraboard bridge")
     try:
         try:  # read again under the lock: what this run saves replaces what it read
             project = load_project(bundle.path)

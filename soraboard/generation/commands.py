@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from soraboard.model.storyboard import Storyboard
     from soraboard.model.take import Take
     from soraboard.storage.bundle import Bundle
+    from soraboard.storage.lock import BundleLock
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -94,6 +95,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # ------------------------------------------------------------------------------------ generate
 
 
+def cli_lock(bundle: Bundle, command: str) -> BundleLock:
+    """The bundle's lock for ``command``, held; a second writer is a :class:`CliError` that
+    names who holds it. Release it (or use it as a context manager) when done."""
+    from soraboard.generation.journal import BundleLock, LockHeld
+
+    lock = BundleLock(bundle, command)
+    try:
+        lock.acquire()
+    except LockHeld as e:
+        raise CliError(str(e)) from None
+    return lock
+
+
 def _parse_positions(text: str, count: int) -> list[int]:
     out: list[int] = []
     for part in text.split(","):
@@ -126,7 +140,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     from soraboard.generation.errors import GenerationError
     from soraboard.generation.factory import make_backend
-    from soraboard.generation.journal import BundleLock, LockHeld
     from soraboard.generation.providers import ProviderError
     from soraboard.generation.scheduler import (
         Mode,
@@ -166,11 +179,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except ProviderError as e:
         raise CliError(str(e)) from None
     bundle = project.bundle
-    lock = BundleLock(bundle, "soraboard generate")
-    try:
-        lock.acquire()
-    except LockHeld as e:
-        raise CliError(str(e)) from None
+    lock = cli_lock(bundle, "soraboard generate")
     try:
         try:  # read again under the lock: what this run saves replaces what it read
             project = load_project(bundle.path)
@@ -393,7 +402,6 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     from soraboard.catalog.cost import estimate, fmt_usd
     from soraboard.generation.errors import GenerationError
     from soraboard.generation.factory import make_still_backend
-    from soraboard.generation.journal import BundleLock, LockHeld
     from soraboard.generation.providers import ProviderError, dialect_of
     from soraboard.generation.stills import (
         DEFAULT_STILL_MODEL,
@@ -470,11 +478,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             if over and not args.yes:
                 raise CliError("the stills would pass the budget; add --yes to make them", 2)
     bundle = project.bundle
-    lock = BundleLock(bundle, "soraboard keyframes")
-    try:
-        lock.acquire()
-    except LockHeld as e:
-        raise CliError(str(e)) from None
+    lock = cli_lock(bundle, "soraboard keyframes")
     try:
         try:
             sb = load_project(bundle.path).storyboard  # read again under the lock

@@ -40,12 +40,12 @@ def cmd_voiceover(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from soraboard.catalog.tts import tts_price
+    from soraboard.generation.commands import cli_lock
     from soraboard.generation.providers import ANIMATIC, ProviderError, get_key, get_profile
     from soraboard.generation.voiceover import SpeechClient, money, render_lines
     from soraboard.settings import load_settings
     from soraboard.storage.bundle import load_project
     from soraboard.storage.errors import ProjectError
-    from soraboard.storage.lock import BundleLock, LockHeld
     from soraboard.storage.voiceover import (
         characters,
         voice_lines,
@@ -98,11 +98,7 @@ def cmd_voiceover(args: argparse.Namespace) -> int:
         answer = input(f"Render {len(todo)} line(s) for {money(cost)}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise CliError("nothing rendered", 1)
-    lock = BundleLock(bundle, "soraboard voiceover")
-    try:
-        lock.acquire()
-    except LockHeld as e:
-        raise CliError(str(e)) from None
+    lock = cli_lock(bundle, "soraboard voiceover")
     try:
         save_voice(bundle, voice)
         if not todo:
